@@ -1,0 +1,274 @@
+//! An account: which provider, how to reach it, and what is known about its tokens (no secrets).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::expiry::{AccountState, Lifetimes, refresh_due};
+
+/// The provider an account talks to; the CLI's `--provider` value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProviderKind {
+    /// NetApp Active IQ Digital Advisor.
+    ActiveIq,
+    /// NetApp BlueXP / Cloud Manager (Auth0).
+    Bluexp,
+    /// Apinizer management API.
+    Apinizer,
+    /// HPE Aruba Networking Central API gateway.
+    ArubaCentral,
+    /// Any RFC 6749 OAuth 2.0 server.
+    Oauth2,
+}
+
+impl ProviderKind {
+    /// Every provider, in the order the UI lists them.
+    pub const ALL: [Self; 5] = [
+        Self::ActiveIq,
+        Self::Bluexp,
+        Self::Apinizer,
+        Self::ArubaCentral,
+        Self::Oauth2,
+    ];
+
+    /// The CLI name (`active-iq`, `bluexp`, …).
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::ActiveIq => "active-iq",
+            Self::Bluexp => "bluexp",
+            Self::Apinizer => "apinizer",
+            Self::ArubaCentral => "aruba-central",
+            Self::Oauth2 => "oauth2",
+        }
+    }
+
+    /// The name people know the product by.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ActiveIq => "Active IQ",
+            Self::Bluexp => "BlueXP",
+            Self::Apinizer => "Apinizer",
+            Self::ArubaCentral => "Aruba Central",
+            Self::Oauth2 => "OAuth 2.0",
+        }
+    }
+
+    /// Parses a CLI name.
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.id() == id)
+    }
+
+    /// Lifetimes assumed when neither the server nor the token says.
+    pub fn default_lifetimes(self) -> Lifetimes {
+        const HOUR: i64 = 3600;
+        const DAY: i64 = 24 * HOUR;
+        match self {
+            Self::ActiveIq => Lifetimes::secs(Some(HOUR), Some(7 * DAY)),
+            Self::ArubaCentral => Lifetimes::secs(Some(2 * HOUR), Some(14 * DAY)),
+            Self::Bluexp | Self::Apinizer | Self::Oauth2 => Lifetimes::secs(None, None),
+        }
+    }
+}
+
+impl std::fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// How an account obtains a new token set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grant {
+    /// A long-lived refresh token (portal-issued) is exchanged for access tokens.
+    RefreshToken,
+    /// Username and password (OAuth password grant).
+    Password,
+    /// Client id and secret (service accounts).
+    ClientCredentials,
+    /// Aruba Central's three-step login (login → authorize → token exchange).
+    AuthorizationCode,
+}
+
+impl Grant {
+    /// The CLI / wire name.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::RefreshToken => "refresh_token",
+            Self::Password => "password",
+            Self::ClientCredentials => "client_credentials",
+            Self::AuthorizationCode => "authorization_code",
+        }
+    }
+
+    /// Parses a CLI name.
+    pub fn from_id(id: &str) -> Option<Self> {
+        [
+            Self::RefreshToken,
+            Self::Password,
+            Self::ClientCredentials,
+            Self::AuthorizationCode,
+        ]
+        .into_iter()
+        .find(|grant| grant.id() == id)
+    }
+}
+
+/// Where an OAuth client puts its credentials on the token endpoint.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuth {
+    /// HTTP Basic (`client_secret_basic`), the RFC 6749 default.
+    #[default]
+    Basic,
+    /// In the form body (`client_secret_post`).
+    Post,
+}
+
+/// What is known about an account's tokens, without the tokens themselves.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TokenMeta {
+    /// Whether an access token is stored.
+    pub has_access_token: bool,
+    /// Whether a refresh token is stored.
+    pub has_refresh_token: bool,
+    /// When the current access token was issued.
+    pub issued_at: Option<DateTime<Utc>>,
+    /// When the access token expires; `None` when unknown or never.
+    pub access_expires_at: Option<DateTime<Utc>>,
+    /// When the refresh token expires; `None` when unknown or never.
+    pub refresh_expires_at: Option<DateTime<Utc>>,
+    /// Granted scopes, as the server sent them.
+    pub scope: Option<String>,
+    /// The token type (`Bearer`).
+    pub token_type: Option<String>,
+    /// When the last successful refresh happened.
+    pub last_refreshed_at: Option<DateTime<Utc>>,
+    /// When a brand new token was last obtained (Aruba allows one per 30 minutes).
+    pub last_generated_at: Option<DateTime<Utc>>,
+    /// The refresh token was rejected or expired: the user must sign in again.
+    pub needs_sign_in: bool,
+    /// The tokens were revoked or discarded on purpose.
+    pub revoked: bool,
+    /// The last failure, in plain words, with what to do next.
+    pub last_error: Option<String>,
+    /// The server asked us to wait until then (429 Retry-After).
+    pub retry_after: Option<DateTime<Utc>>,
+    /// Bumped on every stored token change, so a waiter can tell someone else refreshed.
+    pub generation: u64,
+}
+
+/// One account in the wallet: metadata only; its secrets live in the secret store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// The user's name for the account; unique in the wallet.
+    pub name: String,
+    /// Which provider it talks to.
+    pub provider: ProviderKind,
+    /// How it obtains a new token set.
+    pub grant: Grant,
+    /// Base URL override (for `oauth2`, the token endpoint itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// OAuth client id (BlueXP, Aruba, generic OAuth).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Username for password grants and Aruba's login.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Requested scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Requested audience (Auth0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    /// Aruba Central customer id, for the three-step login.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    /// RFC 7009 revocation endpoint (`oauth2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_url: Option<String>,
+    /// Issuer used for discovery (`oauth2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// Client authentication method (`oauth2`).
+    #[serde(default)]
+    pub client_auth: ClientAuth,
+    /// Refresh in the background before the access token expires.
+    #[serde(default = "default_true")]
+    pub auto_refresh: bool,
+    /// What is known about the stored tokens.
+    #[serde(default)]
+    pub tokens: TokenMeta,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl Account {
+    /// A new account with no tokens yet.
+    pub fn new(name: impl Into<String>, provider: ProviderKind, grant: Grant) -> Self {
+        Self {
+            name: name.into(),
+            provider,
+            grant,
+            url: None,
+            client_id: None,
+            username: None,
+            scope: None,
+            audience: None,
+            customer_id: None,
+            revoke_url: None,
+            issuer: None,
+            client_auth: ClientAuth::default(),
+            auto_refresh: true,
+            tokens: TokenMeta::default(),
+        }
+    }
+
+    /// The account's state at `now`.
+    pub fn state(&self, now: DateTime<Utc>) -> AccountState {
+        AccountState::of(&self.tokens, self.can_renew_unattended(), now)
+    }
+
+    /// Whether a new access token can be had without the user (stored refresh token or credentials).
+    pub fn can_renew_unattended(&self) -> bool {
+        self.tokens.has_refresh_token
+            || matches!(
+                self.grant,
+                Grant::ClientCredentials | Grant::Password | Grant::AuthorizationCode
+            ) && !matches!(self.provider, ProviderKind::ActiveIq)
+    }
+
+    /// Whether the background refresher should renew this account now.
+    pub fn refresh_due(&self, now: DateTime<Utc>) -> bool {
+        refresh_due(&self.tokens, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_ids_round_trip_and_match_serde() {
+        for kind in ProviderKind::ALL {
+            assert_eq!(ProviderKind::from_id(kind.id()), Some(kind));
+            assert_eq!(
+                serde_json::to_string(&kind).unwrap(),
+                format!("\"{}\"", kind.id())
+            );
+        }
+        assert_eq!(ProviderKind::from_id("aruba"), None);
+    }
+
+    #[test]
+    fn old_files_without_new_fields_still_load() {
+        let json = r#"{"name":"a","provider":"bluexp","grant":"refresh_token"}"#;
+        let account: Account = serde_json::from_str(json).unwrap();
+        assert!(account.auto_refresh);
+        assert_eq!(account.tokens, TokenMeta::default());
+    }
+}

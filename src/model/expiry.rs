@@ -1,0 +1,290 @@
+//! Expiry math: reading `expires_in`, default lifetimes, account states and countdown text.
+
+use chrono::{DateTime, Duration, TimeZone as _, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::account::TokenMeta;
+
+/// Above this, an `expires_in` is an epoch time in milliseconds (Apinizer), not seconds.
+const EPOCH_MS_THRESHOLD: i64 = 100_000_000_000;
+
+/// The least warning before expiry: a token this close to its end is `expiring`.
+const MIN_EXPIRING_WINDOW_SECS: i64 = 5 * 60;
+
+/// Documented lifetimes of a provider's tokens, used when neither server nor token says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Lifetimes {
+    /// Access token lifetime.
+    pub access: Option<Duration>,
+    /// Refresh token lifetime.
+    pub refresh: Option<Duration>,
+}
+
+impl Lifetimes {
+    /// Lifetimes from seconds.
+    pub fn secs(access: Option<i64>, refresh: Option<i64>) -> Self {
+        Self {
+            access: access.map(Duration::seconds),
+            refresh: refresh.map(Duration::seconds),
+        }
+    }
+}
+
+/// When a token expires given the server's `expires_in`, counted from `issued_at`.
+///
+/// Values above 10^11 are epoch milliseconds (an older Apinizer answer), others seconds.
+/// Returns `None` for a value that cannot be a time (negative, or out of range).
+pub fn expiry_from_expires_in(expires_in: i64, issued_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if expires_in > EPOCH_MS_THRESHOLD {
+        Utc.timestamp_millis_opt(expires_in).single()
+    } else if expires_in >= 0 {
+        issued_at.checked_add_signed(Duration::seconds(expires_in))
+    } else {
+        None
+    }
+}
+
+/// What the user sees about an account at a glance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AccountState {
+    /// The access token is good for a while.
+    Valid,
+    /// The access token expires soon (within 10 % of its lifetime or 5 minutes).
+    Expiring,
+    /// The access token has expired, but a new one can be had without the user.
+    Expired,
+    /// Only the user can get a new token (refresh token expired, revoked or rejected).
+    NeedsSignIn,
+    /// The tokens were revoked or discarded.
+    Revoked,
+    /// No token yet.
+    Empty,
+}
+
+impl AccountState {
+    /// The state of tokens described by `meta`; `renewable` says whether a new access token
+    /// can be had without the user.
+    pub fn of(meta: &TokenMeta, renewable: bool, now: DateTime<Utc>) -> Self {
+        if meta.revoked {
+            return Self::Revoked;
+        }
+        if meta.needs_sign_in {
+            return Self::NeedsSignIn;
+        }
+        let refresh_dead =
+            meta.has_refresh_token && meta.refresh_expires_at.is_some_and(|at| at <= now);
+        let access_dead =
+            !meta.has_access_token || meta.access_expires_at.is_some_and(|at| at <= now);
+        if !meta.has_access_token {
+            let renewable_now = if meta.has_refresh_token {
+                !refresh_dead
+            } else {
+                renewable
+            };
+            return if renewable_now {
+                Self::Empty
+            } else {
+                Self::NeedsSignIn
+            };
+        }
+        if access_dead {
+            let renewable_now = if meta.has_refresh_token {
+                !refresh_dead
+            } else {
+                renewable
+            };
+            return if renewable_now {
+                Self::Expired
+            } else {
+                Self::NeedsSignIn
+            };
+        }
+        if expiring(meta, now) {
+            Self::Expiring
+        } else {
+            Self::Valid
+        }
+    }
+
+    /// The word used in `--json` output and the UI.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::Expiring => "expiring",
+            Self::Expired => "expired",
+            Self::NeedsSignIn => "needs-sign-in",
+            Self::Revoked => "revoked",
+            Self::Empty => "empty",
+        }
+    }
+}
+
+impl std::fmt::Display for AccountState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// Whether the access token is within 10 % of its lifetime or 5 minutes of expiry.
+fn expiring(meta: &TokenMeta, now: DateTime<Utc>) -> bool {
+    let Some(expires_at) = meta.access_expires_at else {
+        return false;
+    };
+    let lifetime = meta
+        .issued_at
+        .map_or(Duration::zero(), |issued| expires_at - issued);
+    let window = Duration::seconds((lifetime.num_seconds() / 10).max(MIN_EXPIRING_WINDOW_SECS));
+    expires_at - now <= window
+}
+
+/// Whether a background refresh is due: the access token is expiring or gone, a refresh
+/// token is stored, and the server's back-off (if any) has passed.
+pub fn refresh_due(meta: &TokenMeta, now: DateTime<Utc>) -> bool {
+    if meta.revoked || meta.needs_sign_in || !meta.has_refresh_token {
+        return false;
+    }
+    if meta.retry_after.is_some_and(|at| at > now) {
+        return false;
+    }
+    let gone = !meta.has_access_token || meta.access_expires_at.is_some_and(|at| at <= now);
+    gone || expiring(meta, now)
+}
+
+/// A countdown for people: `59:12` under an hour, `1 h 04 m` under a day, `6 d 23 h` above,
+/// `expired` at or past zero.
+pub fn format_countdown(remaining: Duration) -> String {
+    let secs = remaining.num_seconds();
+    if secs <= 0 {
+        return "expired".to_owned();
+    }
+    let (days, hours, minutes, seconds) =
+        (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    if secs < 3600 {
+        format!("{minutes:02}:{seconds:02}")
+    } else if secs < 86_400 {
+        format!("{hours} h {minutes:02} m")
+    } else {
+        format!("{days} d {hours} h")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap()
+    }
+
+    fn meta(issued: i64, access_expires: i64) -> TokenMeta {
+        TokenMeta {
+            has_access_token: true,
+            has_refresh_token: true,
+            issued_at: Some(at(issued)),
+            access_expires_at: Some(at(access_expires)),
+            refresh_expires_at: Some(at(7 * 86_400)),
+            ..TokenMeta::default()
+        }
+    }
+
+    #[test]
+    fn expires_in_seconds_counts_from_issue_time() {
+        assert_eq!(expiry_from_expires_in(3600, at(0)), Some(at(3600)));
+        assert_eq!(expiry_from_expires_in(0, at(5)), Some(at(5)));
+        assert_eq!(expiry_from_expires_in(-1, at(0)), None);
+    }
+
+    #[test]
+    fn expires_in_above_1e11_is_epoch_milliseconds() {
+        let expiry = expiry_from_expires_in(1_656_505_346_947, at(0)).unwrap();
+        assert_eq!(expiry.timestamp_millis(), 1_656_505_346_947);
+        // Just below the threshold it is still seconds (about 3170 years).
+        assert!(expiry_from_expires_in(99_999_999_999, at(0)).unwrap() > at(0));
+    }
+
+    #[test]
+    fn states_follow_the_clock() {
+        let m = meta(0, 3600);
+        assert_eq!(AccountState::of(&m, true, at(10)), AccountState::Valid);
+        // 10 % of an hour is 6 minutes, more than the 5-minute floor.
+        assert_eq!(
+            AccountState::of(&m, true, at(3600 - 361)),
+            AccountState::Valid
+        );
+        assert_eq!(
+            AccountState::of(&m, true, at(3600 - 360)),
+            AccountState::Expiring
+        );
+        assert_eq!(AccountState::of(&m, true, at(3600)), AccountState::Expired);
+        // Refresh token dead too: only the user can help.
+        assert_eq!(
+            AccountState::of(&m, true, at(8 * 86_400)),
+            AccountState::NeedsSignIn
+        );
+    }
+
+    #[test]
+    fn short_tokens_use_the_five_minute_floor() {
+        let m = meta(0, 600);
+        assert_eq!(AccountState::of(&m, true, at(299)), AccountState::Valid);
+        assert_eq!(AccountState::of(&m, true, at(300)), AccountState::Expiring);
+    }
+
+    #[test]
+    fn flags_win_over_times() {
+        let mut m = meta(0, 3600);
+        m.needs_sign_in = true;
+        assert_eq!(AccountState::of(&m, true, at(0)), AccountState::NeedsSignIn);
+        m.revoked = true;
+        assert_eq!(AccountState::of(&m, true, at(0)), AccountState::Revoked);
+        assert_eq!(
+            AccountState::of(&TokenMeta::default(), true, at(0)),
+            AccountState::Empty
+        );
+        assert_eq!(
+            AccountState::of(&TokenMeta::default(), false, at(0)),
+            AccountState::NeedsSignIn
+        );
+    }
+
+    #[test]
+    fn access_only_token_without_credentials_needs_sign_in_when_expired() {
+        let m = TokenMeta {
+            has_access_token: true,
+            access_expires_at: Some(at(100)),
+            ..TokenMeta::default()
+        };
+        assert_eq!(AccountState::of(&m, false, at(0)), AccountState::Valid);
+        assert_eq!(
+            AccountState::of(&m, false, at(100)),
+            AccountState::NeedsSignIn
+        );
+        assert_eq!(AccountState::of(&m, true, at(100)), AccountState::Expired);
+    }
+
+    #[test]
+    fn refresh_due_respects_back_off_and_flags() {
+        let mut m = meta(0, 3600);
+        assert!(!refresh_due(&m, at(0)));
+        assert!(refresh_due(&m, at(3300)));
+        m.retry_after = Some(at(3400));
+        assert!(!refresh_due(&m, at(3300)));
+        assert!(refresh_due(&m, at(3400)));
+        m.needs_sign_in = true;
+        assert!(!refresh_due(&m, at(4000)));
+    }
+
+    #[test]
+    fn countdown_text() {
+        assert_eq!(format_countdown(Duration::seconds(3552)), "59:12");
+        assert_eq!(format_countdown(Duration::seconds(3840)), "1 h 04 m");
+        assert_eq!(
+            format_countdown(Duration::seconds(6 * 86_400 + 23 * 3600 + 59)),
+            "6 d 23 h"
+        );
+        assert_eq!(format_countdown(Duration::seconds(0)), "expired");
+        assert_eq!(format_countdown(Duration::seconds(-5)), "expired");
+        assert_eq!(format_countdown(Duration::seconds(9)), "00:09");
+    }
+}

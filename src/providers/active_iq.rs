@@ -1,0 +1,49 @@
+//! NetApp Active IQ Digital Advisor: token pairs come from the portal; refresh is a JSON POST
+//! to `/v1/tokens/accessToken` that rotates the refresh token; there is no revoke API.
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use serde_json::json;
+
+use super::{Call, Issued, ProviderError, RevokeSupport, Spec, join};
+use crate::model::Grant;
+
+/// Active IQ's facts.
+pub const SPEC: Spec = Spec {
+    default_url: Some("https://api.activeiq.netapp.com"),
+    presets: &[("Active IQ", "https://api.activeiq.netapp.com")],
+    grants: &[Grant::RefreshToken],
+    revoke: RevokeSupport::PortalOnly(
+        "Active IQ has no public revoke API: the wallet forgot its copy; the token stays valid until it expires (access 1 h, refresh 7 days).",
+    ),
+    sign_in_help: "In Active IQ Digital Advisor open Quick Links → API Services, click Generate Token, download the pair as a text file and import it (tokenwallet import NAME --provider active-iq --file FILE).",
+    header_name: "authorizationToken",
+    bearer: false,
+    api_example: "https://api.activeiq.netapp.com/v1/",
+};
+
+const TOKEN_PATH: &str = "/v1/tokens/accessToken";
+
+/// A new pair needs the portal; with a stored refresh token, a refresh gives a fresh pair.
+pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
+    if call.secrets.refresh_token.is_none() {
+        return Err(ProviderError::Unsupported(format!(
+            "Active IQ tokens are generated in the portal, not by API. {}",
+            SPEC.sign_in_help
+        )));
+    }
+    refresh(call).await
+}
+
+/// `POST /v1/tokens/accessToken` with `{"refresh_token"}`; the answer carries the new pair.
+pub async fn refresh(call: Call<'_>) -> Result<Issued, ProviderError> {
+    let refresh_token = call.secret(call.secrets.refresh_token.as_ref(), "refresh token")?;
+    let url = join(call.base_url()?, TOKEN_PATH)?;
+    let request = call
+        .http
+        .client()
+        .post(url)
+        .header(ACCEPT, "application/json")
+        .header(CONTENT_TYPE, "application/json")
+        .body(json!({ "refresh_token": refresh_token }).to_string());
+    call.http.send(request).await?.into_issued(call.now)
+}

@@ -1,0 +1,188 @@
+//! HPE Aruba Networking Central: tokens from the API Gateway page (imported) or the
+//! three-step OAuth login; refresh is `POST oauth2/token` with every parameter in the
+//! query string; revoke is in the web UI only.
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use serde_json::{Value, json};
+use url::Url;
+
+use super::{Call, Issued, ProviderError, RevokeSupport, Spec, join};
+use crate::model::Grant;
+
+/// The regional API gateways.
+pub const GATEWAYS: &[(&str, &str)] = &[
+    ("US-1", "https://app1-apigw.central.arubanetworks.com"),
+    ("US-2", "https://apigw-prod2.central.arubanetworks.com"),
+    (
+        "US-East1",
+        "https://apigw-us-east-1.central.arubanetworks.com",
+    ),
+    (
+        "US-West4",
+        "https://apigw-uswest4.central.arubanetworks.com",
+    ),
+    (
+        "US-West5",
+        "https://apigw-uswest5.central.arubanetworks.com",
+    ),
+    ("EU-1", "https://eu-apigw.central.arubanetworks.com"),
+    (
+        "EU-Central2",
+        "https://apigw-eucentral2.central.arubanetworks.com",
+    ),
+    (
+        "EU-Central3",
+        "https://apigw-eucentral3.central.arubanetworks.com",
+    ),
+    ("UK", "https://apigw-ukwest2.central.arubanetworks.com"),
+    ("Canada-1", "https://apigw-ca.central.arubanetworks.com"),
+    ("China-1", "https://apigw.central.arubanetworks.com.cn"),
+    ("APAC-1", "https://api-ap.central.arubanetworks.com"),
+    (
+        "APAC-East1",
+        "https://apigw-apaceast.central.arubanetworks.com",
+    ),
+    (
+        "APAC-South1",
+        "https://apigw-apacsouth.central.arubanetworks.com",
+    ),
+    (
+        "UAE-North1",
+        "https://apigw-uaenorth1.central.arubanetworks.com",
+    ),
+];
+
+/// Aruba Central's facts.
+pub const SPEC: Spec = Spec {
+    default_url: Some("https://apigw-prod2.central.arubanetworks.com"),
+    presets: GATEWAYS,
+    grants: &[Grant::RefreshToken, Grant::AuthorizationCode],
+    revoke: RevokeSupport::PortalOnly(
+        "Aruba Central has no public revoke API: the wallet forgot its copy; an admin can revoke the token under API Gateway → My Apps & Tokens → Revoke Token.",
+    ),
+    sign_in_help: "In Aruba Central open API Gateway → My Apps & Tokens, add a token (+ Add Apps & Token), click Download Token and import the JSON file; non-SSO users can instead store username, password, client secret and customer id for the OAuth login.",
+    header_name: "Authorization",
+    bearer: true,
+    api_example: "https://apigw-prod2.central.arubanetworks.com/",
+};
+
+/// The three-step login: credentials → session cookies → authorization code → token pair.
+pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
+    if call.account.grant != Grant::AuthorizationCode {
+        return Err(ProviderError::Unsupported(format!(
+            "this account was imported, so a new token comes from the portal. {}",
+            SPEC.sign_in_help
+        )));
+    }
+    let client_id = call.field(call.account.client_id.as_ref(), "--client-id")?;
+    let username = call.field(call.account.username.as_ref(), "--username")?;
+    let customer_id = call.field(call.account.customer_id.as_ref(), "--customer-id")?;
+    let password = call.secret(call.secrets.password.as_ref(), "password")?;
+    let client_secret = call.secret(call.secrets.client_secret.as_ref(), "client secret")?;
+    let base = call.base_url()?;
+
+    // Step 1: log in, collect the csrftoken and session cookies.
+    let mut login = join(base, "/oauth2/authorize/central/api/login")?;
+    login.query_pairs_mut().append_pair("client_id", client_id);
+    let reply = call
+        .http
+        .send(
+            call.http
+                .client()
+                .post(login)
+                .header(CONTENT_TYPE, "application/json")
+                .header(ACCEPT, "application/json")
+                .body(json!({ "username": username, "password": password }).to_string()),
+        )
+        .await?;
+    if !(200..300).contains(&reply.status) {
+        return Err(reply.into_error());
+    }
+    let cookie = |name: &str| {
+        reply.headers.get_all(SET_COOKIE).iter().find_map(|value| {
+            let pair = value.to_str().ok()?.split(';').next()?.trim();
+            let (key, val) = pair.split_once('=')?;
+            (key.trim() == name).then(|| val.trim().to_owned())
+        })
+    };
+    let (Some(csrf), Some(session)) = (cookie("csrftoken"), cookie("session")) else {
+        return Err(ProviderError::BadResponse(
+            "the login answer did not set the csrftoken and session cookies".to_owned(),
+        ));
+    };
+
+    // Step 2: exchange the session for an authorization code.
+    let mut authorize = join(base, "/oauth2/authorize/central/api")?;
+    authorize
+        .query_pairs_mut()
+        .append_pair("client_id", client_id)
+        .append_pair("response_type", "code")
+        .append_pair("scope", "all");
+    let code_json = call
+        .http
+        .send(
+            call.http
+                .client()
+                .post(authorize)
+                .header(CONTENT_TYPE, "application/json")
+                .header(ACCEPT, "application/json")
+                .header("X-CSRF-TOKEN", csrf)
+                .header(COOKIE, format!("session={session}"))
+                .body(json!({ "customer_id": customer_id }).to_string()),
+        )
+        .await?
+        .ok_json()?;
+    let code = code_json
+        .get("auth_code")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ProviderError::BadResponse("the authorize answer has no auth_code".to_owned())
+        })?;
+
+    // Step 3: trade the code for the token pair.
+    let url = token_url(
+        base,
+        &[
+            ("client_id", client_id),
+            ("client_secret", client_secret),
+            ("grant_type", "authorization_code"),
+            ("code", code),
+        ],
+    )?;
+    call.http
+        .send(call.http.client().post(url))
+        .await?
+        .into_issued(call.now)
+}
+
+/// `POST {base}/oauth2/token?client_id&client_secret&grant_type=refresh_token&refresh_token`,
+/// all in the query string and no body, as Aruba documents it.
+pub async fn refresh(call: Call<'_>) -> Result<Issued, ProviderError> {
+    let client_id = call.field(call.account.client_id.as_ref(), "--client-id")?;
+    let client_secret = call.secret(
+        call.secrets.client_secret.as_ref(),
+        "client secret (set TOKENWALLET_CLIENT_SECRET)",
+    )?;
+    let refresh_token = call.secret(call.secrets.refresh_token.as_ref(), "refresh token")?;
+    let url = token_url(
+        call.base_url()?,
+        &[
+            ("client_id", client_id),
+            ("client_secret", client_secret),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ],
+    )?;
+    let request = call
+        .http
+        .client()
+        .post(url)
+        .header(ACCEPT, "application/json");
+    call.http.send(request).await?.into_issued(call.now)
+}
+
+fn token_url(base: &str, query: &[(&str, &str)]) -> Result<Url, ProviderError> {
+    let mut url = join(base, "/oauth2/token")?;
+    url.query_pairs_mut().extend_pairs(query);
+    Ok(url)
+}

@@ -1,0 +1,240 @@
+//! Any RFC 6749 server: `client_credentials`, `password` and `refresh_token` grants with
+//! form bodies, client authentication by HTTP Basic or in the body, RFC 8414 / OpenID
+//! Connect discovery, and RFC 7009 revocation.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use serde_json::Value;
+
+use super::apinizer::form;
+use super::{Call, Http, Issued, ProviderError, RevokeSupport, Revoked, Spec, checked_url};
+use crate::model::{ClientAuth, Grant};
+
+/// The generic provider's facts.
+pub const SPEC: Spec = Spec {
+    default_url: None,
+    presets: &[],
+    grants: &[
+        Grant::ClientCredentials,
+        Grant::Password,
+        Grant::RefreshToken,
+    ],
+    revoke: RevokeSupport::Api,
+    sign_in_help: "Sign in again with your OAuth server and add the account again with the new refresh token (TOKENWALLET_REFRESH_TOKEN), or use client credentials.",
+    header_name: "Authorization",
+    bearer: true,
+    api_example: "https://api.example.com/",
+};
+
+/// Endpoints learnt from an issuer's metadata.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Discovered {
+    /// `token_endpoint`.
+    pub token_endpoint: String,
+    /// `revocation_endpoint`, if the server has one.
+    pub revocation_endpoint: Option<String>,
+    /// `client_secret_post` when the server lists it and not `client_secret_basic`.
+    pub client_auth: Option<ClientAuth>,
+}
+
+/// Reads RFC 8414 metadata, then OpenID Connect discovery, from `issuer`.
+pub async fn discover(http: &Http, issuer: &str) -> Result<Discovered, ProviderError> {
+    let issuer_url = checked_url(issuer)?;
+    let trimmed = issuer_url.as_str().trim_end_matches('/');
+    let mut last_error = None;
+    for well_known in [
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/openid-configuration",
+    ] {
+        let url = checked_url(&format!("{trimmed}{well_known}"))?;
+        let reply = http
+            .send(http.client().get(url).header(ACCEPT, "application/json"))
+            .await?;
+        match reply.ok_json() {
+            Ok(json) => return discovered_from(&json),
+            Err(err) => last_error = Some(err),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| ProviderError::BadResponse("no metadata".to_owned())))
+}
+
+fn discovered_from(json: &Value) -> Result<Discovered, ProviderError> {
+    let text = |key: &str| json.get(key).and_then(Value::as_str).map(str::to_owned);
+    let token_endpoint = text("token_endpoint").ok_or_else(|| {
+        ProviderError::BadResponse("the server metadata has no token_endpoint".to_owned())
+    })?;
+    checked_url(&token_endpoint)?;
+    let revocation_endpoint = text("revocation_endpoint");
+    if let Some(url) = &revocation_endpoint {
+        checked_url(url)?;
+    }
+    let methods: Vec<&str> = json
+        .get("token_endpoint_auth_methods_supported")
+        .and_then(Value::as_array)
+        .map(|list| list.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let client_auth = (methods.contains(&"client_secret_post")
+        && !methods.contains(&"client_secret_basic"))
+    .then_some(ClientAuth::Post);
+    Ok(Discovered {
+        token_endpoint,
+        revocation_endpoint,
+        client_auth,
+    })
+}
+
+/// Obtains a token with the account's grant.
+pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
+    let account = call.account;
+    let mut params: Vec<(&str, &str)> = vec![("grant_type", account.grant.id())];
+    match account.grant {
+        Grant::ClientCredentials => {}
+        Grant::Password => {
+            params.push((
+                "username",
+                call.field(account.username.as_ref(), "--username")?,
+            ));
+            params.push((
+                "password",
+                call.secret(call.secrets.password.as_ref(), "password")?,
+            ));
+        }
+        Grant::RefreshToken => return refresh(call).await,
+        Grant::AuthorizationCode => {
+            return Err(ProviderError::Unsupported(
+                "the authorization_code grant needs a browser; sign in elsewhere and add the account with its refresh token".to_owned(),
+            ));
+        }
+    }
+    if let Some(scope) = &account.scope {
+        params.push(("scope", scope));
+    }
+    if let Some(audience) = &account.audience {
+        params.push(("audience", audience));
+    }
+    token_request(call, params).await
+}
+
+/// The `refresh_token` grant. With no refresh token stored, a client-credentials or
+/// password account simply asks again.
+pub async fn refresh(call: Call<'_>) -> Result<Issued, ProviderError> {
+    let Some(refresh_token) = call.secrets.refresh_token.as_ref() else {
+        if matches!(
+            call.account.grant,
+            Grant::ClientCredentials | Grant::Password
+        ) {
+            return Box::pin(generate(call)).await;
+        }
+        return Err(ProviderError::Unsupported(
+            "no refresh token is stored for this account".to_owned(),
+        ));
+    };
+    let params = vec![
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token.expose()),
+    ];
+    token_request(call, params).await
+}
+
+/// RFC 7009: revokes the refresh token (which ends the grant), then the access token.
+/// 200 means done, even for unknown tokens; 503 means the token is still valid.
+pub async fn revoke(call: Call<'_>) -> Result<Revoked, ProviderError> {
+    let Some(endpoint) = call.account.revoke_url.as_deref() else {
+        return Ok(Revoked::PortalOnly(
+            "This OAuth server has no revocation endpoint configured (--revoke-url or --issuer): the wallet forgot its copy; revoke the grant at the server.",
+        ));
+    };
+    let url = checked_url(endpoint)?;
+    let tokens = [
+        (call.secrets.refresh_token.as_ref(), "refresh_token"),
+        (call.secrets.access_token.as_ref(), "access_token"),
+    ];
+    for (token, hint) in tokens {
+        let Some(token) = token else { continue };
+        let params = vec![("token", token.expose()), ("token_type_hint", hint)];
+        let request = authed(call, call.http.client().post(url.clone()), params)?;
+        let reply = call.http.send(request).await?;
+        if !(200..300).contains(&reply.status) {
+            return Err(reply.into_error());
+        }
+    }
+    Ok(Revoked::AtServer)
+}
+
+async fn token_request(call: Call<'_>, params: Vec<(&str, &str)>) -> Result<Issued, ProviderError> {
+    let url = checked_url(call.base_url()?)?;
+    let request =
+        authed(call, call.http.client().post(url), params)?.header(ACCEPT, "application/json");
+    let issued = call.http.send(request).await?.into_issued(call.now)?;
+    if issued.token_type.is_none() {
+        return Err(ProviderError::BadResponse(
+            "the answer has no token_type (RFC 6749 §5.1)".to_owned(),
+        ));
+    }
+    Ok(issued)
+}
+
+/// Adds client authentication (Basic header or body) and the form body.
+fn authed<'a>(
+    call: Call<'a>,
+    request: reqwest::RequestBuilder,
+    mut params: Vec<(&'a str, &'a str)>,
+) -> Result<reqwest::RequestBuilder, ProviderError> {
+    let client_id = call.field(call.account.client_id.as_ref(), "--client-id")?;
+    let secret = call
+        .secrets
+        .client_secret
+        .as_ref()
+        .map(crate::model::Secret::expose);
+    let mut request = request.header(CONTENT_TYPE, "application/x-www-form-urlencoded");
+    match (call.account.client_auth, secret) {
+        (ClientAuth::Basic, Some(secret)) => {
+            // RFC 6749 §2.3.1: both parts are form-urlencoded before Base64.
+            let encode = |s: &str| form(&[("", s)]).trim_start_matches('=').to_owned();
+            let basic = STANDARD.encode(format!("{}:{}", encode(client_id), encode(secret)));
+            request = request.header(AUTHORIZATION, format!("Basic {basic}"));
+        }
+        (ClientAuth::Post, Some(secret)) => {
+            params.push(("client_id", client_id));
+            params.push(("client_secret", secret));
+        }
+        (_, None) => params.push(("client_id", client_id)),
+    }
+    Ok(request.body(form(&params)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_prefers_basic_unless_only_post_is_listed() {
+        let json: Value = serde_json::from_str(
+            r#"{"token_endpoint":"https://as/token","revocation_endpoint":"https://as/revoke","token_endpoint_auth_methods_supported":["client_secret_post"]}"#,
+        )
+        .unwrap();
+        let found = discovered_from(&json).unwrap();
+        assert_eq!(found.token_endpoint, "https://as/token");
+        assert_eq!(
+            found.revocation_endpoint.as_deref(),
+            Some("https://as/revoke")
+        );
+        assert_eq!(found.client_auth, Some(ClientAuth::Post));
+        let both: Value = serde_json::from_str(
+            r#"{"token_endpoint":"https://as/token","token_endpoint_auth_methods_supported":["client_secret_basic","client_secret_post"]}"#,
+        )
+        .unwrap();
+        assert_eq!(discovered_from(&both).unwrap().client_auth, None);
+    }
+
+    #[test]
+    fn discovery_refuses_insecure_endpoints() {
+        let json: Value =
+            serde_json::from_str(r#"{"token_endpoint":"http://as.example/token"}"#).unwrap();
+        assert!(matches!(
+            discovered_from(&json),
+            Err(ProviderError::InsecureUrl(_))
+        ));
+    }
+}

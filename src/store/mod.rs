@@ -1,0 +1,134 @@
+//! Where the wallet keeps things: the accounts file (metadata, no secrets) and the secret
+//! stores (OS keyring, passphrase-encrypted vault, memory), plus file locks and safe writes.
+
+mod accounts;
+mod fs;
+mod keyring;
+mod lock;
+mod memory;
+mod vault;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use accounts::{AccountsData, AccountsFile};
+pub use fs::{write_atomic, write_private};
+pub use keyring::KeyringStore;
+pub use lock::{FileLock, lock_async, lock_blocking};
+pub use memory::MemoryStore;
+pub use vault::{VAULT_FILE, VaultStore};
+
+use crate::model::Secrets;
+
+/// What went wrong with local storage.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A file could not be read or written.
+    #[error("could not {action} {path}: {source}")]
+    Io {
+        /// What was being done (`read`, `write`, …).
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A file exists but cannot be understood.
+    #[error("{path} is damaged ({detail}); it was left untouched")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// The vault passphrase does not open the vault.
+    #[error(
+        "the vault passphrase is wrong; nothing was changed (set TOKENWALLET_PASSPHRASE or type it again)"
+    )]
+    WrongPassphrase,
+    /// The vault needs a passphrase and none could be had.
+    #[error(
+        "the encrypted vault needs a passphrase: set TOKENWALLET_PASSPHRASE or run in a terminal"
+    )]
+    NoPassphrase,
+    /// The OS keyring failed.
+    #[error(
+        "the OS keyring failed ({0}); set TOKENWALLET_SECRET_STORE=file to use an encrypted vault file instead"
+    )]
+    Keyring(String),
+    /// Another process held a lock too long.
+    #[error("another tokenwallet process has held {0} for too long; try again")]
+    LockTimeout(PathBuf),
+}
+
+impl StoreError {
+    pub(crate) fn io(action: &'static str, path: &Path, source: std::io::Error) -> Self {
+        Self::Io {
+            action,
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
+
+/// Which secret store holds an account's secrets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretStoreKind {
+    /// The OS keyring (Keychain, Credential Manager, Secret Service).
+    Keyring,
+    /// The passphrase-encrypted vault file in the data dir.
+    File,
+    /// Process memory only.
+    Memory,
+}
+
+impl SecretStoreKind {
+    /// The `TOKENWALLET_SECRET_STORE` value.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Keyring => "keyring",
+            Self::File => "file",
+            Self::Memory => "memory",
+        }
+    }
+
+    /// Parses a `TOKENWALLET_SECRET_STORE` value.
+    pub fn from_id(id: &str) -> Option<Self> {
+        [Self::Keyring, Self::File, Self::Memory]
+            .into_iter()
+            .find(|kind| kind.id() == id.trim())
+    }
+}
+
+/// A place for account secrets: one entry per account.
+pub trait SecretStore: Send + Sync {
+    /// Which kind of store this is.
+    fn kind(&self) -> SecretStoreKind;
+    /// The account's secrets, or `None` if none are stored.
+    fn load(&self, account: &str) -> Result<Option<Secrets>, StoreError>;
+    /// Replaces the account's secrets; durable when this returns.
+    fn save(&self, account: &str, secrets: &Secrets) -> Result<(), StoreError>;
+    /// Forgets the account's secrets (no error if there were none).
+    fn delete(&self, account: &str) -> Result<(), StoreError>;
+}
+
+/// The platform's data dir for tokenwallet (`~/.local/share/tokenwallet` on Linux).
+pub fn default_home() -> PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("tokenwallet")
+}
+
+/// Creates the data dir (mode 0700) if it is missing.
+pub fn ensure_home(home: &Path) -> Result<(), StoreError> {
+    std::fs::create_dir_all(home).map_err(|err| StoreError::io("create", home, err))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(home, std::fs::Permissions::from_mode(0o700))
+            .map_err(|err| StoreError::io("protect", home, err))?;
+    }
+    Ok(())
+}
