@@ -7,7 +7,7 @@
 import { createServer } from 'node:http';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 // oidc-provider prints notices with console.info; keep stdout for the handshake.
 const toStderr = (...args) => console.error(...args);
@@ -114,7 +114,7 @@ const provider = new Provider(issuer, {
       },
       async getResourceServerInfo(_ctx, resourceIndicator) {
         if (resourceIndicator !== API_RESOURCE) {
-          throw new Provider.errors.InvalidTarget();
+          throw new errors.InvalidTarget();
         }
         return {
           scope: API_SCOPES,
@@ -141,7 +141,6 @@ const provider = new Provider(issuer, {
     Grant: 24 * 3600 + REFRESH_TTL,
     DeviceCode: 600,
     BackchannelAuthenticationRequest: 600,
-    PreAuthorizedCode: 600,
   },
 });
 

@@ -1,0 +1,503 @@
+//! A strict, stateful OAuth 2.0 authorization server on loopback: client_credentials,
+//! password and refresh_token grants with rotation and reuse detection (RFC 9700: reusing
+//! a rotated-out refresh token revokes the whole grant), RFC 7009 revocation, RFC 8414
+//! metadata, and a protected `/api/me`. It backs the demo account and the tests.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasher as _, Hasher as _};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use super::server::{Request, Response, Server};
+use crate::model::ClientAuth;
+
+/// A registered client.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// `client_id`.
+    pub id: String,
+    /// `client_secret`.
+    pub secret: String,
+    /// The one authentication method this client may use.
+    pub auth: ClientAuth,
+}
+
+/// How the server behaves.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Access token lifetime.
+    pub access_ttl_secs: i64,
+    /// Refresh token lifetime.
+    pub refresh_ttl_secs: i64,
+    /// Registered clients.
+    pub clients: Vec<Client>,
+    /// `(username, password)` pairs for the password grant.
+    pub users: Vec<(String, String)>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            access_ttl_secs: 3600,
+            refresh_ttl_secs: 86_400,
+            clients: vec![Client {
+                id: "demo-client".into(),
+                secret: "demo-secret".into(),
+                auth: ClientAuth::Basic,
+            }],
+            users: vec![("demo".into(), "demo-password".into())],
+        }
+    }
+}
+
+/// A fault to inject into the next token request.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// A JSON `server_error` with this status.
+    Status(u16),
+    /// An HTML error page (a proxy's 502).
+    Html(u16),
+    /// A 200 whose JSON is cut off.
+    TruncatedJson,
+    /// A 200 without `access_token`.
+    MissingAccessToken,
+    /// 429 with `Retry-After`.
+    RateLimited(u64),
+    /// No answer for this long.
+    Hang(Duration),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RefreshStatus {
+    Active,
+    RotatedOut,
+    Revoked,
+}
+
+#[derive(Debug, Clone)]
+struct RefreshEntry {
+    client: String,
+    subject: String,
+    family: u64,
+    expires_at: i64,
+    status: RefreshStatus,
+}
+
+/// Counters and state the tests read.
+#[derive(Debug, Default)]
+pub struct State {
+    config: Config,
+    access: HashMap<String, (String, i64, u64)>,
+    refresh: HashMap<String, RefreshEntry>,
+    revoked_families: HashSet<u64>,
+    next_family: u64,
+    faults: VecDeque<Fault>,
+    /// Successful refresh_token grants.
+    pub refreshes: u32,
+    /// Every request to the token endpoint.
+    pub token_requests: u32,
+    /// Revocation requests.
+    pub revocations: u32,
+    /// Refresh tokens presented after rotation (each revoked a grant).
+    pub reuse_detected: u32,
+}
+
+/// The running server.
+pub struct OAuthServer {
+    server: Server,
+    state: Arc<Mutex<State>>,
+}
+
+impl std::fmt::Debug for OAuthServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthServer")
+            .field("url", &self.server.url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl OAuthServer {
+    /// Starts the server on a free loopback port.
+    pub fn start(config: Config) -> std::io::Result<Self> {
+        let state = Arc::new(Mutex::new(State {
+            config,
+            ..State::default()
+        }));
+        let shared = Arc::clone(&state);
+        let issuer = Arc::new(Mutex::new(String::new()));
+        let issuer_for_handler = Arc::clone(&issuer);
+        let server = Server::start(move |request| {
+            let issuer = issuer_for_handler
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            handle(&shared, &issuer, request)
+        })?;
+        *issuer.lock().unwrap_or_else(PoisonError::into_inner) = server.url();
+        Ok(Self { server, state })
+    }
+
+    /// The issuer, `http://127.0.0.1:PORT`.
+    pub fn issuer(&self) -> String {
+        self.server.url()
+    }
+
+    /// The token endpoint.
+    pub fn token_url(&self) -> String {
+        format!("{}/token", self.server.url())
+    }
+
+    /// The RFC 7009 revocation endpoint.
+    pub fn revoke_url(&self) -> String {
+        format!("{}/revoke", self.server.url())
+    }
+
+    /// The server's state, to inspect or change.
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues a fault for the next token request.
+    pub fn inject(&self, fault: Fault) {
+        self.state().faults.push_back(fault);
+    }
+
+    /// Issues a refresh token for `subject` as if the user had signed in elsewhere.
+    pub fn issue_refresh_token(&self, client: &str, subject: &str) -> String {
+        let mut state = self.state();
+        let family = state.new_family();
+        state.new_refresh(client, subject, family)
+    }
+}
+
+impl State {
+    fn new_family(&mut self) -> u64 {
+        self.next_family += 1;
+        self.next_family
+    }
+
+    fn new_refresh(&mut self, client: &str, subject: &str, family: u64) -> String {
+        let token = format!("rt-{}", random_hex());
+        let expires_at = Utc::now().timestamp() + self.config.refresh_ttl_secs;
+        self.refresh.insert(
+            token.clone(),
+            RefreshEntry {
+                client: client.to_owned(),
+                subject: subject.to_owned(),
+                family,
+                expires_at,
+                status: RefreshStatus::Active,
+            },
+        );
+        token
+    }
+
+    /// Whether `token` is a live access token.
+    pub fn access_valid(&self, token: &str) -> bool {
+        self.access
+            .get(token)
+            .is_some_and(|(_, expires_at, family)| {
+                *expires_at > Utc::now().timestamp() && !self.revoked_families.contains(family)
+            })
+    }
+
+    /// Whether `token` is a refresh token the server would still accept.
+    pub fn refresh_valid(&self, token: &str) -> bool {
+        self.refresh.get(token).is_some_and(|entry| {
+            entry.status == RefreshStatus::Active
+                && entry.expires_at > Utc::now().timestamp()
+                && !self.revoked_families.contains(&entry.family)
+        })
+    }
+}
+
+/// 64 random bits as hex, from the OS-seeded hasher keys (enough for test and demo tokens).
+pub fn random_hex() -> String {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("{:016x}", hasher.finish())
+}
+
+/// A JWT-shaped token (unsigned: the wallet only reads its claims).
+pub fn jwt(claims: &Value) -> String {
+    format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        random_hex()
+    )
+}
+
+fn error(status: u16, code: &str, description: &str) -> Response {
+    Response::json(
+        status,
+        &json!({ "error": code, "error_description": description }),
+    )
+}
+
+/// Applies a queued fault, if any.
+pub fn fault_response(fault: Fault) -> Response {
+    match fault {
+        Fault::Status(status) => error(status, "server_error", "the server had an internal error"),
+        Fault::Html(status) => Response::html(
+            status,
+            "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
+        ),
+        Fault::TruncatedJson => {
+            let body = br#"{"access_token":"half-a-tok"#.to_vec();
+            Response::Truncated {
+                status: 200,
+                declared: body.len() + 40,
+                body,
+            }
+        }
+        Fault::MissingAccessToken => {
+            Response::json(200, &json!({ "token_type": "Bearer", "expires_in": 3600 }))
+        }
+        Fault::RateLimited(secs) => error(429, "slow_down", "too many requests")
+            .with_header("Retry-After", &secs.to_string()),
+        Fault::Hang(duration) => Response::Hang(duration),
+    }
+}
+
+fn handle(state: &Mutex<State>, issuer: &str, request: &Request) -> Response {
+    let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+    match (request.method.as_str(), request.path.as_str()) {
+        (
+            "GET",
+            "/.well-known/oauth-authorization-server" | "/.well-known/openid-configuration",
+        ) => Response::json(
+            200,
+            &json!({
+                "issuer": issuer,
+                "token_endpoint": format!("{issuer}/token"),
+                "revocation_endpoint": format!("{issuer}/revoke"),
+                "grant_types_supported": ["client_credentials", "password", "refresh_token"],
+                "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            }),
+        ),
+        ("POST", "/token") => {
+            state.token_requests += 1;
+            if let Some(fault) = state.faults.pop_front() {
+                return fault_response(fault);
+            }
+            token(&mut state, issuer, request)
+        }
+        ("POST", "/revoke") => revoke(&mut state, request),
+        ("GET", "/api/me") => {
+            let token = request
+                .header("authorization")
+                .and_then(|h| h.strip_prefix("Bearer "))
+                .unwrap_or("");
+            if state.access_valid(token) {
+                Response::json(
+                    200,
+                    &json!({ "message": "hello from the demo API", "sub": state.access[token].0 }),
+                )
+            } else {
+                error(
+                    401,
+                    "invalid_token",
+                    "the access token is missing, expired or revoked",
+                )
+            }
+        }
+        (_, "/token" | "/revoke") => error(405, "invalid_request", "use POST"),
+        _ => error(404, "not_found", "no such endpoint"),
+    }
+}
+
+/// Authenticates the client by its registered method only; `Err` is the response to send.
+fn authenticate(
+    state: &State,
+    request: &Request,
+    form: &[(String, String)],
+) -> Result<Client, Response> {
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let basic = request
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Basic "))
+        .and_then(|b| {
+            let decoded = String::from_utf8(STANDARD.decode(b.trim()).ok()?).ok()?;
+            let (id, secret) = decoded.split_once(':')?;
+            let unescape = |s: &str| {
+                url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+            };
+            Some((unescape(id)?, unescape(secret)?))
+        });
+    let posted =
+        field("client_secret").map(|secret| (field("client_id").unwrap_or_default(), secret));
+    let (presented, method) = match (basic, posted) {
+        (Some(_), Some(_)) => {
+            return Err(error(
+                400,
+                "invalid_request",
+                "more than one client authentication method",
+            ));
+        }
+        (Some(pair), None) => (pair, ClientAuth::Basic),
+        (None, Some(pair)) => (pair, ClientAuth::Post),
+        (None, None) => {
+            return Err(error(
+                401,
+                "invalid_client",
+                "client authentication is required",
+            ));
+        }
+    };
+    let client = state
+        .config
+        .clients
+        .iter()
+        .find(|c| c.id == presented.0 && c.secret == presented.1);
+    match client {
+        Some(client) if client.auth == method => Ok(client.clone()),
+        Some(_) => Err(error(
+            401,
+            "invalid_client",
+            "this client must use its registered authentication method",
+        )),
+        None => Err(error(
+            401,
+            "invalid_client",
+            "unknown client or wrong secret",
+        )),
+    }
+}
+
+fn token(state: &mut State, issuer: &str, request: &Request) -> Response {
+    let Some(form) = request.form() else {
+        return error(
+            400,
+            "invalid_request",
+            "the body must be application/x-www-form-urlencoded",
+        );
+    };
+    let client = match authenticate(state, request, &form) {
+        Ok(client) => client,
+        Err(response) => return response,
+    };
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let scope = field("scope").unwrap_or("api:read").to_owned();
+    let (subject, family, with_refresh) = match field("grant_type") {
+        Some("client_credentials") => (client.id.clone(), state.new_family(), false),
+        Some("password") => {
+            let (Some(user), Some(pass)) = (field("username"), field("password")) else {
+                return error(400, "invalid_request", "username and password are required");
+            };
+            if !state
+                .config
+                .users
+                .iter()
+                .any(|(u, p)| u == user && p == pass)
+            {
+                return error(400, "invalid_grant", "wrong username or password");
+            }
+            (user.to_owned(), state.new_family(), true)
+        }
+        Some("refresh_token") => {
+            let presented = field("refresh_token").unwrap_or("");
+            let Some(entry) = state.refresh.get(presented).cloned() else {
+                return error(400, "invalid_grant", "unknown refresh token");
+            };
+            if entry.client != client.id {
+                return error(
+                    400,
+                    "invalid_grant",
+                    "the refresh token belongs to another client",
+                );
+            }
+            if entry.status == RefreshStatus::RotatedOut {
+                state.reuse_detected += 1;
+                state.revoked_families.insert(entry.family);
+                return error(
+                    400,
+                    "invalid_grant",
+                    "refresh token reuse detected; the grant was revoked",
+                );
+            }
+            if entry.status == RefreshStatus::Revoked
+                || state.revoked_families.contains(&entry.family)
+            {
+                return error(400, "invalid_grant", "the refresh token was revoked");
+            }
+            if entry.expires_at <= Utc::now().timestamp() {
+                return error(400, "invalid_grant", "the refresh token expired");
+            }
+            if let Some(old) = state.refresh.get_mut(presented) {
+                old.status = RefreshStatus::RotatedOut;
+            }
+            state.refreshes += 1;
+            (entry.subject, entry.family, true)
+        }
+        Some(other) => {
+            return error(
+                400,
+                "unsupported_grant_type",
+                &format!("grant_type {other} is not supported"),
+            );
+        }
+        None => return error(400, "invalid_request", "grant_type is required"),
+    };
+    let now = Utc::now().timestamp();
+    let ttl = state.config.access_ttl_secs;
+    let access = jwt(&json!({
+        "iss": issuer, "sub": subject, "aud": "demo-api", "client_id": client.id,
+        "scope": scope, "iat": now, "exp": now + ttl, "jti": random_hex(),
+    }));
+    state
+        .access
+        .insert(access.clone(), (subject.clone(), now + ttl, family));
+    let mut body = json!({ "access_token": access, "token_type": "Bearer", "expires_in": ttl, "scope": scope });
+    if with_refresh {
+        let refresh = state.new_refresh(&client.id, &subject, family);
+        body["refresh_token"] = Value::String(refresh);
+        body["refresh_expires_in"] = json!(state.config.refresh_ttl_secs);
+    }
+    Response::json(200, &body).with_header("Cache-Control", "no-store")
+}
+
+fn revoke(state: &mut State, request: &Request) -> Response {
+    let Some(form) = request.form() else {
+        return error(
+            400,
+            "invalid_request",
+            "the body must be application/x-www-form-urlencoded",
+        );
+    };
+    if let Err(response) = authenticate(state, request, &form) {
+        return response;
+    }
+    state.revocations += 1;
+    let token = form
+        .iter()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    if let Some(entry) = state.refresh.get_mut(&token) {
+        entry.status = RefreshStatus::Revoked;
+        let family = entry.family;
+        state.revoked_families.insert(family);
+    }
+    state.access.remove(&token);
+    Response::Full {
+        status: 200,
+        headers: Vec::new(),
+        body: Vec::new(),
+    }
+}

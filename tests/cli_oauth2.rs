@@ -1,0 +1,421 @@
+//! The generic `oauth2` provider through the CLI binary, against the strict loopback
+//! OAuth server: every grant, both client auth methods, discovery, rotation, revocation,
+//! export formats, and secret hygiene.
+
+mod support;
+
+use serde_json::Value;
+use support::Home;
+use tokenwallet::demo::oauth::{Client, Config, OAuthServer};
+use tokenwallet::model::ClientAuth;
+
+fn server() -> OAuthServer {
+    OAuthServer::start(Config {
+        clients: vec![
+            Client {
+                id: "basic-client".into(),
+                secret: "basic secret/with+chars".into(),
+                auth: ClientAuth::Basic,
+            },
+            Client {
+                id: "post-client".into(),
+                secret: "post-secret".into(),
+                auth: ClientAuth::Post,
+            },
+        ],
+        ..Config::default()
+    })
+    .unwrap()
+}
+
+fn add_password_account(home: &Home, server: &OAuthServer, name: &str) {
+    home.run_env(
+        &[
+            "add",
+            name,
+            "--provider",
+            "oauth2",
+            "--grant",
+            "password",
+            "--url",
+            &server.token_url(),
+            "--revoke-url",
+            &server.revoke_url(),
+            "--client-id",
+            "basic-client",
+            "--username",
+            "demo",
+        ],
+        &[
+            ("TOKENWALLET_CLIENT_SECRET", "basic secret/with+chars"),
+            ("TOKENWALLET_PASSWORD", "demo-password"),
+        ],
+    )
+    .ok();
+}
+
+#[test]
+fn password_grant_generate_token_refresh_rotate_revoke() {
+    let server = server();
+    let home = Home::new();
+    add_password_account(&home, &server, "demo");
+    assert_eq!(home.show("demo")["state"], "empty");
+
+    home.run(&["generate", "demo"]).ok();
+    let first = home.stored("demo");
+    let first_rt = first["refresh_token"].as_str().unwrap().to_owned();
+    assert!(server.state().refresh_valid(&first_rt));
+    assert_eq!(home.show("demo")["state"], "valid");
+
+    // A valid cached token is printed as is: no request reaches the server.
+    let requests = server.state().token_requests;
+    let token = home.run(&["token", "demo"]).ok();
+    assert_eq!(
+        token,
+        format!("{}\n", first["access_token"].as_str().unwrap())
+    );
+    assert_eq!(server.state().token_requests, requests);
+
+    // Refresh rotates: the old refresh token is dead at the server, the new one is stored.
+    home.run(&["refresh", "demo"]).ok();
+    let second = home.stored("demo");
+    let second_rt = second["refresh_token"].as_str().unwrap();
+    assert_ne!(second_rt, first_rt);
+    assert!(!server.state().refresh_valid(&first_rt));
+    assert!(server.state().refresh_valid(second_rt));
+    assert_ne!(second["access_token"], first["access_token"]);
+    let shown = home.show("demo");
+    assert_eq!(shown["scope"], "api:read");
+    assert_eq!(shown["token_type"], "Bearer");
+    assert!(shown["last_refreshed_at"].is_string());
+    assert_eq!(shown["claims"]["payload"]["sub"], "demo");
+
+    // Revoke: the server revokes the grant; the wallet forgets the tokens.
+    let note = home.run(&["revoke", "demo"]).ok();
+    assert!(note.is_empty());
+    assert!(!server.state().refresh_valid(second_rt));
+    assert!(
+        !server
+            .state()
+            .access_valid(second["access_token"].as_str().unwrap())
+    );
+    assert_eq!(home.show("demo")["state"], "revoked");
+    let err = home.run(&["token", "demo"]).fails(3);
+    assert!(err.contains("'demo'") && err.contains("revoked"), "{err}");
+
+    // Credentials were kept: a new token can be generated after a revoke.
+    home.run(&["generate", "demo"]).ok();
+    assert_eq!(home.show("demo")["state"], "valid");
+}
+
+#[test]
+fn client_credentials_with_post_auth_and_discovery() {
+    let server = server();
+    let home = Home::new();
+    home.run_env(
+        &[
+            "add",
+            "svc",
+            "--provider",
+            "oauth2",
+            "--grant",
+            "client_credentials",
+            "--issuer",
+            &server.issuer(),
+            "--client-id",
+            "post-client",
+            "--client-auth",
+            "post",
+            "--scope",
+            "api:write",
+        ],
+        &[("TOKENWALLET_CLIENT_SECRET", "post-secret")],
+    )
+    .ok();
+    // `token` on an empty client-credentials account obtains one.
+    let token = home.run(&["token", "svc"]).ok();
+    assert!(server.state().access_valid(token.trim()));
+    let shown = home.show("svc");
+    assert_eq!(shown["scope"], "api:write");
+    assert_eq!(shown["refresh_expires_at"], Value::Null);
+    // Discovery found the revocation endpoint.
+    home.run(&["revoke", "svc"]).ok();
+    assert_eq!(server.state().revocations, 1);
+    assert!(!server.state().access_valid(token.trim()));
+}
+
+#[test]
+fn wrong_client_auth_method_is_rejected_by_the_server_and_reported() {
+    let server = server();
+    let home = Home::new();
+    // post-client is registered for client_secret_post; Basic (the default) must fail.
+    home.run_env(
+        &[
+            "add",
+            "svc",
+            "--provider",
+            "oauth2",
+            "--grant",
+            "client_credentials",
+            "--url",
+            &server.token_url(),
+            "--client-id",
+            "post-client",
+        ],
+        &[("TOKENWALLET_CLIENT_SECRET", "post-secret")],
+    )
+    .ok();
+    let err = home.run(&["generate", "svc"]).fails(3);
+    assert!(
+        err.contains("'svc'") && err.contains("invalid_client"),
+        "{err}"
+    );
+}
+
+#[test]
+fn refresh_token_account_from_elsewhere() {
+    let server = server();
+    let home = Home::new();
+    let rt = server.issue_refresh_token("basic-client", "alice");
+    home.run_env(
+        &[
+            "add",
+            "ext",
+            "--provider",
+            "oauth2",
+            "--grant",
+            "refresh_token",
+            "--url",
+            &server.token_url(),
+            "--client-id",
+            "basic-client",
+        ],
+        &[
+            ("TOKENWALLET_CLIENT_SECRET", "basic secret/with+chars"),
+            ("TOKENWALLET_REFRESH_TOKEN", &rt),
+        ],
+    )
+    .ok();
+    let token = home.run(&["token", "ext"]).ok();
+    assert!(server.state().access_valid(token.trim()));
+    assert!(
+        !server.state().refresh_valid(&rt),
+        "the spent refresh token must be rotated out"
+    );
+    let stored = home.stored("ext");
+    assert!(
+        server
+            .state()
+            .refresh_valid(stored["refresh_token"].as_str().unwrap())
+    );
+}
+
+#[test]
+fn export_formats_and_private_out_file() {
+    let server = server();
+    let home = Home::new();
+    add_password_account(&home, &server, "demo");
+    home.run(&["generate", "demo"]).ok();
+    let token = home.run(&["token", "demo"]).ok().trim().to_owned();
+    assert_eq!(home.run(&["export", "demo"]).ok(), format!("{token}\n"));
+    assert_eq!(
+        home.run(&["export", "demo", "--format", "header"]).ok(),
+        format!("Authorization: Bearer {token}\n")
+    );
+    assert!(
+        home.run(&["export", "demo", "--format", "env"])
+            .ok()
+            .contains(&format!("DEMO_ACCESS_TOKEN='{token}'"))
+    );
+    assert!(
+        home.run(&["export", "demo", "--format", "curl"])
+            .ok()
+            .starts_with(&format!("curl -H 'Authorization: Bearer {token}'"))
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("token.json");
+    assert!(
+        home.run(&[
+            "export",
+            "demo",
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap()
+        ])
+        .ok()
+        .is_empty()
+    );
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(json["access_token"], token.as_str());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(
+            std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    // The JSON export imports back as another account with the same tokens.
+    home.run(&[
+        "import",
+        "copy",
+        "--provider",
+        "oauth2",
+        "--url",
+        &server.token_url(),
+        "--file",
+        out.to_str().unwrap(),
+    ])
+    .ok();
+    assert_eq!(home.stored("copy")["access_token"], token.as_str());
+    assert_eq!(
+        home.show("copy")["access_expires_at"],
+        home.show("demo")["access_expires_at"]
+    );
+}
+
+#[test]
+fn secrets_never_reach_stdout_logs_or_plain_files() {
+    let server = server();
+    let mut home = Home::new();
+    home.set_env("TOKENWALLET_LOG", "trace");
+    add_password_account(&home, &server, "demo");
+    home.run(&["generate", "demo"]).ok();
+    home.run(&["refresh", "demo"]).ok();
+    let stored = home.stored("demo");
+    let secrets = [
+        stored["access_token"].as_str().unwrap(),
+        stored["refresh_token"].as_str().unwrap(),
+        "basic secret/with+chars",
+        "demo-password",
+        support::PASSPHRASE,
+    ];
+    let mut outputs = Vec::new();
+    for args in [
+        &["list"][..],
+        &["list", "--json"],
+        &["show", "demo"],
+        &["show", "demo", "--json"],
+        &["refresh", "demo"],
+    ] {
+        let run = home.run(args);
+        run.ok();
+        outputs.push(run.stdout());
+        outputs.push(run.stderr());
+    }
+    // Trace logging was really on, or this proves nothing.
+    assert!(
+        outputs
+            .iter()
+            .any(|o| o.contains("TRACE") || o.contains("DEBUG")),
+        "no log output at trace level"
+    );
+    let stored = home.stored("demo");
+    let fresh = [
+        stored["access_token"].as_str().unwrap(),
+        stored["refresh_token"].as_str().unwrap(),
+    ];
+    for secret in secrets.iter().chain(&fresh) {
+        for output in &outputs {
+            assert!(
+                !output.contains(secret),
+                "secret leaked into output:\n{output}"
+            );
+        }
+        for (path, bytes) in home.files() {
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(secret),
+                "secret in plain file {}",
+                path.display()
+            );
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(home.path().join("accounts.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_and_insecure_urls_are_refused_before_any_request() {
+    let home = Home::new();
+    assert_eq!(home.run(&["frobnicate"]).code(), 2);
+    assert_eq!(home.run(&["add", "x", "--provider", "nope"]).code(), 2);
+    // No server exists at this address: the refusal must come from validation alone.
+    let err = home
+        .run_env(
+            &[
+                "add",
+                "x",
+                "--provider",
+                "oauth2",
+                "--grant",
+                "client_credentials",
+                "--url",
+                "http://tokens.example.com/token",
+                "--client-id",
+                "c",
+            ],
+            &[("TOKENWALLET_CLIENT_SECRET", "s")],
+        )
+        .fails(2);
+    assert!(err.contains("loopback") && err.contains("https"), "{err}");
+    let err = home
+        .run(&[
+            "add",
+            "x",
+            "--provider",
+            "oauth2",
+            "--grant",
+            "client_credentials",
+            "--url",
+            "https://as.example/token",
+        ])
+        .fails(2);
+    assert!(
+        err.contains("--client-id") && err.contains("TOKENWALLET_CLIENT_SECRET"),
+        "{err}"
+    );
+    let err = home.run(&["token", "missing"]).fails(1);
+    assert!(err.contains("'missing'"), "{err}");
+    assert!(home.run(&["list"]).ok().starts_with("NAME"));
+    assert_eq!(home.run(&["list", "--json"]).ok().trim(), "[]");
+}
+
+#[test]
+fn list_json_has_the_contract_fields() {
+    let server = server();
+    let home = Home::new();
+    add_password_account(&home, &server, "demo");
+    home.run(&["generate", "demo"]).ok();
+    let list: Value = serde_json::from_str(&home.run(&["list", "--json"]).ok()).unwrap();
+    let entry = list[0].as_object().unwrap();
+    let mut keys: Vec<&str> = entry.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "access_expires_at",
+            "last_error",
+            "last_refreshed_at",
+            "name",
+            "provider",
+            "refresh_expires_at",
+            "scope",
+            "state",
+            "token_type"
+        ]
+    );
+    assert_eq!(entry["provider"], "oauth2");
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(entry["access_expires_at"].as_str().unwrap()).unwrap();
+    let in_secs = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds();
+    assert!((3500..=3600).contains(&in_secs), "{in_secs}");
+    assert!(entry["access_expires_at"].as_str().unwrap().ends_with('Z'));
+}

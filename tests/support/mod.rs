@@ -1,0 +1,150 @@
+//! Shared test support: a wallet home driven through the real CLI binary, and strict,
+//! stateful fakes of the vendor token APIs on 127.0.0.1.
+
+#![allow(dead_code)]
+
+pub mod fakes;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// The vault passphrase the tests use.
+pub const PASSPHRASE: &str = "test passphrase 1";
+
+/// A temporary wallet home and the environment every CLI run gets.
+pub struct Home {
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Home {
+    /// A fresh home using the encrypted vault (shared across processes, like real use).
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        Self {
+            dir,
+            env: vec![
+                ("TOKENWALLET_SECRET_STORE".into(), "file".into()),
+                ("TOKENWALLET_PASSPHRASE".into(), PASSPHRASE.into()),
+                ("TOKENWALLET_VAULT_WORK_FACTOR".into(), "10".into()),
+                ("TOKENWALLET_TIMEOUT_SECS".into(), "2".into()),
+            ],
+        }
+    }
+
+    /// The data dir.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Sets an environment variable for later runs.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value.into()));
+    }
+
+    /// A command for the CLI binary with this home and a clean environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tokenwallet"));
+        command.arg("--home").arg(self.path()).args(args);
+        for (key, _) in std::env::vars() {
+            if key.starts_with("TOKENWALLET_") {
+                command.env_remove(key);
+            }
+        }
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        command.stdin(std::process::Stdio::null());
+        command
+    }
+
+    /// Runs the CLI.
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run(self.command(args).output().unwrap())
+    }
+
+    /// Runs the CLI with extra environment variables (secrets for `add`).
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut command = self.command(args);
+        command.envs(env.iter().copied());
+        Run(command.output().unwrap())
+    }
+
+    /// `show NAME --json`.
+    pub fn show(&self, name: &str) -> Value {
+        let run = self.run(&["show", name, "--json"]);
+        run.ok();
+        serde_json::from_str(&run.stdout()).unwrap()
+    }
+
+    /// The stored tokens, through `export --format json`.
+    pub fn stored(&self, name: &str) -> Value {
+        let run = self.run(&["export", name, "--format", "json"]);
+        run.ok();
+        serde_json::from_str(&run.stdout()).unwrap()
+    }
+
+    /// Every file under the data dir, with its bytes.
+    pub fn files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut stack = vec![self.path().to_owned()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    out.push((path.clone(), std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A finished CLI run.
+pub struct Run(pub Output);
+
+impl Run {
+    /// Stdout as text.
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+
+    /// Stderr as text.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+
+    /// The exit code.
+    pub fn code(&self) -> i32 {
+        self.0.status.code().unwrap_or(-1)
+    }
+
+    /// Asserts success and returns stdout.
+    #[track_caller]
+    pub fn ok(&self) -> String {
+        assert_eq!(
+            self.code(),
+            0,
+            "expected success\nstdout: {}\nstderr: {}",
+            self.stdout(),
+            self.stderr()
+        );
+        self.stdout()
+    }
+
+    /// Asserts the exit code and returns stderr.
+    #[track_caller]
+    pub fn fails(&self, code: i32) -> String {
+        assert_eq!(
+            self.code(),
+            code,
+            "wrong exit code\nstdout: {}\nstderr: {}",
+            self.stdout(),
+            self.stderr()
+        );
+        self.stderr()
+    }
+}
