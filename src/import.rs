@@ -218,7 +218,7 @@ mod tests {
             ("[1,2]", "does not look like"),
             ("{\"refresh_token\":\"abcdefghij\"}", "no access_token"),
             ("{\"access_token\":\"short\"}", "does not look like a token"),
-            ("one\ntwo\nthree", "does not look like"),
+            ("one\ntwo", "does not look like"),
             ("tokentoken1\ntokentoken2\ntokentoken3", "more than two"),
             ("hello world this is prose", "could not read"),
             (
