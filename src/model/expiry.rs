@@ -252,15 +252,15 @@ mod tests {
     fn access_only_token_without_credentials_needs_sign_in_when_expired() {
         let m = TokenMeta {
             has_access_token: true,
-            access_expires_at: Some(at(100)),
+            access_expires_at: Some(at(1000)),
             ..TokenMeta::default()
         };
         assert_eq!(AccountState::of(&m, false, at(0)), AccountState::Valid);
         assert_eq!(
-            AccountState::of(&m, false, at(100)),
+            AccountState::of(&m, false, at(1000)),
             AccountState::NeedsSignIn
         );
-        assert_eq!(AccountState::of(&m, true, at(100)), AccountState::Expired);
+        assert_eq!(AccountState::of(&m, true, at(1000)), AccountState::Expired);
     }
 
     #[test]
