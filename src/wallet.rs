@@ -460,6 +460,21 @@ impl Wallet {
                 sign_in: true,
             });
         }
+        if let Some(until) = account
+            .tokens
+            .retry_after
+            .filter(|at| mode == RefreshMode::IfDue && *at > self.now())
+        {
+            return Err(WalletError::Refused {
+                account: account.name.clone(),
+                provider: account.provider,
+                message: format!(
+                    "the server asked to wait before the next request (until {} UTC); try again then",
+                    until.format("%H:%M:%S")
+                ),
+                sign_in: false,
+            });
+        }
         let secrets = self.secrets.load(name)?.unwrap_or_default();
         let call = Call {
             http: &self.http,

@@ -167,6 +167,18 @@ impl OAuthServer {
         self.state().faults.push_back(fault);
     }
 
+    /// Changes the lifetime of access tokens issued from now on.
+    pub fn set_access_ttl(&self, secs: i64) {
+        self.state().config.access_ttl_secs = secs;
+    }
+
+    /// Revokes every grant, as a user or admin would in the server's console.
+    pub fn revoke_all_grants(&self) {
+        let mut state = self.state();
+        let families: Vec<u64> = state.refresh.values().map(|entry| entry.family).collect();
+        state.revoked_families.extend(families);
+    }
+
     /// Issues a refresh token for `subject` as if the user had signed in elsewhere.
     pub fn issue_refresh_token(&self, client: &str, subject: &str) -> String {
         let mut state = self.state();

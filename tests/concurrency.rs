@@ -1,0 +1,139 @@
+//! The rotation rules across processes: several CLI processes racing to refresh one
+//! account spend its refresh token once; processes refreshing different accounts at once
+//! lose neither update. The server revokes the whole grant if a rotated-out refresh token
+//! is ever presented again (RFC 9700), so a lost race would show.
+
+mod support;
+
+use std::process::Child;
+use std::time::Duration;
+
+use support::Home;
+use tokenwallet::demo::oauth::{Config, OAuthServer};
+
+fn add(home: &Home, server: &OAuthServer, name: &str) {
+    home.run_env(
+        &[
+            "add",
+            name,
+            "--provider",
+            "oauth2",
+            "--grant",
+            "password",
+            "--url",
+            &server.token_url(),
+            "--client-id",
+            "demo-client",
+            "--username",
+            "demo",
+        ],
+        &[
+            ("TOKENWALLET_CLIENT_SECRET", "demo-secret"),
+            ("TOKENWALLET_PASSWORD", "demo-password"),
+        ],
+    )
+    .ok();
+    home.run(&["generate", name]).ok();
+}
+
+fn spawn(home: &Home, args: &[&str]) -> Child {
+    let mut command = home.command(args);
+    command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    command.spawn().unwrap()
+}
+
+fn finish(child: Child) -> String {
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn six_token_calls_on_an_expired_token_refresh_once() {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = Home::new();
+    server.set_access_ttl(1);
+    add(&home, &server, "demo");
+    server.set_access_ttl(3600);
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(home.show("demo")["state"], "expired");
+    let refreshes = server.state().refreshes;
+
+    let children: Vec<Child> = (0..6).map(|_| spawn(&home, &["token", "demo"])).collect();
+    let tokens: Vec<String> = children.into_iter().map(finish).collect();
+
+    assert_eq!(
+        server.state().refreshes,
+        refreshes + 1,
+        "exactly one refresh"
+    );
+    assert_eq!(server.state().reuse_detected, 0);
+    assert!(
+        tokens.iter().all(|t| t == &tokens[0]),
+        "all callers got the same fresh token"
+    );
+    assert!(server.state().access_valid(tokens[0].trim()));
+    let stored = home.stored("demo");
+    assert!(
+        server
+            .state()
+            .refresh_valid(stored["refresh_token"].as_str().unwrap())
+    );
+}
+
+#[test]
+fn racing_explicit_refreshes_never_spend_a_dead_refresh_token() {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = Home::new();
+    add(&home, &server, "demo");
+    let children: Vec<Child> = (0..4).map(|_| spawn(&home, &["refresh", "demo"])).collect();
+    children.into_iter().for_each(|c| {
+        finish(c);
+    });
+    assert_eq!(server.state().reuse_detected, 0);
+    assert!((1..=4).contains(&server.state().refreshes));
+    let stored = home.stored("demo");
+    assert!(
+        server
+            .state()
+            .refresh_valid(stored["refresh_token"].as_str().unwrap())
+    );
+}
+
+#[test]
+fn two_processes_refreshing_two_accounts_lose_neither_update() {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = Home::new();
+    add(&home, &server, "a");
+    add(&home, &server, "b");
+    for _ in 0..5 {
+        let (a, b) = (
+            spawn(&home, &["refresh", "a"]),
+            spawn(&home, &["refresh", "b"]),
+        );
+        finish(a);
+        finish(b);
+    }
+    assert_eq!(server.state().refreshes, 10);
+    assert_eq!(server.state().reuse_detected, 0);
+    for name in ["a", "b"] {
+        let stored = home.stored(name);
+        assert!(
+            server
+                .state()
+                .refresh_valid(stored["refresh_token"].as_str().unwrap()),
+            "{name} lost its rotated refresh token"
+        );
+        assert!(
+            server
+                .state()
+                .access_valid(stored["access_token"].as_str().unwrap())
+        );
+    }
+}

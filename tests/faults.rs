@@ -1,0 +1,209 @@
+//! Every server fault and every bad input: a clear error naming the account, the right
+//! exit code, and the stored tokens exactly as they were.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::Value;
+use support::Home;
+use tokenwallet::demo::oauth::{Config, Fault, OAuthServer};
+
+fn setup() -> (OAuthServer, Home) {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = Home::new();
+    home.run_env(
+        &[
+            "add",
+            "demo",
+            "--provider",
+            "oauth2",
+            "--grant",
+            "password",
+            "--url",
+            &server.token_url(),
+            "--client-id",
+            "demo-client",
+            "--username",
+            "demo",
+        ],
+        &[
+            ("TOKENWALLET_CLIENT_SECRET", "demo-secret"),
+            ("TOKENWALLET_PASSWORD", "demo-password"),
+        ],
+    )
+    .ok();
+    home.run(&["generate", "demo"]).ok();
+    (server, home)
+}
+
+/// Injects `fault`, refreshes, and checks the exit code, the message and that nothing changed.
+fn refresh_fails_cleanly(fault: Fault, code: i32, needle: &str) -> (OAuthServer, Home, Value) {
+    let (server, home) = setup();
+    let before = home.stored("demo");
+    server.inject(fault);
+    let err = home.run(&["refresh", "demo"]).fails(code);
+    assert!(
+        err.contains("'demo'") && err.contains("OAuth 2.0"),
+        "names the account and provider: {err}"
+    );
+    assert!(err.contains(needle), "expected {needle:?} in: {err}");
+    assert!(err.contains("kept"), "says the tokens were kept: {err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert_eq!(home.stored("demo"), before, "stored tokens changed");
+    assert!(
+        server
+            .state()
+            .refresh_valid(before["refresh_token"].as_str().unwrap())
+    );
+    let shown = home.show("demo");
+    assert!(shown["last_error"].as_str().unwrap().contains(needle));
+    (server, home, before)
+}
+
+#[test]
+fn server_error_500_exits_4() {
+    refresh_fails_cleanly(Fault::Status(500), 4, "HTTP 500");
+}
+
+#[test]
+fn html_502_page_exits_4_and_quotes_the_page_title() {
+    refresh_fails_cleanly(Fault::Html(502), 4, "502 Bad Gateway");
+}
+
+#[test]
+fn truncated_json_exits_1() {
+    refresh_fails_cleanly(Fault::TruncatedJson, 1, "answer");
+}
+
+#[test]
+fn missing_access_token_exits_1() {
+    refresh_fails_cleanly(Fault::MissingAccessToken, 1, "no access_token");
+}
+
+#[test]
+fn hung_server_times_out_and_exits_4() {
+    let started = std::time::Instant::now();
+    refresh_fails_cleanly(
+        Fault::Hang(Duration::from_secs(6)),
+        4,
+        "did not answer within 2 s",
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "the timeout did not fire"
+    );
+}
+
+#[test]
+fn rate_limit_is_respected_by_token() {
+    let (server, mut home, before) =
+        refresh_fails_cleanly(Fault::RateLimited(120), 1, "retry after 120 s");
+    // `token` wants a refresh (min validity above the lifetime) but must not ask the server
+    // again before Retry-After has passed; the current token is still valid, so it is printed.
+    home.set_env("TOKENWALLET_MIN_VALID_SECS", "999999");
+    let requests = server.state().token_requests;
+    let run = home.run(&["token", "demo"]);
+    assert_eq!(
+        run.ok(),
+        format!("{}\n", before["access_token"].as_str().unwrap())
+    );
+    assert!(run.stderr().contains("wait"), "{}", run.stderr());
+    assert_eq!(server.state().token_requests, requests);
+}
+
+#[test]
+fn dead_refresh_token_needs_sign_in_exits_3_and_deletes_nothing() {
+    let (server, home) = setup();
+    let before = home.stored("demo");
+    server.revoke_all_grants();
+    let err = home.run(&["refresh", "demo"]).fails(3);
+    assert!(
+        err.contains("'demo'") && err.contains("invalid_grant") || err.contains("revoked"),
+        "{err}"
+    );
+    assert!(err.contains("Sign in again"), "says what to do: {err}");
+    assert_eq!(home.stored("demo"), before);
+    assert_eq!(home.show("demo")["state"], "needs-sign-in");
+    // `token` now exits 3 without asking the server.
+    let requests = server.state().token_requests;
+    home.run(&["token", "demo"]).fails(3);
+    assert_eq!(server.state().token_requests, requests);
+}
+
+#[test]
+fn wrong_passphrase_exits_1_and_changes_no_file() {
+    let (_server, mut home) = setup();
+    let files = home.files();
+    home.set_env("TOKENWALLET_PASSPHRASE", "not the passphrase");
+    let err = home.run(&["token", "demo"]).fails(1);
+    assert!(err.contains("passphrase is wrong"), "{err}");
+    home.run(&["refresh", "demo"]).fails(1);
+    assert_eq!(home.files(), files);
+}
+
+#[test]
+fn no_passphrase_and_no_terminal_is_a_clear_error() {
+    let (_server, home) = setup();
+    let mut command = home.command(&["token", "demo"]);
+    command.env_remove("TOKENWALLET_PASSPHRASE");
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("TOKENWALLET_PASSPHRASE"));
+}
+
+#[test]
+fn malformed_import_files_store_nothing() {
+    let (_server, home) = setup();
+    let files = home.files();
+    let dir = tempfile::tempdir().unwrap();
+    for (content, needle) in [
+        ("{\"access_token\": \"abc", "not valid JSON"),
+        ("", "empty"),
+        ("{\"refresh_token\":\"rt-123456789\"}", "no access_token"),
+        ("Dear user, here is your token", "could not read"),
+    ] {
+        let path = dir.path().join("bad.txt");
+        std::fs::write(&path, content).unwrap();
+        let err = home
+            .run(&[
+                "import",
+                "aiq",
+                "--provider",
+                "active-iq",
+                "--file",
+                path.to_str().unwrap(),
+            ])
+            .fails(2);
+        assert!(
+            err.contains("'aiq'") && err.contains(needle) && err.contains("nothing was stored"),
+            "{err}"
+        );
+    }
+    let err = home
+        .run(&[
+            "import",
+            "aiq",
+            "--provider",
+            "active-iq",
+            "--file",
+            "/nonexistent/file",
+        ])
+        .fails(2);
+    assert!(err.contains("/nonexistent/file"), "{err}");
+    assert_eq!(home.files(), files);
+}
+
+#[test]
+fn damaged_accounts_file_is_reported_and_left_alone() {
+    let (_server, home) = setup();
+    let path = home.path().join("accounts.json");
+    std::fs::write(&path, "{\"accounts\": [").unwrap();
+    let err = home.run(&["list"]).fails(1);
+    assert!(
+        err.contains("accounts.json") && err.contains("damaged"),
+        "{err}"
+    );
+    home.run(&["refresh", "demo"]).fails(1);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"accounts\": [");
+}
