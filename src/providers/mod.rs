@@ -38,7 +38,9 @@ pub enum ProviderError {
         message: String,
     },
     /// The refresh token, code or credentials grant was refused (`invalid_grant`).
-    #[error("the server no longer accepts the refresh token or grant (HTTP {status}: {message})")]
+    #[error(
+        "the server no longer accepts the refresh token or grant (HTTP {status} invalid_grant: {message})"
+    )]
     InvalidGrant {
         /// HTTP status.
         status: u16,
