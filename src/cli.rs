@@ -21,7 +21,7 @@ use crate::wallet::{NewAccount, Wallet, WalletError, required};
 #[derive(Debug, Parser)]
 #[command(name = "tokenwallet", version, about, long_about = None)]
 pub struct Cli {
-    /// Data directory (default: the platform's data dir; env TOKENWALLET_HOME).
+    /// Data directory (default: the platform's data dir; env `TOKENWALLET_HOME`).
     #[arg(long, global = true, env = "TOKENWALLET_HOME", value_name = "DIR")]
     pub home: Option<PathBuf>,
     /// What to do; none opens the desktop window.
@@ -32,7 +32,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Add an account (secrets from TOKENWALLET_CLIENT_SECRET / _PASSWORD / _REFRESH_TOKEN or a prompt).
+    /// Add an account (secrets from `TOKENWALLET_CLIENT_SECRET`, `_PASSWORD`, `_REFRESH_TOKEN` or a prompt).
     Add(AddArgs),
     /// Import a token file downloaded from a portal (`-` reads stdin).
     Import(ImportArgs),
@@ -101,7 +101,7 @@ pub struct EndpointArgs {
     /// Base URL (oauth2: the token endpoint).
     #[arg(long)]
     pub url: Option<String>,
-    /// Grant: refresh_token, password, client_credentials, authorization_code.
+    /// Grant: `refresh_token`, `password`, `client_credentials`, `authorization_code`.
     #[arg(long, value_parser = ["refresh_token", "password", "client_credentials", "authorization_code"])]
     pub grant: Option<String>,
     /// OAuth client id.
@@ -487,10 +487,9 @@ fn print_data(text: &str) {
     if let Err(err) = stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
+        && err.kind() != std::io::ErrorKind::BrokenPipe
     {
-        if err.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("tokenwallet: could not write to stdout: {err}");
-        }
+        eprintln!("tokenwallet: could not write to stdout: {err}");
     }
 }
 
@@ -559,21 +558,25 @@ fn table(accounts: &[Account], now: DateTime<Utc>) -> String {
     let widths: Vec<usize> = (0..5)
         .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
         .collect();
-    rows.iter()
-        .map(|row| {
-            let line: Vec<String> = row
-                .iter()
-                .zip(&widths)
-                .map(|(cell, w)| format!("{cell:<w$}"))
-                .collect();
-            format!("{}\n", line.join("  ").trim_end())
-        })
-        .collect()
+    let mut out = String::new();
+    for row in &rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 fn show_text(account: &Account, object: &Value, now: DateTime<Utc>) -> String {
     let mut out = String::new();
-    let mut line = |key: &str, value: &str| out.push_str(&format!("{key:<18} {value}\n"));
+    let mut line = |key: &str, value: &str| {
+        use std::fmt::Write as _;
+        writeln!(out, "{key:<18} {value}").ok();
+    };
     line("name", &account.name);
     line("provider", account.provider.label());
     line("grant", account.grant.id());

@@ -40,16 +40,15 @@ fn parse_json(text: &str, now: DateTime<Utc>) -> Result<Imported, ImportError> {
         return Err(ImportError("the file's JSON is not an object".to_owned()));
     };
     // Other spellings seen in portal downloads and our own export.
-    for alias in ["accessToken", "token"] {
-        if !map.contains_key("access_token") {
-            if let Some(value) = map.remove(alias) {
-                map.insert("access_token".to_owned(), value);
-            }
-        }
-    }
-    if !map.contains_key("refresh_token") {
-        if let Some(value) = map.remove("refreshToken") {
-            map.insert("refresh_token".to_owned(), value);
+    for (canonical, alias) in [
+        ("access_token", "accessToken"),
+        ("access_token", "token"),
+        ("refresh_token", "refreshToken"),
+    ] {
+        if !map.contains_key(canonical)
+            && let Some(value) = map.remove(alias)
+        {
+            map.insert(canonical.to_owned(), value);
         }
     }
     let expires_at = ["expires_at", "expiration", "expiration_date"]
@@ -85,7 +84,7 @@ fn parse_text(text: &str, now: DateTime<Utc>) -> Result<Imported, ImportError> {
         }) {
             Some((key, value)) if key.contains("refresh") => refresh = Some(value.to_owned()),
             Some((key, value)) if key.contains("access") || key == "token" => {
-                access = Some(value.to_owned())
+                access = Some(value.to_owned());
             }
             Some((key, _)) if key.contains("token") || key.contains("expir") => {}
             _ if line.contains(char::is_whitespace) => {

@@ -26,7 +26,7 @@ use crate::store::{
 pub const ARUBA_GENERATE_INTERVAL: chrono::Duration = chrono::Duration::minutes(30);
 
 /// How long a caller waits for another process's refresh of the same account.
-const REFRESH_LOCK_TIMEOUT: Duration = Duration::from_secs(120);
+const REFRESH_LOCK_TIMEOUT: Duration = Duration::from_mins(2);
 
 /// The wallet's source of time, injectable for tests.
 pub trait Clock: Send + Sync {
@@ -120,8 +120,10 @@ impl WalletError {
                     "Check the account's settings (tokenwallet show {}); the stored tokens were kept.",
                     account.name
                 ),
-                ProviderError::BadUrl(_) | ProviderError::InsecureUrl(_) | ProviderError::Unsupported(_) => String::new(),
-                ProviderError::InvalidGrant { .. } => String::new(),
+                ProviderError::BadUrl(_)
+                | ProviderError::InsecureUrl(_)
+                | ProviderError::Unsupported(_)
+                | ProviderError::InvalidGrant { .. } => String::new(),
             }
         };
         Self::Provider {
@@ -495,14 +497,13 @@ impl Wallet {
 
     fn due(&self, account: &Account) -> bool {
         let now = self.now();
-        if let Some(min_valid) = min_valid_secs() {
-            if account
+        if let Some(min_valid) = min_valid_secs()
+            && account
                 .tokens
                 .access_expires_at
                 .is_some_and(|at| (at - now).num_seconds() < min_valid)
-            {
-                return true;
-            }
+        {
+            return true;
         }
         !matches!(account.state(now), AccountState::Valid)
     }
@@ -540,13 +541,13 @@ impl Wallet {
             }
             _ => {}
         }
-        if !self.due(&account) {
-            if let Some(token) = self.secrets.load(name)?.and_then(|s| s.access_token) {
-                return Ok(TokenOutcome {
-                    token,
-                    warning: None,
-                });
-            }
+        if !self.due(&account)
+            && let Some(token) = self.secrets.load(name)?.and_then(|s| s.access_token)
+        {
+            return Ok(TokenOutcome {
+                token,
+                warning: None,
+            });
         }
         let still_valid = account.tokens.has_access_token
             && account.tokens.access_expires_at.is_none_or(|at| at > now);
@@ -750,7 +751,11 @@ impl Wallet {
     }
 
     fn lock_path(&self, name: &str) -> PathBuf {
-        let safe: String = name.bytes().map(|b| format!("{b:02x}")).collect();
+        let safe: String = name.bytes().fold(String::new(), |mut out, b| {
+            use std::fmt::Write as _;
+            write!(out, "{b:02x}").ok();
+            out
+        });
         self.home.join("locks").join(format!("account-{safe}.lock"))
     }
 

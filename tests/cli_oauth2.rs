@@ -2,6 +2,8 @@
 //! OAuth server: every grant, both client auth methods, discovery, rotation, revocation,
 //! export formats, and secret hygiene.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use serde_json::Value;

@@ -3,6 +3,8 @@
 //! lose neither update. The server revokes the whole grant if a rotated-out refresh token
 //! is ever presented again (RFC 9700), so a lost race would show.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::process::Child;
@@ -93,9 +95,9 @@ fn racing_explicit_refreshes_never_spend_a_dead_refresh_token() {
     let home = Home::new();
     add(&home, &server, "demo");
     let children: Vec<Child> = (0..4).map(|_| spawn(&home, &["refresh", "demo"])).collect();
-    children.into_iter().for_each(|c| {
-        finish(c);
-    });
+    for child in children {
+        finish(child);
+    }
     assert_eq!(server.state().reuse_detected, 0);
     assert!((1..=4).contains(&server.state().refreshes));
     let stored = home.stored("demo");

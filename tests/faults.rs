@@ -1,6 +1,8 @@
 //! Every server fault and every bad input: a clear error naming the account, the right
 //! exit code, and the stored tokens exactly as they were.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::time::Duration;

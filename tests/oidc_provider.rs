@@ -2,13 +2,35 @@
 //! panva's `oidc-provider` (npm), started on loopback. Needs `npm ci --prefix tests/oidc`
 //! (done by `.ci/run`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 
 use serde_json::Value;
 use support::Home;
+
+/// Installs oidc-provider from the lock file once per test run, if it is missing.
+fn install(dir: &str) {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        if std::path::Path::new(dir)
+            .join("node_modules/oidc-provider")
+            .exists()
+        {
+            return;
+        }
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--prefix", dir])
+            .stdout(Stdio::null())
+            .status()
+            .expect("npm (Node.js 20+) is needed for the oidc-provider tests");
+        assert!(status.success(), "`npm ci --prefix tests/oidc` failed");
+    });
+}
 
 /// A running oidc-provider; stops when its stdin pipe is dropped.
 struct Oidc {
@@ -19,12 +41,7 @@ struct Oidc {
 impl Oidc {
     fn start() -> Self {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc");
-        assert!(
-            std::path::Path::new(dir)
-                .join("node_modules/oidc-provider")
-                .exists(),
-            "oidc-provider is not installed: run `npm ci --prefix tests/oidc` (the CI script does)"
-        );
+        install(dir);
         let mut child = Command::new("node")
             .arg("server.mjs")
             .current_dir(dir)

@@ -1,6 +1,8 @@
 //! Each vendor provider through the CLI binary against a strict, stateful fake of its
 //! token API: Active IQ, BlueXP, Apinizer and Aruba Central.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use chrono::{DateTime, Utc};

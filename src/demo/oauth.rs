@@ -1,5 +1,5 @@
-//! A strict, stateful OAuth 2.0 authorization server on loopback: client_credentials,
-//! password and refresh_token grants with rotation and reuse detection (RFC 9700: reusing
+//! A strict, stateful OAuth 2.0 authorization server on loopback: `client_credentials`,
+//! `password` and `refresh_token` grants with rotation and reuse detection (RFC 9700: reusing
 //! a rotated-out refresh token revokes the whole grant), RFC 7009 revocation, RFC 8414
 //! metadata, and a protected `/api/me`. It backs the demo account and the tests.
 
@@ -97,7 +97,7 @@ pub struct State {
     revoked_families: HashSet<u64>,
     next_family: u64,
     faults: VecDeque<Fault>,
-    /// Successful refresh_token grants.
+    /// Successful `refresh_token` grants.
     pub refreshes: u32,
     /// Every request to the token endpoint.
     pub token_requests: u32,
@@ -257,8 +257,8 @@ fn error(status: u16, code: &str, description: &str) -> Response {
 }
 
 /// Applies a queued fault, if any.
-pub fn fault_response(fault: Fault) -> Response {
-    match fault {
+pub fn fault_response(fault: &Fault) -> Response {
+    match *fault {
         Fault::Status(status) => error(status, "server_error", "the server had an internal error"),
         Fault::Html(status) => Response::html(
             status,
@@ -300,7 +300,7 @@ fn handle(state: &Mutex<State>, issuer: &str, request: &Request) -> Response {
         ("POST", "/token") => {
             state.token_requests += 1;
             if let Some(fault) = state.faults.pop_front() {
-                return fault_response(fault);
+                return fault_response(&fault);
             }
             token(&mut state, issuer, request)
         }

@@ -128,6 +128,7 @@ pub enum ClientAuth {
 /// What is known about an account's tokens, without the tokens themselves.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[allow(clippy::struct_excessive_bools)]
 pub struct TokenMeta {
     /// Whether an access token is stored.
     pub has_access_token: bool,

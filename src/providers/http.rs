@@ -74,7 +74,9 @@ impl Http {
 
     fn transport_error(&self, err: &reqwest::Error) -> ProviderError {
         if err.is_timeout() {
-            ProviderError::Timeout(self.timeout.as_secs_f64().ceil() as u64)
+            ProviderError::Timeout(
+                self.timeout.as_secs() + u64::from(self.timeout.subsec_nanos() > 0),
+            )
         } else {
             let mut source: Option<&dyn std::error::Error> = Some(err);
             let mut root = String::new();
@@ -228,7 +230,8 @@ pub fn issued_from_json(json: &Value, now: DateTime<Utc>) -> Result<Issued, Prov
             .filter(|s| !s.is_empty())
     };
     let number = |key: &str| match json.get(key) {
-        Some(Value::Number(n)) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        #[allow(clippy::cast_possible_truncation)]
+        Some(Value::Number(n)) => n.as_i64().or_else(|| n.as_f64().map(|f| f.round() as i64)),
         Some(Value::String(s)) => s.trim().parse().ok(),
         _ => None,
     };

@@ -59,7 +59,7 @@ impl Fake {
             let mut state = shared.lock().unwrap();
             state.requests += 1;
             if let Some(fault) = state.faults.pop_front() {
-                return fault_response(fault);
+                return fault_response(&fault);
             }
             handler(&mut state, request)
         })
