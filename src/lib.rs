@@ -2,6 +2,7 @@
 //! export) knows nothing of the window or the command line; `ui` and `cli` sit on top.
 
 pub mod cli;
+pub mod clipboard;
 pub mod demo;
 pub mod export;
 pub mod import;

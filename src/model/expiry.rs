@@ -126,16 +126,22 @@ impl std::fmt::Display for AccountState {
     }
 }
 
-/// Whether the access token is within 10 % of its lifetime or 5 minutes of expiry.
+/// Whether the access token is within 10 % of its lifetime or 5 minutes of expiry (capped at
+/// half its lifetime, so a fresh short-lived token is not "expiring").
 fn expiring(meta: &TokenMeta, now: DateTime<Utc>) -> bool {
     let Some(expires_at) = meta.access_expires_at else {
         return false;
     };
     let lifetime = meta
         .issued_at
-        .map_or(Duration::zero(), |issued| expires_at - issued);
-    let window = Duration::seconds((lifetime.num_seconds() / 10).max(MIN_EXPIRING_WINDOW_SECS));
-    expires_at - now <= window
+        .map_or(Duration::zero(), |issued| expires_at - issued)
+        .num_seconds();
+    // A fresh token is never "expiring": for short lifetimes the window is half the lifetime.
+    let mut window = (lifetime / 10).max(MIN_EXPIRING_WINDOW_SECS);
+    if lifetime > 0 {
+        window = window.min(lifetime / 2);
+    }
+    expires_at - now <= Duration::seconds(window)
 }
 
 /// Whether a background refresh is due: the access token is expiring or gone, a refresh
@@ -225,10 +231,15 @@ mod tests {
     }
 
     #[test]
-    fn short_tokens_use_the_five_minute_floor() {
-        let m = meta(0, 600);
-        assert_eq!(AccountState::of(&m, true, at(299)), AccountState::Valid);
-        assert_eq!(AccountState::of(&m, true, at(300)), AccountState::Expiring);
+    fn short_tokens_use_the_five_minute_floor_capped_at_half_the_lifetime() {
+        let m = meta(0, 900);
+        assert_eq!(AccountState::of(&m, true, at(599)), AccountState::Valid);
+        assert_eq!(AccountState::of(&m, true, at(600)), AccountState::Expiring);
+        // A two-minute token is valid for its first minute.
+        let m = meta(0, 120);
+        assert_eq!(AccountState::of(&m, true, at(0)), AccountState::Valid);
+        assert_eq!(AccountState::of(&m, true, at(59)), AccountState::Valid);
+        assert_eq!(AccountState::of(&m, true, at(60)), AccountState::Expiring);
     }
 
     #[test]

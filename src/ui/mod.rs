@@ -1,6 +1,90 @@
-//! The desktop window.
+//! The desktop window: a thin front over the wallet. It never calls a provider or a store
+//! itself and never blocks on I/O: commands go to the [`worker::Worker`] on a tokio runtime
+//! beside eframe, and events come back with a repaint.
 
-/// Opens the window.
-pub fn run(_home: &std::path::Path) -> anyhow::Result<()> {
-    anyhow::bail!("the window is not built yet")
+mod add;
+mod app;
+mod details;
+mod dialogs;
+mod list;
+pub mod platform;
+pub mod theme;
+pub mod worker;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use app::{App, Settings};
+
+use crate::clipboard::SystemClipboard;
+use crate::store::{KeyringStore, SecretStoreKind};
+use crate::wallet::{SystemClock, Wallet};
+use worker::{Services, WalletSource};
+
+/// The window settings file in the data dir.
+pub const SETTINGS_FILE: &str = "settings.json";
+
+/// Opens the window on the wallet in `home` and runs until it is closed.
+pub fn run(home: &Path) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .thread_name("tokenwallet-worker")
+        .build()?;
+    crate::store::ensure_home(home)?;
+    let choice = crate::cli::store_choice().map_err(anyhow::Error::msg)?;
+    let recorded = crate::store::AccountsFile::new(home).load()?.secret_store;
+    let kind = choice.or(recorded).unwrap_or_else(|| {
+        if KeyringStore::reachable() {
+            SecretStoreKind::Keyring
+        } else {
+            SecretStoreKind::File
+        }
+    });
+    let source = match kind {
+        SecretStoreKind::File => match std::env::var("TOKENWALLET_PASSPHRASE") {
+            Ok(passphrase) => {
+                WalletSource::Open(Arc::new(Wallet::open(home, Some(kind), &|_| {
+                    Ok(crate::model::Secret::new(passphrase.clone()))
+                })?))
+            }
+            Err(_) => WalletSource::Vault(home.to_owned()),
+        },
+        other => WalletSource::Open(Arc::new(Wallet::open(home, Some(other), &|_| {
+            Err(crate::store::StoreError::NoPassphrase)
+        })?)),
+    };
+    let settings = Settings::load(home);
+    let handle = runtime.handle().clone();
+    let icon = eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon.png"))
+        .unwrap_or_default();
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("tokenwallet")
+            .with_app_id("tokenwallet")
+            .with_inner_size([1100.0, 680.0])
+            .with_min_inner_size([760.0, 420.0])
+            .with_drag_and_drop(true)
+            .with_icon(icon),
+        ..Default::default()
+    };
+    let result = eframe::run_native(
+        "tokenwallet",
+        options,
+        Box::new(move |cc| {
+            let services = Services {
+                clipboard: Arc::new(SystemClipboard::default()),
+                dialog: Arc::new(platform::NativeDialog),
+                clock: Arc::new(SystemClock),
+            };
+            Ok(Box::new(App::new(
+                cc.egui_ctx.clone(),
+                &handle,
+                source,
+                services,
+                settings,
+            )))
+        }),
+    );
+    result.map_err(|err| anyhow::anyhow!("{err}"))
 }

@@ -1,0 +1,436 @@
+//! The window's state and its frame: events in, panels, shortcuts, toasts.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::{Key, KeyboardShortcut, Modifiers};
+use serde::{Deserialize, Serialize};
+
+use super::add::AddForm;
+use super::theme;
+use super::worker::{Command, Event, Services, Toast, TryItResult, WalletSource, Worker};
+use crate::export::ExportFormat;
+use crate::model::{Account, JwtParts, Secret};
+use crate::store::SecretStoreKind;
+use crate::wallet::Clock;
+
+const NEW: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::N);
+const FIND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);
+const COPY: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::C);
+const REFRESH: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::R);
+
+/// How the account list is ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Sort {
+    /// Soonest access-token expiry first.
+    #[default]
+    SoonestExpiry,
+    /// By name.
+    Name,
+}
+
+/// Saved window settings (no secret ever).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Clear the clipboard this long after a copy; `None` never.
+    pub clipboard_clear_secs: Option<u64>,
+    /// List order.
+    pub sort: Sort,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            clipboard_clear_secs: Some(60),
+            sort: Sort::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// The settings saved in `home`, or the defaults. Read once, before the window opens.
+    pub fn load(home: &Path) -> Self {
+        std::fs::read(home.join(super::SETTINGS_FILE))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default()
+    }
+}
+
+/// A confirmation the user must give.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Confirm {
+    /// Revoke the account's tokens.
+    Revoke(String),
+    /// Delete the account.
+    Remove(String),
+}
+
+/// The vault passphrase screen.
+#[derive(Default)]
+pub(super) struct Unlock {
+    pub new_vault: bool,
+    pub error: Option<String>,
+    pub passphrase: zeroize::Zeroizing<String>,
+    pub repeat: zeroize::Zeroizing<String>,
+    pub waiting: bool,
+}
+
+/// The path field shown when no native save dialog exists.
+pub(super) struct DownloadPath {
+    pub name: String,
+    pub format: ExportFormat,
+    pub reason: String,
+    pub path: String,
+}
+
+/// The whole window.
+pub struct App {
+    pub(super) worker: Worker,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) settings: Settings,
+    pub(super) unlock: Option<Unlock>,
+    pub(super) store: Option<SecretStoreKind>,
+    pub(super) accounts: Vec<Account>,
+    pub(super) view: Vec<usize>,
+    pub(super) filter: String,
+    pub(super) selected: Option<String>,
+    pub(super) busy: HashSet<String>,
+    pub(super) toasts: Vec<(Toast, Instant)>,
+    pub(super) revealed: Option<(String, Secret)>,
+    pub(super) show_token: bool,
+    pub(super) viewing: bool,
+    pub(super) claims: Option<(String, u64, Option<JwtParts>)>,
+    pub(super) add: Option<AddForm>,
+    pub(super) confirm: Option<Confirm>,
+    pub(super) download_format: ExportFormat,
+    pub(super) download_path: Option<DownloadPath>,
+    pub(super) try_url: String,
+    pub(super) try_result: Option<TryItResult>,
+    pub(super) focus_filter: bool,
+    frames: u64,
+}
+
+impl App {
+    /// The window over a worker started on `runtime`.
+    pub fn new(
+        ctx: egui::Context,
+        runtime: &tokio::runtime::Handle,
+        source: WalletSource,
+        services: Services,
+        settings: Settings,
+    ) -> Self {
+        let clock = Arc::clone(&services.clock);
+        let unlock = matches!(source, WalletSource::Vault(_)).then(|| Unlock {
+            waiting: true,
+            ..Unlock::default()
+        });
+        Self {
+            worker: Worker::start(runtime, ctx, source, services),
+            clock,
+            settings,
+            unlock,
+            store: None,
+            accounts: Vec::new(),
+            view: Vec::new(),
+            filter: String::new(),
+            selected: None,
+            busy: HashSet::new(),
+            toasts: Vec::new(),
+            revealed: None,
+            show_token: false,
+            viewing: false,
+            claims: None,
+            add: None,
+            confirm: None,
+            download_format: ExportFormat::Text,
+            download_path: None,
+            try_url: String::new(),
+            try_result: None,
+            focus_filter: false,
+            frames: 0,
+        }
+    }
+
+    /// The accounts the window shows.
+    pub fn accounts(&self) -> &[Account] {
+        &self.accounts
+    }
+
+    /// The rows after filter and sort, as indices into [`App::accounts`].
+    pub fn visible_rows(&self) -> &[usize] {
+        &self.view
+    }
+
+    /// Whether a background action on `name` is running.
+    pub fn is_busy(&self, name: &str) -> bool {
+        self.busy.contains(name)
+    }
+
+    /// Frames drawn so far (for the idle measurement).
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// The selected account's name.
+    pub fn selected(&self) -> Option<&str> {
+        self.selected.as_deref()
+    }
+
+    /// Replaces the account list (used by benchmarks; the worker does it in the app).
+    pub fn set_accounts(&mut self, accounts: Vec<Account>) {
+        self.accounts = accounts;
+        self.rebuild_view();
+    }
+
+    pub(super) fn send(&self, command: Command) {
+        self.worker.send(command);
+    }
+
+    pub(super) fn selected_account(&self) -> Option<&Account> {
+        let name = self.selected.as_deref()?;
+        self.accounts.iter().find(|a| a.name == name)
+    }
+
+    /// Re-filters and re-sorts; only when the accounts, the filter or the order change.
+    pub(super) fn rebuild_view(&mut self) {
+        let needle = self.filter.trim().to_lowercase();
+        let mut view: Vec<usize> = self
+            .accounts
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| {
+                needle.is_empty()
+                    || a.name.to_lowercase().contains(&needle)
+                    || a.provider.id().contains(&needle)
+                    || a.provider.label().to_lowercase().contains(&needle)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let accounts = &self.accounts;
+        match self.settings.sort {
+            Sort::Name => view.sort_by(|&a, &b| accounts[a].name.cmp(&accounts[b].name)),
+            Sort::SoonestExpiry => view.sort_by_key(|&i| {
+                let tokens = &accounts[i].tokens;
+                (
+                    tokens.access_expires_at.is_none(),
+                    tokens.access_expires_at,
+                    accounts[i].name.clone(),
+                )
+            }),
+        }
+        self.view = view;
+    }
+
+    pub(super) fn save_settings(&self) {
+        if let Ok(json) = serde_json::to_string_pretty(&self.settings) {
+            self.send(Command::SaveSettings(json));
+        }
+    }
+
+    pub(super) fn clear_after(&self) -> Option<Duration> {
+        self.settings.clipboard_clear_secs.map(Duration::from_secs)
+    }
+
+    fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Ready(kind) => {
+                self.unlock = None;
+                self.store = Some(kind);
+            }
+            Event::Locked { new_vault, error } => {
+                let unlock = self.unlock.get_or_insert_with(Unlock::default);
+                unlock.new_vault = new_vault;
+                unlock.error = error;
+                unlock.waiting = false;
+            }
+            Event::Accounts(accounts) => {
+                self.accounts = accounts;
+                if self
+                    .selected
+                    .as_ref()
+                    .is_some_and(|name| !self.accounts.iter().any(|a| &a.name == name))
+                {
+                    self.selected = None;
+                }
+                if self.selected.is_none() {
+                    self.selected = self.accounts.first().map(|a| a.name.clone());
+                }
+                self.rebuild_view();
+                self.request_claims();
+            }
+            Event::Busy(name, busy) => {
+                if busy {
+                    self.busy.insert(name);
+                } else {
+                    self.busy.remove(&name);
+                }
+            }
+            Event::Toast(toast) => self.toasts.push((toast, Instant::now())),
+            Event::Added(name) => {
+                self.add = None;
+                self.select(Some(name));
+            }
+            Event::Revealed(name, token) => {
+                if self.selected.as_deref() == Some(&name) {
+                    self.revealed = Some((name, token));
+                }
+            }
+            Event::DownloadNeedsPath {
+                name,
+                format,
+                reason,
+            } => {
+                let path = dirs::download_dir()
+                    .or_else(dirs::home_dir)
+                    .map(|dir| {
+                        dir.join(format!("{name}-token.{}", format.extension()))
+                            .display()
+                            .to_string()
+                    })
+                    .unwrap_or_default();
+                self.download_path = Some(DownloadPath {
+                    name,
+                    format,
+                    reason,
+                    path,
+                });
+            }
+            Event::TryIt(result) => self.try_result = Some(result),
+            Event::Claims(name, claims) => {
+                let generation = self
+                    .accounts
+                    .iter()
+                    .find(|a| a.name == name)
+                    .map_or(0, |a| a.tokens.generation);
+                self.claims = Some((name, generation, claims));
+            }
+        }
+    }
+
+    /// Selects an account, dropping anything revealed of the previous one.
+    pub(super) fn select(&mut self, name: Option<String>) {
+        if self.selected != name {
+            self.selected = name;
+            self.revealed = None;
+            self.show_token = false;
+            self.viewing = false;
+            self.try_result = None;
+            self.request_claims();
+        }
+    }
+
+    /// Asks for the selected account's claims when they are missing or stale.
+    fn request_claims(&mut self) {
+        let Some(account) = self.selected_account() else {
+            return;
+        };
+        let fresh = self.claims.as_ref().is_some_and(|(name, generation, _)| {
+            *name == account.name && *generation == account.tokens.generation
+        });
+        if !fresh && account.tokens.has_access_token {
+            let name = account.name.clone();
+            self.send(Command::Claims(name));
+        }
+        // A new token set makes a revealed token stale.
+        if self
+            .revealed
+            .as_ref()
+            .is_some_and(|(name, _)| name == &account.name)
+            && !fresh
+        {
+            let name = account.name.clone();
+            self.revealed = None;
+            if self.show_token || self.viewing {
+                self.send(Command::Reveal(name));
+            }
+        }
+    }
+
+    fn shortcuts(&mut self, ui: &egui::Ui) {
+        let (new, find, copy_key, refresh) = ui.input_mut(|i| {
+            (
+                i.consume_shortcut(&NEW),
+                i.consume_shortcut(&FIND),
+                i.consume_shortcut(&COPY),
+                i.consume_shortcut(&REFRESH),
+            )
+        });
+        // On desktops Ctrl+C arrives as a Copy event; it is ours only when no text field has focus.
+        let copy_event = !ui.ctx().egui_wants_keyboard_input()
+            && ui.input(|i| i.events.iter().any(|e| matches!(e, egui::Event::Copy)));
+        if new && self.unlock.is_none() {
+            self.add = Some(AddForm::default());
+        }
+        if find {
+            self.focus_filter = true;
+        }
+        if let Some(name) = self.selected.clone() {
+            if copy_key || copy_event {
+                self.send(Command::Copy {
+                    name: name.clone(),
+                    what: super::worker::CopyWhat::Token,
+                    clear_after: self.clear_after(),
+                });
+            }
+            if refresh && !self.busy.contains(&name) {
+                self.send(Command::Refresh(name));
+            }
+        }
+    }
+
+    fn dropped_files_ui(&mut self, ui: &egui::Ui) {
+        let dropped = ui.input(|i| i.raw.dropped_files.clone());
+        if let Some(path) = dropped.iter().map(|file| file.path().to_owned()).next() {
+            let mut form = self.add.take().unwrap_or_default();
+            form.import = true;
+            form.import_path = path.display().to_string();
+            self.add = Some(form);
+        }
+    }
+
+    /// Draws one frame. Needs no `eframe::Frame`, so benchmarks and tests can drive it.
+    pub fn ui_main(&mut self, ui: &mut egui::Ui) {
+        self.frames += 1;
+        for event in self.worker.poll() {
+            self.on_event(event);
+        }
+        if self.unlock.is_some() {
+            egui::CentralPanel::default().show(ui, |ui| self.unlock_ui(ui));
+            self.toasts_ui(ui.ctx());
+            return;
+        }
+        self.shortcuts(ui);
+        self.dropped_files_ui(ui);
+        egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui));
+        if self.accounts.is_empty() {
+            egui::CentralPanel::default().show(ui, |ui| self.empty_ui(ui));
+        } else {
+            egui::Panel::left("accounts")
+                .resizable(true)
+                .default_size(theme::LIST_WIDTH)
+                .min_size(320.0)
+                .show(ui, |ui| self.list_ui(ui));
+            egui::CentralPanel::default().show(ui, |ui| self.details_ui(ui));
+            // Countdowns tick once a second; nothing repaints faster while idle.
+            ui.ctx().request_repaint_after(Duration::from_secs(1));
+        }
+        self.dialogs_ui(ui.ctx());
+        self.toasts_ui(ui.ctx());
+    }
+}
+
+impl eframe::App for App {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.ui_main(ui);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        if std::env::var_os("TOKENWALLET_FRAME_STATS").is_some() {
+            eprintln!("tokenwallet: frames drawn: {}", self.frames);
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! The selected account: state, actions, the (masked) token, copy / download / view,
+//! decoded claims, times, last error, auto-refresh, and the Try it pane.
+
+use chrono::{DateTime, SecondsFormat, TimeZone as _, Utc};
+use egui::RichText;
+use serde_json::Value;
+
+use super::app::{App, Confirm};
+use super::list::{badge_ui, countdown, refresh_expires_within_a_day};
+use super::theme;
+use super::worker::{Command, CopyWhat};
+use crate::export::ExportFormat;
+use crate::model::{Account, AccountState};
+use crate::providers::{RevokeSupport, spec};
+
+const MASK: &str = "••••••••••••••••••••••••";
+
+impl App {
+    pub(super) fn details_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(account) = self.selected_account().cloned() else {
+            ui.label("Select an account on the left.");
+            return;
+        };
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                self.header_ui(ui, &account);
+                ui.add_space(theme::SECTION_GAP);
+                self.actions_ui(ui, &account);
+                ui.add_space(theme::SECTION_GAP);
+                self.token_ui(ui, &account);
+                ui.add_space(theme::SECTION_GAP);
+                self.info_ui(ui, &account);
+                ui.add_space(theme::SECTION_GAP);
+                self.claims_ui(ui, &account);
+                self.try_it_ui(ui, &account);
+            });
+    }
+
+    fn header_ui(&self, ui: &mut egui::Ui, account: &Account) {
+        let now = self.clock.now();
+        let state = account.state(now);
+        let dark = ui.visuals().dark_mode;
+        ui.horizontal(|ui| {
+            ui.heading(&account.name);
+            badge_ui(ui, account.provider);
+            ui.label(
+                RichText::new(state.id())
+                    .color(theme::state_color(state, dark))
+                    .strong(),
+            );
+            if self.is_busy(&account.name) {
+                ui.spinner();
+            }
+        });
+        if let Some(error) = &account.tokens.last_error {
+            ui.label(RichText::new(format!("Last error: {error}")).color(theme::error_color(dark)));
+        }
+        if state == AccountState::NeedsSignIn {
+            ui.label(
+                RichText::new(format!(
+                    "What to do: {}",
+                    spec(account.provider).sign_in_help
+                ))
+                .color(theme::warn_color(dark)),
+            );
+        }
+        if refresh_expires_within_a_day(account, now) {
+            ui.label(
+                RichText::new(
+                    "The refresh token expires within a day: refresh now, or sign in again soon.",
+                )
+                .color(theme::warn_color(dark)),
+            );
+        }
+    }
+
+    fn actions_ui(&mut self, ui: &mut egui::Ui, account: &Account) {
+        let busy = self.is_busy(&account.name);
+        let name = account.name.clone();
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(!busy, egui::Button::new("Generate"))
+                .on_hover_text("Obtain a brand new token set")
+                .clicked()
+            {
+                self.send(Command::Generate(name.clone()));
+            }
+            if ui
+                .add_enabled(!busy, egui::Button::new("Refresh"))
+                .on_hover_text("Renew the access token (Ctrl+R)")
+                .clicked()
+            {
+                self.send(Command::Refresh(name.clone()));
+            }
+            if ui
+                .add_enabled(!busy, egui::Button::new("Revoke…"))
+                .clicked()
+            {
+                self.confirm = Some(Confirm::Revoke(name.clone()));
+            }
+            if ui
+                .add_enabled(!busy, egui::Button::new("Remove…"))
+                .clicked()
+            {
+                self.confirm = Some(Confirm::Remove(name.clone()));
+            }
+        });
+    }
+
+    fn token_ui(&mut self, ui: &mut egui::Ui, account: &Account) {
+        let name = account.name.clone();
+        ui.label(RichText::new("Access token").strong());
+        if !account.tokens.has_access_token {
+            ui.label("No access token yet: press Generate (or Import a downloaded token).");
+            return;
+        }
+        ui.horizontal(|ui| {
+            let revealed = self
+                .revealed
+                .as_ref()
+                .filter(|(n, _)| *n == name)
+                .map(|(_, t)| t.expose().to_owned());
+            let mut shown: &str = match (&revealed, self.show_token) {
+                (Some(token), true) => token.as_str(),
+                _ => MASK,
+            };
+            let label = ui.label("Token");
+            ui.add(
+                egui::TextEdit::singleline(&mut shown)
+                    .desired_width(360.0)
+                    .font(egui::TextStyle::Monospace),
+            )
+            .labelled_by(label.id);
+            let toggle = if self.show_token { "Hide" } else { "Show" };
+            if ui.button(toggle).clicked() {
+                self.show_token = !self.show_token;
+                if self.show_token {
+                    self.send(Command::Reveal(name.clone()));
+                } else {
+                    self.revealed = None;
+                }
+            }
+            if ui
+                .button("View")
+                .on_hover_text("The full token as plain text")
+                .clicked()
+            {
+                self.viewing = true;
+                self.send(Command::Reveal(name.clone()));
+            }
+        });
+        ui.horizontal(|ui| {
+            let header = if spec(account.provider).bearer {
+                "Copy Authorization header"
+            } else {
+                "Copy authorizationToken header"
+            };
+            for (label, what) in [
+                ("Copy token", CopyWhat::Token),
+                (header, CopyWhat::Header),
+                ("Copy curl", CopyWhat::Curl),
+            ] {
+                if ui.button(label).clicked() {
+                    self.send(Command::Copy {
+                        name: name.clone(),
+                        what,
+                        clear_after: self.clear_after(),
+                    });
+                }
+            }
+        });
+        ui.horizontal(|ui| {
+            egui::ComboBox::from_label("Format")
+                .selected_text(self.download_format.id())
+                .show_ui(ui, |ui| {
+                    for format in [ExportFormat::Text, ExportFormat::Json, ExportFormat::Env] {
+                        ui.selectable_value(&mut self.download_format, format, format.id());
+                    }
+                });
+            if ui.button("Download…").clicked() {
+                self.send(Command::Download {
+                    name: name.clone(),
+                    format: self.download_format,
+                    path: None,
+                });
+            }
+        });
+    }
+
+    fn info_ui(&mut self, ui: &mut egui::Ui, account: &Account) {
+        let now = self.clock.now();
+        let tokens = &account.tokens;
+        let when = |at: Option<DateTime<Utc>>| {
+            at.map_or_else(
+                || "—".to_owned(),
+                |at| {
+                    at.with_timezone(&chrono::Local)
+                        .format("%Y-%m-%d %H:%M:%S")
+                        .to_string()
+                },
+            )
+        };
+        egui::Grid::new("account-info")
+            .num_columns(2)
+            .spacing([16.0, 4.0])
+            .show(ui, |ui| {
+                let mut row = |key: &str, value: String| {
+                    ui.label(RichText::new(key).weak());
+                    ui.label(value);
+                    ui.end_row();
+                };
+                row("Provider", account.provider.label().to_owned());
+                row("Grant", account.grant.id().to_owned());
+                if let Some(url) = &account.url {
+                    row("Endpoint", url.clone());
+                }
+                if let Some(client_id) = &account.client_id {
+                    row("Client id", client_id.clone());
+                }
+                if let Some(username) = &account.username {
+                    row("Username", username.clone());
+                }
+                row(
+                    "Scope",
+                    tokens.scope.clone().unwrap_or_else(|| "—".to_owned()),
+                );
+                row(
+                    "Token type",
+                    tokens.token_type.clone().unwrap_or_else(|| "—".to_owned()),
+                );
+                row("Issued", when(tokens.issued_at));
+                row(
+                    "Access expires",
+                    format!(
+                        "{}  ({})",
+                        when(tokens.access_expires_at),
+                        countdown(tokens.access_expires_at, tokens.has_access_token, now)
+                    ),
+                );
+                row(
+                    "Refresh expires",
+                    format!(
+                        "{}  ({})",
+                        when(tokens.refresh_expires_at),
+                        countdown(tokens.refresh_expires_at, tokens.has_refresh_token, now)
+                    ),
+                );
+                row("Last refreshed", when(tokens.last_refreshed_at));
+            });
+        let mut auto = account.auto_refresh;
+        if ui
+            .checkbox(&mut auto, "Auto-refresh before expiry")
+            .changed()
+        {
+            self.send(Command::SetAutoRefresh(account.name.clone(), auto));
+        }
+        if let RevokeSupport::PortalOnly(how) = spec(account.provider).revoke {
+            ui.label(RichText::new(how).small().weak());
+        }
+    }
+
+    fn claims_ui(&self, ui: &mut egui::Ui, account: &Account) {
+        let Some((_, _, Some(jwt))) = self
+            .claims
+            .as_ref()
+            .filter(|(name, _, _)| *name == account.name)
+        else {
+            return;
+        };
+        egui::CollapsingHeader::new("Token claims (decoded JWT)")
+            .default_open(true)
+            .show(ui, |ui| {
+                for (title, map) in [("Header", &jwt.header), ("Payload", &jwt.payload)] {
+                    ui.label(RichText::new(title).strong());
+                    egui::Grid::new(format!("claims-{title}"))
+                        .num_columns(2)
+                        .spacing([16.0, 2.0])
+                        .show(ui, |ui| {
+                            for (key, value) in map {
+                                ui.label(RichText::new(key).monospace().weak());
+                                ui.label(claim_text(key, value));
+                                ui.end_row();
+                            }
+                        });
+                }
+            });
+    }
+
+    fn try_it_ui(&mut self, ui: &mut egui::Ui, account: &Account) {
+        egui::CollapsingHeader::new("Try it").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                let label = ui.label("URL");
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.try_url)
+                        .hint_text("https://api.example.com/v1/…")
+                        .desired_width(360.0),
+                )
+                .labelled_by(label.id);
+                if ui
+                    .add_enabled(
+                        !self.try_url.trim().is_empty(),
+                        egui::Button::new("Send GET"),
+                    )
+                    .clicked()
+                {
+                    self.try_result = None;
+                    self.send(Command::TryIt {
+                        name: account.name.clone(),
+                        url: self.try_url.trim().to_owned(),
+                    });
+                }
+            });
+            if let Some(result) = self.try_result.as_ref().filter(|r| r.name == account.name) {
+                let status = match &result.status {
+                    Ok(status) => format!("HTTP {status}"),
+                    Err(err) => format!("Failed: {err}"),
+                };
+                ui.label(format!("{status} in {} ms", result.elapsed.as_millis()));
+                let mut body: &str = &result.body_start;
+                ui.add(
+                    egui::TextEdit::multiline(&mut body)
+                        .desired_rows(6)
+                        .desired_width(f32::INFINITY)
+                        .font(egui::TextStyle::Monospace),
+                );
+            }
+        });
+    }
+}
+
+/// A claim for people: numeric dates (`exp`, `iat`, `nbf`, `auth_time`) as dates.
+fn claim_text(key: &str, value: &Value) -> String {
+    if matches!(key, "exp" | "iat" | "nbf" | "auth_time")
+        && let Some(time) = value
+            .as_i64()
+            .and_then(|secs| Utc.timestamp_opt(secs, 0).single())
+    {
+        return format!(
+            "{} ({value})",
+            time.to_rfc3339_opts(SecondsFormat::Secs, true)
+        );
+    }
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,245 @@
+//! Modal dialogs (confirm revoke/remove, view token, save path), the vault unlock screen
+//! and the toasts.
+
+use std::time::{Duration, Instant};
+
+use egui::{Align2, RichText, vec2};
+
+use super::app::{App, Confirm};
+use super::theme;
+use super::worker::Command;
+use crate::model::Secret;
+use crate::providers::{RevokeSupport, spec};
+
+impl App {
+    pub(super) fn dialogs_ui(&mut self, ctx: &egui::Context) {
+        if self.add.is_some() {
+            self.add_dialog_ui(ctx);
+        }
+        if let Some(confirm) = self.confirm.clone() {
+            self.confirm_ui(ctx, &confirm);
+        }
+        if self.viewing {
+            self.view_ui(ctx);
+        }
+        if self.download_path.is_some() {
+            self.download_path_ui(ctx);
+        }
+    }
+
+    fn confirm_ui(&mut self, ctx: &egui::Context, confirm: &Confirm) {
+        let (title, body, action) = match confirm {
+            Confirm::Revoke(name) => {
+                let provider = self
+                    .accounts
+                    .iter()
+                    .find(|a| &a.name == name)
+                    .map(|a| a.provider);
+                let body = match provider.map(|p| spec(p).revoke) {
+                    Some(RevokeSupport::PortalOnly(how)) => {
+                        format!("{how}\n\nForget the tokens of '{name}'?")
+                    }
+                    _ => format!(
+                        "Revoke the tokens of '{name}' at the provider? They stop working at once."
+                    ),
+                };
+                ("Revoke tokens", body, "Revoke")
+            }
+            Confirm::Remove(name) => (
+                "Remove account",
+                format!("Remove '{name}' and delete its secrets from this wallet?"),
+                "Remove",
+            ),
+        };
+        let mut decided = None;
+        let response = egui::Modal::new(egui::Id::unique("confirm")).show(ctx, |ui| {
+            ui.set_max_width(420.0);
+            ui.heading(title);
+            ui.label(body);
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                if ui.button(action).clicked() {
+                    decided = Some(true);
+                }
+                if ui.button("Cancel").clicked() {
+                    decided = Some(false);
+                }
+            });
+        });
+        if decided == Some(true) {
+            match confirm {
+                Confirm::Revoke(name) => self.send(Command::Revoke(name.clone())),
+                Confirm::Remove(name) => self.send(Command::Remove(name.clone())),
+            }
+        }
+        if decided.is_some() || response.should_close() {
+            self.confirm = None;
+        }
+    }
+
+    fn view_ui(&mut self, ctx: &egui::Context) {
+        let name = self.selected().unwrap_or_default().to_owned();
+        let token = self
+            .revealed
+            .as_ref()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, t)| t.expose().to_owned());
+        let mut close = false;
+        let response = egui::Modal::new(egui::Id::unique("view-token")).show(ctx, |ui| {
+            ui.set_width(560.0);
+            ui.heading(format!("Access token of '{name}'"));
+            match &token {
+                Some(token) => {
+                    let mut text: &str = token;
+                    let label = ui.label("Plain text (select to copy)");
+                    ui.add(
+                        egui::TextEdit::multiline(&mut text)
+                            .desired_rows(6)
+                            .desired_width(f32::INFINITY)
+                            .font(egui::TextStyle::Monospace),
+                    )
+                    .labelled_by(label.id);
+                }
+                None => {
+                    ui.spinner();
+                }
+            }
+            if ui.button("Close").clicked() {
+                close = true;
+            }
+        });
+        if close || response.should_close() {
+            self.viewing = false;
+            if !self.show_token {
+                self.revealed = None;
+            }
+        }
+    }
+
+    fn download_path_ui(&mut self, ctx: &egui::Context) {
+        let mut submit = false;
+        let mut cancel = false;
+        if let Some(pending) = self.download_path.as_mut() {
+            egui::Modal::new(egui::Id::unique("download-path")).show(ctx, |ui| {
+                ui.set_width(520.0);
+                ui.heading("Save token");
+                ui.label(format!(
+                    "{} Type where to save the {} file:",
+                    pending.reason,
+                    pending.format.id()
+                ));
+                let label = ui.label("Save to");
+                ui.add(egui::TextEdit::singleline(&mut pending.path).desired_width(f32::INFINITY))
+                    .labelled_by(label.id);
+                ui.horizontal(|ui| {
+                    submit = ui
+                        .add_enabled(!pending.path.trim().is_empty(), egui::Button::new("Save"))
+                        .clicked();
+                    cancel = ui.button("Cancel").clicked();
+                });
+            });
+        }
+        if submit {
+            if let Some(pending) = self.download_path.take() {
+                self.send(Command::Download {
+                    name: pending.name,
+                    format: pending.format,
+                    path: Some(pending.path.trim().into()),
+                });
+            }
+        } else if cancel {
+            self.download_path = None;
+        }
+    }
+
+    pub(super) fn unlock_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(unlock) = self.unlock.as_mut() else {
+            return;
+        };
+        let mut submit = false;
+        let mut memory = false;
+        ui.vertical_centered(|ui| {
+            ui.add_space(80.0);
+            ui.heading("tokenwallet");
+            ui.add_space(8.0);
+            if unlock.waiting {
+                ui.spinner();
+                return;
+            }
+            if unlock.new_vault {
+                ui.label("No OS keyring was found on this machine. Keep your tokens in an encrypted vault file:");
+                ui.label(RichText::new("choose a passphrase; it is asked once each time tokenwallet starts.").weak());
+            } else {
+                ui.label("Enter the passphrase of your encrypted vault.");
+            }
+            ui.add_space(8.0);
+            let label = ui.label("Passphrase");
+            let field = ui.add(egui::TextEdit::singleline(&mut *unlock.passphrase).password(true).desired_width(280.0)).labelled_by(label.id);
+            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let matches = if unlock.new_vault {
+                let label = ui.label("Repeat passphrase");
+                ui.add(egui::TextEdit::singleline(&mut *unlock.repeat).password(true).desired_width(280.0)).labelled_by(label.id);
+                *unlock.passphrase == *unlock.repeat
+            } else {
+                true
+            };
+            let ready = !unlock.passphrase.is_empty() && matches;
+            if unlock.new_vault && !matches && !unlock.repeat.is_empty() {
+                ui.label(RichText::new("The two passphrases differ.").color(theme::error_color(ui.visuals().dark_mode)));
+            }
+            if let Some(error) = &unlock.error {
+                ui.label(RichText::new(error).color(theme::error_color(ui.visuals().dark_mode)));
+            }
+            let button = if unlock.new_vault { "Create vault" } else { "Unlock" };
+            submit = ui.add_enabled(ready, egui::Button::new(button)).clicked() || (enter && ready);
+            ui.add_space(16.0);
+            memory = ui.button("Try without saving").on_hover_text("Secrets stay in memory and are gone when the window closes").clicked();
+        });
+        if submit {
+            let passphrase = Secret::new(unlock.passphrase.as_str());
+            unlock.waiting = true;
+            unlock.error = None;
+            self.send(Command::Unlock(passphrase));
+        } else if memory {
+            unlock.waiting = true;
+            self.send(Command::UseMemoryStore);
+        }
+    }
+
+    pub(super) fn toasts_ui(&mut self, ctx: &egui::Context) {
+        let now = Instant::now();
+        let life = |ok: bool| {
+            Duration::from_secs(if ok {
+                theme::TOAST_SECS
+            } else {
+                theme::ERROR_TOAST_SECS
+            })
+        };
+        self.toasts
+            .retain(|(toast, shown)| now.duration_since(*shown) < life(toast.ok));
+        let Some(next) = self
+            .toasts
+            .iter()
+            .map(|(toast, shown)| *shown + life(toast.ok))
+            .min()
+        else {
+            return;
+        };
+        let dark = ctx.global_style().visuals.dark_mode;
+        egui::Area::new(egui::Id::unique("toasts"))
+            .anchor(Align2::RIGHT_BOTTOM, vec2(-12.0, -12.0))
+            .order(egui::Order::Foreground)
+            .interactable(false)
+            .show(ctx, |ui| {
+                ui.set_max_width(theme::TOAST_WIDTH);
+                for (toast, _) in &self.toasts {
+                    egui::Frame::popup(ui.style())
+                        .fill(theme::toast_fill(toast.ok, dark))
+                        .show(ui, |ui| {
+                            ui.label(&toast.text);
+                        });
+                }
+            });
+        ctx.request_repaint_after(next.saturating_duration_since(now));
+    }
+}

@@ -1,0 +1,276 @@
+//! The toolbar, the empty state and the account list (only visible rows are laid out).
+
+use egui::{Align, Layout, RichText, Sense, vec2};
+
+use super::add::AddForm;
+use super::app::{App, Sort};
+use super::theme;
+use super::worker::Command;
+use crate::model::{Account, AccountState, format_countdown};
+
+impl App {
+    pub(super) fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
+        ui.add_space(4.0);
+        ui.horizontal(|ui| {
+            if ui.button("Add account").on_hover_text("Ctrl+N").clicked() {
+                self.add = Some(AddForm::default());
+            }
+            if ui
+                .button("Import…")
+                .on_hover_text(
+                    "Import a token file downloaded from a portal (or drop it on the window)",
+                )
+                .clicked()
+            {
+                self.add = Some(AddForm {
+                    import: true,
+                    ..AddForm::default()
+                });
+            }
+            ui.separator();
+            let label = ui.label("Filter");
+            let response = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.filter)
+                        .hint_text("name or provider (Ctrl+F)")
+                        .desired_width(180.0),
+                )
+                .labelled_by(label.id);
+            if self.focus_filter {
+                response.request_focus();
+                self.focus_filter = false;
+            }
+            if response.changed() {
+                self.rebuild_view();
+            }
+            let before = self.settings.sort;
+            egui::ComboBox::from_label("Sort")
+                .selected_text(match self.settings.sort {
+                    Sort::SoonestExpiry => "Soonest expiry",
+                    Sort::Name => "Name",
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(
+                        &mut self.settings.sort,
+                        Sort::SoonestExpiry,
+                        "Soonest expiry",
+                    );
+                    ui.selectable_value(&mut self.settings.sort, Sort::Name, "Name");
+                });
+            if before != self.settings.sort {
+                self.rebuild_view();
+                self.save_settings();
+            }
+            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                let before = self.settings.clipboard_clear_secs;
+                egui::ComboBox::from_label("Clear clipboard")
+                    .selected_text(
+                        self.settings
+                            .clipboard_clear_secs
+                            .map_or("never".to_owned(), |s| format!("after {s} s")),
+                    )
+                    .show_ui(ui, |ui| {
+                        for choice in [Some(30), Some(60), Some(300), None] {
+                            let text =
+                                choice.map_or("never".to_owned(), |s| format!("after {s} s"));
+                            ui.selectable_value(
+                                &mut self.settings.clipboard_clear_secs,
+                                choice,
+                                text,
+                            );
+                        }
+                    });
+                if before != self.settings.clipboard_clear_secs {
+                    self.save_settings();
+                }
+                if let Some(store) = self.store {
+                    ui.label(
+                        RichText::new(format!("secrets: {}", store.id()))
+                            .small()
+                            .weak(),
+                    );
+                }
+                let now = self.clock.now();
+                let soon = self
+                    .accounts
+                    .iter()
+                    .filter(|a| refresh_expires_within_a_day(a, now))
+                    .count();
+                if soon > 0 {
+                    let dark = ui.visuals().dark_mode;
+                    ui.label(
+                        RichText::new(format!("{soon} refresh token(s) expire within a day"))
+                            .color(theme::warn_color(dark)),
+                    );
+                }
+            });
+        });
+        ui.add_space(4.0);
+    }
+
+    pub(super) fn empty_ui(&mut self, ui: &mut egui::Ui) {
+        ui.vertical_centered(|ui| {
+            ui.add_space(80.0);
+            ui.heading("No accounts yet");
+            ui.add_space(8.0);
+            ui.label("Add an account for NetApp Active IQ, BlueXP, Apinizer, Aruba Central or any OAuth 2.0 server,");
+            ui.label("or import a token file you downloaded from a portal.");
+            ui.add_space(16.0);
+            if ui.button("Add your first account").clicked() {
+                self.add = Some(AddForm::default());
+            }
+            ui.add_space(8.0);
+            if ui.button("Try the demo account").clicked() {
+                self.send(Command::StartDemo);
+            }
+            ui.label(RichText::new("A token server on this machine with 2-minute tokens: try every button without a vendor account.").small().weak());
+        });
+    }
+
+    pub(super) fn list_ui(&mut self, ui: &mut egui::Ui) {
+        let now = self.clock.now();
+        let dark = ui.visuals().dark_mode;
+        ui.add_space(4.0);
+        ui.horizontal(|ui| {
+            ui.add_sized(
+                vec2(theme::NAME_WIDTH, 16.0),
+                egui::Label::new(RichText::new("Account").strong()),
+            );
+            ui.add_sized(
+                vec2(theme::BADGE_WIDTH, 16.0),
+                egui::Label::new(RichText::new("Provider").strong()),
+            );
+            ui.add_sized(
+                vec2(theme::COUNTDOWN_WIDTH, 16.0),
+                egui::Label::new(RichText::new("Access").strong()),
+            );
+            ui.add_sized(
+                vec2(theme::COUNTDOWN_WIDTH, 16.0),
+                egui::Label::new(RichText::new("Refresh").strong()),
+            );
+        });
+        ui.separator();
+        if self.view.is_empty() {
+            ui.label(format!("No account matches \"{}\".", self.filter.trim()));
+            return;
+        }
+        let mut clicked = None;
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show_rows(ui, theme::ROW_HEIGHT, self.view.len(), |ui, range| {
+                for &index in &self.view[range] {
+                    let account = &self.accounts[index];
+                    let selected = self.selected.as_deref() == Some(account.name.as_str());
+                    if row_ui(
+                        ui,
+                        account,
+                        selected,
+                        self.busy.contains(&account.name),
+                        now,
+                        dark,
+                    ) {
+                        clicked = Some(account.name.clone());
+                    }
+                }
+            });
+        if clicked.is_some() {
+            self.select(clicked);
+        }
+    }
+}
+
+/// Whether the account's refresh token expires within a day (and is still alive).
+pub(super) fn refresh_expires_within_a_day(
+    account: &Account,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    account.tokens.has_refresh_token
+        && account
+            .tokens
+            .refresh_expires_at
+            .is_some_and(|at| at > now && at - now < chrono::Duration::days(1))
+}
+
+/// The countdown text of a time, or a word when there is none.
+pub(super) fn countdown(
+    at: Option<chrono::DateTime<chrono::Utc>>,
+    has_token: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    match (at, has_token) {
+        (_, false) => "—".to_owned(),
+        (Some(at), true) => format_countdown(at - now),
+        (None, true) => "no expiry".to_owned(),
+    }
+}
+
+/// One row; returns whether it was clicked.
+fn row_ui(
+    ui: &mut egui::Ui,
+    account: &Account,
+    selected: bool,
+    busy: bool,
+    now: chrono::DateTime<chrono::Utc>,
+    dark: bool,
+) -> bool {
+    let state = account.state(now);
+    let color = theme::state_color(state, dark);
+    let mut clicked = false;
+    ui.horizontal(|ui| {
+        ui.set_height(theme::ROW_HEIGHT);
+        let name = ui.add_sized(
+            vec2(theme::NAME_WIDTH, theme::ROW_HEIGHT),
+            egui::Button::selectable(selected, RichText::new(&account.name).color(color))
+                .truncate(),
+        );
+        clicked = name.clicked();
+        badge_ui(ui, account.provider);
+        let access = match state {
+            AccountState::NeedsSignIn => "sign in".to_owned(),
+            AccountState::Revoked => "revoked".to_owned(),
+            _ => countdown(
+                account.tokens.access_expires_at,
+                account.tokens.has_access_token,
+                now,
+            ),
+        };
+        ui.add_sized(
+            vec2(theme::COUNTDOWN_WIDTH, theme::ROW_HEIGHT),
+            egui::Label::new(RichText::new(access).color(color).monospace()),
+        );
+        let refresh = countdown(
+            account.tokens.refresh_expires_at,
+            account.tokens.has_refresh_token,
+            now,
+        );
+        let refresh_text = if refresh_expires_within_a_day(account, now) {
+            RichText::new(refresh)
+                .color(theme::warn_color(dark))
+                .monospace()
+        } else {
+            RichText::new(refresh).monospace()
+        };
+        ui.add_sized(
+            vec2(theme::COUNTDOWN_WIDTH, theme::ROW_HEIGHT),
+            egui::Label::new(refresh_text),
+        );
+        if busy {
+            ui.spinner();
+        }
+    });
+    clicked
+}
+
+/// The provider's coloured badge.
+pub(super) fn badge_ui(ui: &mut egui::Ui, kind: crate::model::ProviderKind) {
+    let text = RichText::new(kind.label()).small().color(theme::BADGE_TEXT);
+    let galley_width = theme::BADGE_WIDTH;
+    let (rect, _) =
+        ui.allocate_exact_size(vec2(galley_width, theme::ROW_HEIGHT - 4.0), Sense::hover());
+    ui.painter().rect_filled(
+        rect.shrink2(vec2(4.0, 1.0)),
+        6.0,
+        theme::provider_color(kind),
+    );
+    ui.put(rect, egui::Label::new(text));
+}

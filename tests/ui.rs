@@ -1,0 +1,467 @@
+//! The window driven as a user would (`egui_kittest`: find by role and label, click, type),
+//! against the strict loopback OAuth server, with the clock, the secret store, the clipboard
+//! and the save dialog injected.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone as _, Utc};
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use tokenwallet::clipboard::MemoryClipboard;
+use tokenwallet::demo::oauth::{Config, Fault, OAuthServer};
+use tokenwallet::model::{Account, Grant, ProviderKind, Secret, Secrets};
+use tokenwallet::providers::Http;
+use tokenwallet::store::MemoryStore;
+use tokenwallet::ui::platform::SaveDialog;
+use tokenwallet::ui::worker::{Services, WalletSource};
+use tokenwallet::ui::{App, Settings};
+use tokenwallet::wallet::{Clock, NewAccount, Wallet};
+
+/// A clock the test moves by hand.
+struct TestClock(Mutex<DateTime<Utc>>);
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+impl TestClock {
+    fn advance(&self, secs: i64) {
+        *self.0.lock().unwrap() += chrono::Duration::seconds(secs);
+    }
+}
+
+/// A save dialog that answers what the test says.
+struct TestDialog(Mutex<Result<Option<PathBuf>, String>>);
+
+impl SaveDialog for TestDialog {
+    fn save_path(&self, _suggested: &str) -> Result<Option<PathBuf>, String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+struct Window {
+    harness: Harness<'static, App>,
+    wallet: Arc<Wallet>,
+    clock: Arc<TestClock>,
+    clipboard: Arc<MemoryClipboard>,
+    dialog: Arc<TestDialog>,
+    server: OAuthServer,
+    home: tempfile::TempDir,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn window_with(setup: impl FnOnce(&Wallet, &OAuthServer, &tokio::runtime::Runtime)) -> Window {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    // Whole seconds, so countdown texts are exact.
+    let start = Utc.timestamp_opt(Utc::now().timestamp(), 0).unwrap();
+    let clock = Arc::new(TestClock(Mutex::new(start)));
+    let wallet = Arc::new(
+        Wallet::new(
+            home.path(),
+            Arc::new(MemoryStore::default()),
+            Http::new(Duration::from_secs(2)).unwrap(),
+            clock.clone(),
+        )
+        .unwrap(),
+    );
+    let server = OAuthServer::start(Config::default()).unwrap();
+    setup(&wallet, &server, &runtime);
+    let clipboard = Arc::new(MemoryClipboard::default());
+    let dialog = Arc::new(TestDialog(Mutex::new(Ok(None))));
+    let services = Services {
+        clipboard: clipboard.clone(),
+        dialog: dialog.clone(),
+        clock: clock.clone(),
+    };
+    let handle = runtime.handle().clone();
+    let source = WalletSource::Open(Arc::clone(&wallet));
+    let harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 860.0))
+        .with_max_steps(12)
+        .build_eframe(move |cc| {
+            App::new(
+                cc.egui_ctx.clone(),
+                &handle,
+                source,
+                services,
+                Settings::default(),
+            )
+        });
+    let mut window = Window {
+        harness,
+        wallet,
+        clock,
+        clipboard,
+        dialog,
+        server,
+        home,
+        _runtime: runtime,
+    };
+    window.wait("the first account list", |_| true);
+    window
+}
+
+fn window() -> Window {
+    window_with(|_, _, _| {})
+}
+
+fn demo_account(server: &OAuthServer, name: &str) -> NewAccount {
+    let mut account = Account::new(name, ProviderKind::Oauth2, Grant::Password);
+    account.url = Some(server.token_url());
+    account.revoke_url = Some(server.revoke_url());
+    account.client_id = Some("demo-client".into());
+    account.username = Some("demo".into());
+    let secrets = Secrets {
+        client_secret: Some(Secret::new("demo-secret")),
+        password: Some(Secret::new("demo-password")),
+        ..Secrets::default()
+    };
+    NewAccount { account, secrets }
+}
+
+/// An account with a live token, made through the wallet before the window opens.
+fn with_generated(
+    name: &'static str,
+) -> impl FnOnce(&Wallet, &OAuthServer, &tokio::runtime::Runtime) {
+    move |wallet, server, runtime| {
+        runtime.block_on(async {
+            wallet.add(demo_account(server, name)).await.unwrap();
+            wallet.generate(name).await.unwrap();
+        });
+    }
+}
+
+impl Window {
+    /// Runs frames until `done` holds (the worker answers on other threads).
+    fn wait(&mut self, what: &str, done: impl Fn(&Self) -> bool) {
+        for _ in 0..400 {
+            self.harness.run_ok();
+            if done(self) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let labels: Vec<String> = self
+            .harness
+            .query_all_by_role(Role::Label)
+            .filter_map(|n| n.value())
+            .collect();
+        panic!("timed out waiting for {what}; the window shows: {labels:?}");
+    }
+
+    fn click(&mut self, role: Role, label: &str) {
+        self.harness.get_by_role_and_label(role, label).click();
+        self.harness.run_ok();
+    }
+
+    fn type_into(&mut self, role: Role, label: &str, text: &str) {
+        self.harness.get_by_role_and_label(role, label).focus();
+        self.harness.run_ok();
+        self.harness
+            .get_by_role_and_label(role, label)
+            .type_text(text);
+        self.harness.run_ok();
+    }
+
+    fn has_text(&self, text: &str) -> bool {
+        self.harness
+            .query_all_by_label_contains(text)
+            .next()
+            .is_some()
+    }
+
+    fn account(&self, name: &str) -> Account {
+        self.wallet.account(name).unwrap()
+    }
+
+    fn access_token(&self, name: &str) -> String {
+        self.wallet
+            .secrets(name)
+            .unwrap()
+            .1
+            .access_token
+            .unwrap()
+            .expose()
+            .to_owned()
+    }
+}
+
+#[test]
+fn add_generate_countdown_copy_download_revoke() {
+    let mut w = window();
+    assert!(w.has_text("No accounts yet"));
+
+    // Add an account through the form (Ctrl+N).
+    w.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+    w.harness.run_ok();
+    w.type_into(Role::TextInput, "Name", "svc");
+    w.type_into(Role::TextInput, "Token endpoint", &w.server.token_url());
+    w.type_into(Role::TextInput, "Client id", "demo-client");
+    w.type_into(Role::PasswordInput, "Client secret", "demo-secret");
+    w.type_into(Role::TextInput, "Revoke URL", &w.server.revoke_url());
+    w.click(Role::Button, "Add");
+    w.wait("the account to be added", |w| {
+        w.harness.state().accounts().len() == 1
+    });
+    assert_eq!(w.harness.state().selected(), Some("svc"));
+    assert_eq!(
+        w.server.state().token_requests,
+        0,
+        "adding makes no token request"
+    );
+
+    // Generate, then watch the countdown follow the (injected) clock.
+    w.click(Role::Button, "Generate");
+    w.wait("a token", |w| w.account("svc").tokens.has_access_token);
+    w.wait("the countdown", |w| w.has_text("1 h 00 m"));
+    w.clock.advance(61);
+    w.wait("the countdown to tick", |w| w.has_text("58:59"));
+    let token = w.access_token("svc");
+    assert!(w.server.state().access_valid(&token));
+    assert!(!w.has_text(&token), "the token is masked by default");
+
+    // Copy: raw token, then the header line; the clipboard adapter gets exactly that.
+    w.click(Role::Button, "Copy token");
+    w.wait("the copy", |w| w.clipboard.history().len() == 1);
+    assert_eq!(w.clipboard.history()[0], token);
+    w.click(Role::Button, "Copy Authorization header");
+    w.wait("the header copy", |w| w.clipboard.history().len() == 2);
+    assert_eq!(
+        w.clipboard.history()[1],
+        format!("Authorization: Bearer {token}")
+    );
+    assert!(w.has_text("clipboard clears in 60 s"));
+
+    // Show reveals the token in the window.
+    w.click(Role::Button, "Show");
+    w.wait("the revealed token", |w| {
+        w.harness.query_by_value(&token).is_some()
+    });
+    w.click(Role::Button, "Hide");
+    w.wait("the mask", |w| w.harness.query_by_value(&token).is_none());
+
+    // Download through the (injected) native dialog.
+    let path = w.home.path().join("svc-token.txt");
+    *w.dialog.0.lock().unwrap() = Ok(Some(path.clone()));
+    w.click(Role::Button, "Download…");
+    w.wait("the file", |_| path.exists());
+    w.wait("the file content", |_| {
+        std::fs::read_to_string(&path).unwrap_or_default() == format!("{token}\n")
+    });
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    // Revoke asks first; Cancel does nothing, Revoke revokes at the server.
+    w.click(Role::Button, "Revoke…");
+    assert!(w.has_text("Revoke the tokens of 'svc' at the provider?"));
+    w.click(Role::Button, "Cancel");
+    assert_eq!(w.server.state().revocations, 0);
+    w.click(Role::Button, "Revoke…");
+    w.click(Role::Button, "Revoke");
+    w.wait("the revocation", |w| w.account("svc").tokens.revoked);
+    assert_eq!(w.server.state().revocations, 1);
+    assert!(!w.server.state().access_valid(&token));
+    w.wait("the toast", |w| w.has_text("Revoked the tokens of 'svc'"));
+}
+
+#[test]
+fn a_server_error_is_a_toast_with_the_servers_words_and_the_tokens_stay() {
+    let mut w = window_with(with_generated("demo"));
+    let before = w.wallet.secrets("demo").unwrap().1;
+    w.server.inject(Fault::Html(502));
+    w.click(Role::Button, "Refresh");
+    w.wait("the error toast", |w| w.has_text("502 Bad Gateway"));
+    assert!(w.has_text("the stored tokens were kept"));
+    assert_eq!(w.wallet.secrets("demo").unwrap().1, before);
+    assert!(w.has_text("Last error:"));
+}
+
+#[test]
+fn the_filter_narrows_the_list_and_only_visible_rows_are_laid_out() {
+    let mut w = window_with(|wallet, server, runtime| {
+        runtime.block_on(async {
+            for name in ["prod-central", "lab-oauth", "eu-oauth"] {
+                wallet.add(demo_account(server, name)).await.unwrap();
+            }
+        });
+    });
+    assert_eq!(w.harness.state().visible_rows().len(), 3);
+    w.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    w.harness.run_ok();
+    assert!(
+        w.harness
+            .get_by_role_and_label(Role::TextInput, "Filter")
+            .accesskit_node()
+            .is_focused(),
+        "Ctrl+F focuses the filter"
+    );
+    w.harness
+        .get_by_role_and_label(Role::TextInput, "Filter")
+        .type_text("-oauth");
+    w.harness.run_ok();
+    assert_eq!(w.harness.state().visible_rows().len(), 2);
+    assert!(
+        w.harness
+            .query_by_role_and_label(Role::Button, "lab-oauth")
+            .is_some()
+    );
+    assert!(
+        w.harness
+            .query_by_role_and_label(Role::Button, "prod-central")
+            .is_none()
+    );
+}
+
+#[test]
+fn many_accounts_lay_out_only_the_visible_rows() {
+    let mut w = window();
+    let accounts: Vec<Account> = (0..10_000)
+        .map(|i| {
+            Account::new(
+                format!("acct-{i:05}"),
+                ProviderKind::Oauth2,
+                Grant::ClientCredentials,
+            )
+        })
+        .collect();
+    w.harness.state_mut().set_accounts(accounts);
+    w.harness.run_ok();
+    let rows = w
+        .harness
+        .query_all_by_role(Role::Button)
+        .filter(|n| {
+            n.accesskit_node()
+                .label()
+                .is_some_and(|l| l.starts_with("acct-"))
+        })
+        .count();
+    assert!(rows > 5 && rows < 100, "laid out {rows} rows of 10 000");
+}
+
+#[test]
+fn the_demo_account_from_the_empty_state_works_end_to_end() {
+    let mut w = window();
+    w.click(Role::Button, "Try the demo account");
+    w.wait("the demo account", |w| {
+        w.harness.state().accounts().len() == 1
+    });
+    w.click(Role::Button, "Generate");
+    w.wait("a token", |w| w.account("demo").tokens.has_access_token);
+    assert_eq!(w.account("demo").state(w.clock.now()).id(), "valid");
+    // Ctrl+R refreshes and Ctrl+C copies the selected account's token.
+    let before = w.access_token("demo");
+    w.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::R);
+    w.wait("the refresh", |w| w.access_token("demo") != before);
+    w.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::C);
+    w.wait("the copy", |w| w.clipboard.history().len() == 1);
+    assert_eq!(w.clipboard.history()[0], w.access_token("demo"));
+}
+
+#[test]
+fn without_a_save_dialog_download_asks_for_a_path() {
+    let mut w = window_with(with_generated("demo"));
+    *w.dialog.0.lock().unwrap() =
+        Err("no desktop portal is running, so there is no save dialog".into());
+    w.click(Role::Button, "Download…");
+    w.wait("the path field", |w| {
+        w.has_text("no desktop portal is running")
+    });
+    let path = w.home.path().join("typed.txt");
+    let field = w.harness.get_by_role_and_label(Role::TextInput, "Save to");
+    field.focus();
+    w.harness.run_ok();
+    // Replace the suggested path.
+    w.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    w.harness.run_ok();
+    w.harness
+        .get_by_role_and_label(Role::TextInput, "Save to")
+        .type_text(path.to_str().unwrap());
+    w.harness.run_ok();
+    w.click(Role::Button, "Save");
+    w.wait("the file", |_| path.exists());
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        format!("{}\n", w.access_token("demo"))
+    );
+}
+
+#[test]
+fn revoke_on_a_provider_without_an_api_says_so_before_asking() {
+    let mut w = window_with(|wallet, _, _| {
+        let mut account = Account::new("aiq", ProviderKind::ActiveIq, Grant::RefreshToken);
+        account.url = Some("https://api.activeiq.netapp.com".into());
+        wallet
+            .import(
+                NewAccount {
+                    account,
+                    secrets: Secrets::default(),
+                },
+                "Access Token: aiq-access-123456\nRefresh Token: aiq-refresh-123456\n",
+                None,
+            )
+            .unwrap();
+    });
+    assert!(
+        w.has_text("authorizationToken"),
+        "Active IQ copies its own header"
+    );
+    w.click(Role::Button, "Revoke…");
+    assert!(w.has_text("no public revoke API"));
+    w.click(Role::Button, "Revoke");
+    w.wait("the local discard", |w| w.account("aiq").tokens.revoked);
+}
+
+#[test]
+fn the_add_form_validates_inline_before_any_request() {
+    let mut w = window();
+    w.click(Role::Button, "Add account");
+    w.type_into(Role::TextInput, "Name", "svc");
+    assert!(w.has_text("needs a client id"));
+    assert!(
+        w.harness
+            .get_by_role_and_label(Role::Button, "Add")
+            .accesskit_node()
+            .is_disabled()
+    );
+    w.type_into(
+        Role::TextInput,
+        "Token endpoint",
+        "http://tokens.example.com/token",
+    );
+    w.type_into(Role::TextInput, "Client id", "c");
+    w.type_into(Role::PasswordInput, "Client secret", "s");
+    assert!(
+        w.has_text("loopback"),
+        "plain http to a remote host is refused in the form"
+    );
+    assert!(
+        w.harness
+            .get_by_role_and_label(Role::Button, "Add")
+            .accesskit_node()
+            .is_disabled()
+    );
+    assert_eq!(w.server.state().token_requests, 0);
+}
