@@ -291,12 +291,13 @@ impl Wallet {
                 .and_then(|rt| decode_jwt(rt.expose())?.expires_at()),
             ..crate::model::TokenMeta::default()
         };
-        self.secrets.save(&account.name, &secrets)?;
         let kind = self.secrets.kind();
         self.accounts.update(|data| {
             if data.get(&account.name).is_some() {
                 return Err(WalletError::Exists(account.name.clone()));
             }
+            // Under the accounts lock: a racing `add` of the same name cannot overwrite these.
+            self.secrets.save(&account.name, &secrets)?;
             data.secret_store.get_or_insert(kind);
             data.accounts.push(account.clone());
             Ok(())

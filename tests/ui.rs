@@ -84,6 +84,7 @@ fn window_with(setup: impl FnOnce(&Wallet, &OAuthServer, &tokio::runtime::Runtim
         clipboard: clipboard.clone(),
         dialog: dialog.clone(),
         clock: clock.clone(),
+        auto_refresh_every: Duration::from_millis(50),
     };
     let handle = runtime.handle().clone();
     let source = WalletSource::Open(Arc::clone(&wallet));
@@ -109,7 +110,7 @@ fn window_with(setup: impl FnOnce(&Wallet, &OAuthServer, &tokio::runtime::Runtim
         home,
         _runtime: runtime,
     };
-    window.wait("the first account list", |_| true);
+    window.wait("the first account list", |w| w.harness.state().loaded());
     window
 }
 
@@ -161,8 +162,12 @@ impl Window {
         panic!("timed out waiting for {what}; the window shows: {labels:?}");
     }
 
+    /// Clicks through AccessKit, as a screen reader would: independent of where the button
+    /// is this frame (results arriving from the worker move things around).
     fn click(&mut self, role: Role, label: &str) {
-        self.harness.get_by_role_and_label(role, label).click();
+        self.harness
+            .get_by_role_and_label(role, label)
+            .click_accesskit();
         self.harness.run_ok();
     }
 
@@ -215,6 +220,11 @@ fn add_generate_countdown_copy_download_revoke() {
     w.click(Role::Button, "Add");
     w.wait("the account to be added", |w| {
         w.harness.state().accounts().len() == 1
+    });
+    w.wait("the form to close", |w| {
+        w.harness
+            .query_by_role_and_label(Role::Button, "Cancel")
+            .is_none()
     });
     assert_eq!(w.harness.state().selected(), Some("svc"));
     assert_eq!(
@@ -464,4 +474,106 @@ fn the_add_form_validates_inline_before_any_request() {
             .is_disabled()
     );
     assert_eq!(w.server.state().token_requests, 0);
+}
+
+#[test]
+fn auto_refresh_renews_due_accounts_and_respects_the_toggle() {
+    let mut w = window_with(|wallet, server, runtime| {
+        with_generated("auto")(wallet, server, runtime);
+        with_generated("manual")(wallet, server, runtime);
+        wallet.set_auto_refresh("manual", false).unwrap();
+    });
+    let (auto, manual) = (w.access_token("auto"), w.access_token("manual"));
+    // Two minutes before expiry: inside the 6-minute (10 %) window.
+    w.clock.advance(3600 - 120);
+    w.wait("the auto-refresh", |w| w.access_token("auto") != auto);
+    assert!(w.server.state().access_valid(&w.access_token("auto")));
+    // The refresher runs every 50 ms here; give it a few more rounds.
+    std::thread::sleep(Duration::from_millis(300));
+    w.harness.run_ok();
+    assert_eq!(
+        w.access_token("manual"),
+        manual,
+        "auto-refresh is off for this account"
+    );
+    assert_eq!(w.account("manual").state(w.clock.now()).id(), "expiring");
+    assert_eq!(w.account("auto").state(w.clock.now()).id(), "valid");
+}
+
+#[test]
+fn try_it_sends_the_token_and_shows_status_and_body() {
+    let mut w = window_with(with_generated("demo"));
+    w.harness.get_by_label("Try it").click_accesskit();
+    w.harness.run_ok();
+    let url = format!("{}/api/me", w.server.issuer());
+    w.type_into(Role::TextInput, "URL", &url);
+    w.click(Role::Button, "Send GET");
+    w.wait("the answer", |w| w.has_text("HTTP 200 in"));
+    let body: Vec<String> = w
+        .harness
+        .query_all_by_role(Role::MultilineTextInput)
+        .filter_map(|n| n.value())
+        .collect();
+    assert!(
+        body.iter().any(|b| b.contains("hello from the demo API")),
+        "{body:?}"
+    );
+}
+
+/// A file dropped on the window.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn dropping_an_aruba_download_imports_it() {
+    let mut w = window();
+    let created = w.clock.now() - chrono::Duration::minutes(30);
+    let file = w.home.path().join("token.json");
+    std::fs::write(
+        &file,
+        serde_json::json!({
+            "access_token": "aruba-access-dropped-1", "appname": "app", "authenticated_userid": "ops@example.com",
+            "created_at": created.timestamp_millis(), "credential_id": "c", "expires_in": 7200, "id": "i",
+            "refresh_token": "aruba-refresh-dropped-1", "scope": "all", "token_type": "bearer"
+        })
+        .to_string(),
+    )
+    .unwrap();
+    w.harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(file.clone())));
+    w.harness.run_ok();
+    assert_eq!(
+        w.harness
+            .get_by_role_and_label(Role::TextInput, "File")
+            .value()
+            .as_deref(),
+        Some(file.to_str().unwrap()),
+        "the drop opens Import with the file"
+    );
+    w.type_into(Role::TextInput, "Name", "central");
+    w.click(Role::ComboBox, "Provider");
+    w.click(Role::Button, "Aruba Central");
+    w.click(Role::Button, "Import");
+    w.wait("the import", |w| w.harness.state().accounts().len() == 1);
+    let account = w.account("central");
+    assert_eq!(account.provider, ProviderKind::ArubaCentral);
+    // Counted from the download's created_at: 90 of the 120 minutes are left.
+    assert_eq!(
+        account.tokens.access_expires_at,
+        Some(created + chrono::Duration::seconds(7200))
+    );
+    assert_eq!(w.access_token("central"), "aruba-access-dropped-1");
+    w.wait("the countdown", |w| w.has_text("1 h 30 m"));
 }

@@ -58,15 +58,15 @@ pub const SPEC: Spec = Spec {
     presets: GATEWAYS,
     grants: &[Grant::RefreshToken, Grant::AuthorizationCode],
     revoke: RevokeSupport::PortalOnly(
-        "Aruba Central has no public revoke API: the wallet forgot its copy; an admin can revoke the token under API Gateway → My Apps & Tokens → Revoke Token.",
+        "Aruba Central has no public revoke API: the wallet forgot its copy; an admin can revoke the token under API Gateway > My Apps & Tokens > Revoke Token.",
     ),
-    sign_in_help: "In Aruba Central open API Gateway → My Apps & Tokens, add a token (+ Add Apps & Token), click Download Token and import the JSON file; non-SSO users can instead store username, password, client secret and customer id for the OAuth login.",
+    sign_in_help: "In Aruba Central open API Gateway > My Apps & Tokens, add a token (+ Add Apps & Token), click Download Token and import the JSON file; non-SSO users can instead store username, password, client secret and customer id for the OAuth login.",
     header_name: "Authorization",
     bearer: true,
     api_example: "https://apigw-prod2.central.arubanetworks.com/",
 };
 
-/// The three-step login: credentials → session cookies → authorization code → token pair.
+/// The three-step login: credentials > session cookies > authorization code > token pair.
 pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
     if call.account.grant != Grant::AuthorizationCode {
         return Err(ProviderError::Unsupported(format!(

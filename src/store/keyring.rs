@@ -36,6 +36,19 @@ impl KeyringStore {
         }
     }
 
+    /// Runs a keyring call on a plain thread: the Secret Service backend blocks on its own
+    /// executor, which must not happen inside the wallet's tokio runtime.
+    fn off_runtime<T: Send>(
+        call: impl FnOnce() -> Result<T, StoreError> + Send,
+    ) -> Result<T, StoreError> {
+        std::thread::scope(|scope| {
+            scope
+                .spawn(call)
+                .join()
+                .unwrap_or_else(|_| Err(StoreError::Keyring("the keyring call failed".to_owned())))
+        })
+    }
+
     fn entry(&self, account: &str) -> Result<keyring::Entry, StoreError> {
         keyring::Entry::new(SERVICE, &format!("{}/{account}", self.namespace))
             .map_err(|err| StoreError::Keyring(err.to_string()))
@@ -55,7 +68,8 @@ impl SecretStore for KeyringStore {
     }
 
     fn load(&self, account: &str) -> Result<Option<Secrets>, StoreError> {
-        match self.entry(account)?.get_password() {
+        let entry = self.entry(account)?;
+        match Self::off_runtime(|| Ok(entry.get_password()))? {
             Ok(json) => serde_json::from_str(&json).map(Some).map_err(|err| {
                 StoreError::Keyring(format!("the keyring entry of {account} is damaged: {err}"))
             }),
@@ -68,13 +82,17 @@ impl SecretStore for KeyringStore {
         let json = zeroize::Zeroizing::new(
             serde_json::to_string(secrets).map_err(|err| StoreError::Keyring(err.to_string()))?,
         );
-        self.entry(account)?
-            .set_password(&json)
-            .map_err(|err| StoreError::Keyring(err.to_string()))
+        let entry = self.entry(account)?;
+        Self::off_runtime(|| {
+            entry
+                .set_password(&json)
+                .map_err(|err| StoreError::Keyring(err.to_string()))
+        })
     }
 
     fn delete(&self, account: &str) -> Result<(), StoreError> {
-        match self.entry(account)?.delete_credential() {
+        let entry = self.entry(account)?;
+        match Self::off_runtime(|| Ok(entry.delete_credential()))? {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(err) => Err(StoreError::Keyring(err.to_string())),
         }

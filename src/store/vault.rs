@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use age::secrecy::SecretString;
 use zeroize::Zeroizing;
@@ -25,6 +26,30 @@ pub struct VaultStore {
     lock_path: PathBuf,
     passphrase: Secret,
     work_factor: u8,
+    /// What the passphrase check at open decrypted, handed to the first read if the file is
+    /// still the same (every write replaces the file, so a new inode means new content).
+    opened: Mutex<Option<(FileId, Entries)>>,
+}
+
+/// Identifies one version of the vault file: writes replace it by rename (a new inode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileId {
+    inode: u64,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+fn file_id(path: &Path) -> Option<FileId> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some(FileId {
+        inode,
+        len: meta.len(),
+        modified: meta.modified().ok(),
+    })
 }
 
 impl std::fmt::Debug for VaultStore {
@@ -54,8 +79,13 @@ impl VaultStore {
             lock_path: home.join("locks").join("vault.lock"),
             passphrase,
             work_factor,
+            opened: Mutex::new(None),
         };
-        store.read()?;
+        let id = file_id(&store.path);
+        let entries = store.decrypt()?;
+        if let Some(id) = id {
+            *store.opened.lock().unwrap_or_else(PoisonError::into_inner) = Some((id, entries));
+        }
         Ok(store)
     }
 
@@ -65,6 +95,20 @@ impl VaultStore {
     }
 
     fn read(&self) -> Result<Entries, StoreError> {
+        let opened = self
+            .opened
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some((id, entries)) = opened
+            && file_id(&self.path) == Some(id)
+        {
+            return Ok(entries);
+        }
+        self.decrypt()
+    }
+
+    fn decrypt(&self) -> Result<Entries, StoreError> {
         let encrypted = match std::fs::read(&self.path) {
             Ok(bytes) => bytes,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Entries::new()),

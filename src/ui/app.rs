@@ -87,6 +87,15 @@ pub(super) struct DownloadPath {
     pub path: String,
 }
 
+/// How much of the selected account's token is on screen.
+#[derive(Default)]
+pub(super) struct Reveal {
+    /// The Show toggle: the token field shows the token instead of dots.
+    pub shown: bool,
+    /// The "View" window with the full token is open.
+    pub viewing: bool,
+}
+
 /// The whole window.
 pub struct App {
     pub(super) worker: Worker,
@@ -101,8 +110,7 @@ pub struct App {
     pub(super) busy: HashSet<String>,
     pub(super) toasts: Vec<(Toast, Instant)>,
     pub(super) revealed: Option<(String, Secret)>,
-    pub(super) show_token: bool,
-    pub(super) viewing: bool,
+    pub(super) reveal: Reveal,
     pub(super) claims: Option<(String, u64, Option<JwtParts>)>,
     pub(super) add: Option<AddForm>,
     pub(super) confirm: Option<Confirm>,
@@ -112,6 +120,11 @@ pub struct App {
     pub(super) try_result: Option<TryItResult>,
     pub(super) focus_filter: bool,
     frames: u64,
+    stats: Option<(Instant, u64)>,
+    /// Accounts whose refresh token expires within a day, counted once a second.
+    expiring_refresh: Option<(i64, usize)>,
+    /// Whether the worker delivered the account list at least once.
+    loaded: bool,
 }
 
 impl App {
@@ -141,8 +154,7 @@ impl App {
             busy: HashSet::new(),
             toasts: Vec::new(),
             revealed: None,
-            show_token: false,
-            viewing: false,
+            reveal: Reveal::default(),
             claims: None,
             add: None,
             confirm: None,
@@ -152,7 +164,15 @@ impl App {
             try_result: None,
             focus_filter: false,
             frames: 0,
+            stats: std::env::var_os("TOKENWALLET_FRAME_STATS").map(|_| (Instant::now(), 0)),
+            expiring_refresh: None,
+            loaded: false,
         }
+    }
+
+    /// Starts the demo account (and its first token), as the empty state's button does.
+    pub fn start_demo(&self) {
+        self.send(Command::StartDemo { generate: true });
     }
 
     /// The accounts the window shows.
@@ -170,6 +190,11 @@ impl App {
         self.busy.contains(name)
     }
 
+    /// Whether the account list has arrived from the worker.
+    pub fn loaded(&self) -> bool {
+        self.loaded
+    }
+
     /// Frames drawn so far (for the idle measurement).
     pub fn frames(&self) -> u64 {
         self.frames
@@ -183,7 +208,28 @@ impl App {
     /// Replaces the account list (used by benchmarks; the worker does it in the app).
     pub fn set_accounts(&mut self, accounts: Vec<Account>) {
         self.accounts = accounts;
+        self.expiring_refresh = None;
+        if self.selected.is_none() {
+            self.selected = self.accounts.first().map(|a| a.name.clone());
+        }
         self.rebuild_view();
+    }
+
+    /// How many refresh tokens expire within a day; recounted at most once a second.
+    pub(super) fn expiring_refresh_count(&mut self) -> usize {
+        let now = self.clock.now();
+        match self.expiring_refresh {
+            Some((second, count)) if second == now.timestamp() => count,
+            _ => {
+                let count = self
+                    .accounts
+                    .iter()
+                    .filter(|a| super::list::refresh_expires_within_a_day(a, now))
+                    .count();
+                self.expiring_refresh = Some((now.timestamp(), count));
+                count
+            }
+        }
     }
 
     pub(super) fn send(&self, command: Command) {
@@ -248,7 +294,9 @@ impl App {
                 unlock.waiting = false;
             }
             Event::Accounts(accounts) => {
+                self.loaded = true;
                 self.accounts = accounts;
+                self.expiring_refresh = None;
                 if self
                     .selected
                     .as_ref()
@@ -316,8 +364,8 @@ impl App {
         if self.selected != name {
             self.selected = name;
             self.revealed = None;
-            self.show_token = false;
-            self.viewing = false;
+            self.reveal.shown = false;
+            self.reveal.viewing = false;
             self.try_result = None;
             self.request_claims();
         }
@@ -344,7 +392,7 @@ impl App {
         {
             let name = account.name.clone();
             self.revealed = None;
-            if self.show_token || self.viewing {
+            if self.reveal.shown || self.reveal.viewing {
                 self.send(Command::Reveal(name));
             }
         }
@@ -395,6 +443,18 @@ impl App {
     /// Draws one frame. Needs no `eframe::Frame`, so benchmarks and tests can drive it.
     pub fn ui_main(&mut self, ui: &mut egui::Ui) {
         self.frames += 1;
+        if let Some((since, frames)) = self.stats
+            && since.elapsed() >= Duration::from_secs(10)
+        {
+            let secs = since.elapsed().as_secs_f64();
+            #[allow(clippy::cast_precision_loss)]
+            let rate = (self.frames - frames) as f64 / secs;
+            eprintln!(
+                "tokenwallet: {} frames in {secs:.1} s ({rate:.2} per second)",
+                self.frames - frames
+            );
+            self.stats = Some((Instant::now(), self.frames));
+        }
         for event in self.worker.poll() {
             self.on_event(event);
         }

@@ -121,7 +121,7 @@ impl App {
                 .as_ref()
                 .filter(|(n, _)| *n == name)
                 .map(|(_, t)| t.expose().to_owned());
-            let mut shown: &str = match (&revealed, self.show_token) {
+            let mut shown: &str = match (&revealed, self.reveal.shown) {
                 (Some(token), true) => token.as_str(),
                 _ => MASK,
             };
@@ -132,10 +132,10 @@ impl App {
                     .font(egui::TextStyle::Monospace),
             )
             .labelled_by(label.id);
-            let toggle = if self.show_token { "Hide" } else { "Show" };
+            let toggle = if self.reveal.shown { "Hide" } else { "Show" };
             if ui.button(toggle).clicked() {
-                self.show_token = !self.show_token;
-                if self.show_token {
+                self.reveal.shown = !self.reveal.shown;
+                if self.reveal.shown {
                     self.send(Command::Reveal(name.clone()));
                 } else {
                     self.revealed = None;
@@ -146,7 +146,7 @@ impl App {
                 .on_hover_text("The full token as plain text")
                 .clicked()
             {
-                self.viewing = true;
+                self.reveal.viewing = true;
                 self.send(Command::Reveal(name.clone()));
             }
         });

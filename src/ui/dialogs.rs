@@ -19,7 +19,7 @@ impl App {
         if let Some(confirm) = self.confirm.clone() {
             self.confirm_ui(ctx, &confirm);
         }
-        if self.viewing {
+        if self.reveal.viewing {
             self.view_ui(ctx);
         }
         if self.download_path.is_some() {
@@ -109,8 +109,8 @@ impl App {
             }
         });
         if close || response.should_close() {
-            self.viewing = false;
-            if !self.show_token {
+            self.reveal.viewing = false;
+            if !self.reveal.shown {
                 self.revealed = None;
             }
         }

@@ -90,12 +90,7 @@ impl App {
                             .weak(),
                     );
                 }
-                let now = self.clock.now();
-                let soon = self
-                    .accounts
-                    .iter()
-                    .filter(|a| refresh_expires_within_a_day(a, now))
-                    .count();
+                let soon = self.expiring_refresh_count();
                 if soon > 0 {
                     let dark = ui.visuals().dark_mode;
                     ui.label(
@@ -121,7 +116,7 @@ impl App {
             }
             ui.add_space(8.0);
             if ui.button("Try the demo account").clicked() {
-                self.send(Command::StartDemo);
+                self.send(Command::StartDemo { generate: false });
             }
             ui.label(RichText::new("A token server on this machine with 2-minute tokens: try every button without a vendor account.").small().weak());
         });

@@ -76,14 +76,13 @@ pub fn run(home: &Path) -> anyhow::Result<()> {
                 clipboard: Arc::new(SystemClipboard::default()),
                 dialog: Arc::new(platform::NativeDialog),
                 clock: Arc::new(SystemClock),
+                auto_refresh_every: worker::AUTO_REFRESH_PERIOD,
             };
-            Ok(Box::new(App::new(
-                cc.egui_ctx.clone(),
-                &handle,
-                source,
-                services,
-                settings,
-            )))
+            let app = App::new(cc.egui_ctx.clone(), &handle, source, services, settings);
+            if std::env::var_os("TOKENWALLET_DEMO").is_some() {
+                app.start_demo();
+            }
+            Ok(Box::new(app))
         }),
     );
     result.map_err(|err| anyhow::anyhow!("{err}"))

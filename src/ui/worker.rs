@@ -20,8 +20,8 @@ use crate::providers::{Http, Revoked, checked_url, spec};
 use crate::store::{SecretStoreKind, VaultStore, write_private};
 use crate::wallet::{Clock, NewAccount, Wallet, WalletError};
 
-/// How often the auto-refresher looks for due accounts.
-const AUTO_REFRESH_PERIOD: Duration = Duration::from_secs(15);
+/// How often the auto-refresher looks for due accounts, by default.
+pub const AUTO_REFRESH_PERIOD: Duration = Duration::from_secs(15);
 
 /// What to copy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,8 +100,11 @@ pub enum Command {
         /// The URL to call.
         url: String,
     },
-    /// Start the built-in demo server and add its account.
-    StartDemo,
+    /// Start the built-in demo server and add its account (and get its first token).
+    StartDemo {
+        /// Also generate the first token.
+        generate: bool,
+    },
     /// Decode the account's JWT claims (the token itself stays here).
     Claims(String),
     /// Save the window settings.
@@ -175,6 +178,8 @@ pub struct Services {
     pub dialog: Arc<dyn SaveDialog>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
+    /// How often the auto-refresher looks for due accounts.
+    pub auto_refresh_every: Duration,
 }
 
 /// How the wallet is had.
@@ -484,7 +489,7 @@ async fn handle(inner: &Arc<Inner>, command: Command) {
             download(inner, &wallet, name, format, path).await;
         }
         Command::TryIt { name, url } => try_it(inner, &wallet, name, url).await,
-        Command::StartDemo => start_demo(inner, &wallet).await,
+        Command::StartDemo { generate } => start_demo(inner, &wallet, generate).await,
         Command::Claims(name) => {
             if let Ok((_, secrets)) = wallet.secrets(&name) {
                 let claims = secrets
@@ -592,7 +597,7 @@ async fn try_it(inner: &Arc<Inner>, wallet: &Wallet, name: String, url: String) 
     inner.emit(Event::TryIt(result));
 }
 
-async fn start_demo(inner: &Arc<Inner>, wallet: &Wallet) {
+async fn start_demo(inner: &Arc<Inner>, wallet: &Wallet, generate: bool) {
     let existing: Vec<String> = wallet
         .list()
         .map(|list| list.into_iter().map(|a| a.name).collect())
@@ -617,6 +622,10 @@ async fn start_demo(inner: &Arc<Inner>, wallet: &Wallet) {
         Ok(account) => {
             inner.reload();
             inner.emit(Event::Added(account.name.clone()));
+            if generate && let Err(err) = wallet.generate(&account.name).await {
+                inner.toast(false, err.to_string());
+            }
+            inner.reload();
             inner.toast(
                 true,
                 format!("Added the demo account '{}' (a token server on this machine; tokens last 2 minutes).", account.name),
@@ -627,7 +636,7 @@ async fn start_demo(inner: &Arc<Inner>, wallet: &Wallet) {
 }
 
 async fn auto_refresh(inner: Arc<Inner>) {
-    let mut ticker = tokio::time::interval(AUTO_REFRESH_PERIOD);
+    let mut ticker = tokio::time::interval(inner.services.auto_refresh_every);
     loop {
         ticker.tick().await;
         let Some(wallet) = inner.wallet() else {
