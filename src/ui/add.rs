@@ -121,25 +121,29 @@ impl AddForm {
     }
 }
 
+// Fields carry ids from their labels, not from their position: choosing another grant
+// adds or removes fields above, and focus (and typing) must stay where the user is.
 fn field(ui: &mut egui::Ui, label: &str, value: &mut String, hint: &str) {
-    let label = ui.label(label);
+    let id = ui.label(label).id;
     ui.add(
         egui::TextEdit::singleline(value)
+            .id_salt(label)
             .hint_text(hint)
             .desired_width(320.0),
     )
-    .labelled_by(label.id);
+    .labelled_by(id);
     ui.end_row();
 }
 
 fn secret_field(ui: &mut egui::Ui, label: &str, value: &mut Zeroizing<String>) {
-    let label = ui.label(label);
+    let id = ui.label(label).id;
     ui.add(
         egui::TextEdit::singleline(&mut **value)
+            .id_salt(label)
             .password(true)
             .desired_width(320.0),
     )
-    .labelled_by(label.id);
+    .labelled_by(id);
     ui.end_row();
 }
 
@@ -231,6 +235,7 @@ impl App {
                         let label = ui.label("…or paste");
                         ui.add(
                             egui::TextEdit::multiline(&mut *form.import_text)
+                                .id_salt("import-text")
                                 .desired_rows(3)
                                 .desired_width(320.0),
                         )

@@ -292,7 +292,9 @@ impl App {
             ui.horizontal(|ui| {
                 let label = ui.label("URL");
                 ui.add(
+                    // A fixed id: the decoded claims arriving above must not steal focus.
                     egui::TextEdit::singleline(&mut self.try_url)
+                        .id_salt("try-url")
                         .hint_text("https://api.example.com/v1/…")
                         .desired_width(360.0),
                 )
