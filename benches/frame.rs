@@ -12,7 +12,7 @@ use tokenwallet::clipboard::MemoryClipboard;
 use tokenwallet::model::{Account, Grant, ProviderKind};
 use tokenwallet::providers::Http;
 use tokenwallet::store::MemoryStore;
-use tokenwallet::ui::platform::NativeDialog;
+use tokenwallet::ui::platform::{DesktopNotifier, NativeDialog};
 use tokenwallet::ui::worker::{Services, WalletSource};
 use tokenwallet::ui::{App, Settings};
 use tokenwallet::wallet::{SystemClock, Wallet};
@@ -57,6 +57,7 @@ fn frame(bencher: divan::Bencher, count: usize) {
     let services = Services {
         clipboard: Arc::new(MemoryClipboard::default()),
         dialog: Arc::new(NativeDialog),
+        notifier: Arc::new(DesktopNotifier),
         clock: Arc::new(SystemClock),
         auto_refresh_every: Duration::from_hours(1),
     };

@@ -17,7 +17,7 @@ use tokenwallet::demo::oauth::{Config, Fault, OAuthServer};
 use tokenwallet::model::{Account, Grant, ProviderKind, Secret, Secrets};
 use tokenwallet::providers::Http;
 use tokenwallet::store::MemoryStore;
-use tokenwallet::ui::platform::SaveDialog;
+use tokenwallet::ui::platform::{Notifier, SaveDialog};
 use tokenwallet::ui::worker::{Services, WalletSource};
 use tokenwallet::ui::{App, Settings};
 use tokenwallet::wallet::{Clock, NewAccount, Wallet};
@@ -46,15 +46,30 @@ impl SaveDialog for TestDialog {
     }
 }
 
+/// Notifications, kept instead of shown.
+#[derive(Default)]
+struct TestNotifier(Mutex<Vec<(String, String)>>);
+
+impl Notifier for TestNotifier {
+    fn notify(&self, summary: &str, body: &str) -> Result<(), String> {
+        self.0
+            .lock()
+            .unwrap()
+            .push((summary.to_owned(), body.to_owned()));
+        Ok(())
+    }
+}
+
 struct Window {
     harness: Harness<'static, App>,
     wallet: Arc<Wallet>,
     clock: Arc<TestClock>,
     clipboard: Arc<MemoryClipboard>,
     dialog: Arc<TestDialog>,
+    notifier: Arc<TestNotifier>,
     server: OAuthServer,
     home: tempfile::TempDir,
-    _runtime: tokio::runtime::Runtime,
+    runtime: tokio::runtime::Runtime,
 }
 
 fn window_with(setup: impl FnOnce(&Wallet, &OAuthServer, &tokio::runtime::Runtime)) -> Window {
@@ -80,9 +95,11 @@ fn window_with(setup: impl FnOnce(&Wallet, &OAuthServer, &tokio::runtime::Runtim
     setup(&wallet, &server, &runtime);
     let clipboard = Arc::new(MemoryClipboard::default());
     let dialog = Arc::new(TestDialog(Mutex::new(Ok(None))));
+    let notifier = Arc::new(TestNotifier::default());
     let services = Services {
         clipboard: clipboard.clone(),
         dialog: dialog.clone(),
+        notifier: notifier.clone(),
         clock: clock.clone(),
         auto_refresh_every: Duration::from_millis(50),
     };
@@ -106,9 +123,10 @@ fn window_with(setup: impl FnOnce(&Wallet, &OAuthServer, &tokio::runtime::Runtim
         clock,
         clipboard,
         dialog,
+        notifier,
         server,
         home,
-        _runtime: runtime,
+        runtime,
     };
     window.wait("the first account list", |w| w.harness.state().loaded());
     window
@@ -584,4 +602,35 @@ fn dropping_an_aruba_download_imports_it() {
     );
     assert_eq!(w.access_token("central"), "aruba-access-dropped-1");
     w.wait("the countdown", |w| w.has_text("1 h 30 m"));
+}
+
+#[test]
+fn a_refresh_token_dying_within_a_day_is_announced_once() {
+    let mut w = window_with(|wallet, server, runtime| {
+        with_generated("soon")(wallet, server, runtime);
+        with_generated("later")(wallet, server, runtime);
+        // Auto-refresh would rotate the refresh token and move its expiry away.
+        wallet.set_auto_refresh("soon", false).unwrap();
+        wallet.set_auto_refresh("later", false).unwrap();
+    });
+    // Both refresh tokens last a day; refreshing "later" moves its expiry, not "soon"'s.
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(w.notifier.0.lock().unwrap().is_empty(), "nothing dies yet");
+    w.clock.advance(2 * 3600);
+    w.runtime.block_on(w.wallet.refresh("later")).unwrap();
+    w.wait("the notification", |w| {
+        !w.notifier.0.lock().unwrap().is_empty()
+    });
+    // The refresher ticks every 50 ms: a few more rounds must not repeat it.
+    std::thread::sleep(Duration::from_millis(300));
+    let shown = w.notifier.0.lock().unwrap().clone();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(
+        shown[0].0,
+        "The refresh token of 'soon' expires in 22 h 00 m"
+    );
+    assert!(shown[0].1.contains("OAuth 2.0"), "{}", shown[0].1);
+    w.wait("the badge", |w| {
+        w.has_text("1 refresh token(s) expire within a day")
+    });
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::expiry::{AccountState, Lifetimes, refresh_due};
+use super::expiry::{AccountState, Lifetimes, refresh_due, refresh_token_expires_soon};
 
 /// The provider an account talks to; the CLI's `--provider` value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -246,6 +246,11 @@ impl Account {
     /// Whether the background refresher should renew this account now.
     pub fn refresh_due(&self, now: DateTime<Utc>) -> bool {
         refresh_due(&self.tokens, now)
+    }
+
+    /// Whether the refresh token dies within a day (the user should be warned).
+    pub fn refresh_token_expires_soon(&self, now: DateTime<Utc>) -> bool {
+        refresh_token_expires_soon(&self.tokens, now)
     }
 }
 

@@ -157,6 +157,20 @@ pub fn refresh_due(meta: &TokenMeta, now: DateTime<Utc>) -> bool {
     gone || expiring(meta, now)
 }
 
+/// How long before a refresh token dies the user is warned (badge and notification).
+pub const REFRESH_WARNING_SECS: i64 = 86_400;
+
+/// Whether the stored refresh token dies within [`REFRESH_WARNING_SECS`]: after that the
+/// user must sign in at the portal again, so they are told while a refresh still works.
+pub fn refresh_token_expires_soon(meta: &TokenMeta, now: DateTime<Utc>) -> bool {
+    meta.has_refresh_token
+        && !meta.revoked
+        && !meta.needs_sign_in
+        && meta
+            .refresh_expires_at
+            .is_some_and(|at| at > now && at - now < Duration::seconds(REFRESH_WARNING_SECS))
+}
+
 /// A countdown for people: `59:12` under an hour, `1 h 04 m` under a day, `6 d 23 h` above,
 /// `expired` at or past zero.
 pub fn format_countdown(remaining: Duration) -> String {
@@ -192,6 +206,31 @@ mod tests {
             refresh_expires_at: Some(at(7 * 86_400)),
             ..TokenMeta::default()
         }
+    }
+
+    #[test]
+    fn the_refresh_warning_starts_a_day_before_and_ends_at_expiry_or_sign_in() {
+        let m = meta(0, 3600); // refresh token dies at day 7
+        assert!(
+            !refresh_token_expires_soon(&m, at(6 * 86_400)),
+            "exactly a day left"
+        );
+        assert!(refresh_token_expires_soon(&m, at(6 * 86_400 + 1)));
+        assert!(refresh_token_expires_soon(&m, at(7 * 86_400 - 1)));
+        assert!(
+            !refresh_token_expires_soon(&m, at(7 * 86_400)),
+            "already dead"
+        );
+        let gone = TokenMeta {
+            needs_sign_in: true,
+            ..m.clone()
+        };
+        assert!(!refresh_token_expires_soon(&gone, at(6 * 86_400 + 1)));
+        let none = TokenMeta {
+            has_refresh_token: false,
+            ..m
+        };
+        assert!(!refresh_token_expires_soon(&none, at(6 * 86_400 + 1)));
     }
 
     #[test]

@@ -6,6 +6,9 @@ mod jwt;
 mod secrets;
 
 pub use account::{Account, ClientAuth, Grant, ProviderKind, TokenMeta};
-pub use expiry::{AccountState, Lifetimes, expiry_from_expires_in, format_countdown, refresh_due};
+pub use expiry::{
+    AccountState, Lifetimes, REFRESH_WARNING_SECS, expiry_from_expires_in, format_countdown,
+    refresh_due, refresh_token_expires_soon,
+};
 pub use jwt::{JwtParts, decode_jwt};
 pub use secrets::{Secret, Secrets};

@@ -224,7 +224,7 @@ impl App {
                 let count = self
                     .accounts
                     .iter()
-                    .filter(|a| super::list::refresh_expires_within_a_day(a, now))
+                    .filter(|a| a.refresh_token_expires_soon(now))
                     .count();
                 self.expiring_refresh = Some((now.timestamp(), count));
                 count

@@ -6,7 +6,7 @@ use egui::RichText;
 use serde_json::Value;
 
 use super::app::{App, Confirm};
-use super::list::{badge_ui, countdown, refresh_expires_within_a_day};
+use super::list::{badge_ui, countdown};
 use super::theme;
 use super::worker::{Command, CopyWhat};
 use crate::export::ExportFormat;
@@ -65,7 +65,7 @@ impl App {
                 .color(theme::warn_color(dark)),
             );
         }
-        if refresh_expires_within_a_day(account, now) {
+        if account.refresh_token_expires_soon(now) {
             ui.label(
                 RichText::new(
                     "The refresh token expires within a day: refresh now, or sign in again soon.",

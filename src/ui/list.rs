@@ -174,18 +174,6 @@ impl App {
     }
 }
 
-/// Whether the account's refresh token expires within a day (and is still alive).
-pub(super) fn refresh_expires_within_a_day(
-    account: &Account,
-    now: chrono::DateTime<chrono::Utc>,
-) -> bool {
-    account.tokens.has_refresh_token
-        && account
-            .tokens
-            .refresh_expires_at
-            .is_some_and(|at| at > now && at - now < chrono::Duration::days(1))
-}
-
 /// The countdown text of a time, or a word when there is none.
 pub(super) fn countdown(
     at: Option<chrono::DateTime<chrono::Utc>>,
@@ -238,7 +226,7 @@ fn row_ui(
             account.tokens.has_refresh_token,
             now,
         );
-        let refresh_text = if refresh_expires_within_a_day(account, now) {
+        let refresh_text = if account.refresh_token_expires_soon(now) {
             RichText::new(refresh)
                 .color(theme::warn_color(dark))
                 .monospace()

@@ -2,6 +2,7 @@
 //! dialog and network action runs here on the tokio runtime; each event wakes the UI with
 //! `request_repaint`. Also runs the auto-refresher.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -11,11 +12,11 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use zeroize::Zeroizing;
 
-use super::platform::SaveDialog;
+use super::platform::{Notifier, SaveDialog};
 use crate::clipboard::{Clipboard, copy_with_auto_clear};
 use crate::demo::oauth::OAuthServer;
 use crate::export::{ExportFormat, curl_command, header_line, render};
-use crate::model::{Account, JwtParts, Secret, decode_jwt};
+use crate::model::{Account, JwtParts, Secret, decode_jwt, format_countdown};
 use crate::providers::{Http, Revoked, checked_url, spec};
 use crate::store::{SecretStoreKind, VaultStore, write_private};
 use crate::wallet::{Clock, NewAccount, Wallet, WalletError};
@@ -176,6 +177,8 @@ pub struct Services {
     pub clipboard: Arc<dyn Clipboard>,
     /// The save dialog.
     pub dialog: Arc<dyn SaveDialog>,
+    /// Desktop notifications (refresh tokens about to die).
+    pub notifier: Arc<dyn Notifier>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
     /// How often the auto-refresher looks for due accounts.
@@ -198,6 +201,8 @@ struct Inner {
     services: Services,
     http: Option<Http>,
     demo: Mutex<Vec<OAuthServer>>,
+    /// The account list the window was last sent.
+    shown: Mutex<Vec<Account>>,
 }
 
 /// The UI's handle on the worker.
@@ -231,6 +236,7 @@ impl Worker {
             services,
             http: Http::from_env().ok(),
             demo: Mutex::new(Vec::new()),
+            shown: Mutex::new(Vec::new()),
         });
         runtime.spawn(run(Arc::clone(&inner), receiver));
         runtime.spawn(auto_refresh(inner));
@@ -275,10 +281,22 @@ impl Inner {
     fn reload(&self) {
         if let Some(wallet) = self.wallet() {
             match wallet.list() {
-                Ok(accounts) => self.emit(Event::Accounts(accounts)),
+                Ok(accounts) => self.publish(accounts, true),
                 Err(err) => self.toast(false, err.to_string()),
             }
         }
+    }
+
+    /// Sends the account list to the window: always when `force`, else only when it differs
+    /// from what the window has (changes made by `tokenwallet` commands in other processes).
+    fn publish(&self, accounts: Vec<Account>, force: bool) {
+        let mut shown = self.shown.lock().unwrap_or_else(PoisonError::into_inner);
+        if !force && *shown == accounts {
+            return;
+        }
+        shown.clone_from(&accounts);
+        drop(shown);
+        self.emit(Event::Accounts(accounts));
     }
 
     fn open(&self, wallet: Wallet) {
@@ -637,6 +655,8 @@ async fn start_demo(inner: &Arc<Inner>, wallet: &Wallet, generate: bool) {
 
 async fn auto_refresh(inner: Arc<Inner>) {
     let mut ticker = tokio::time::interval(inner.services.auto_refresh_every);
+    // Refresh tokens already announced, by account and expiry: one notification each.
+    let mut warned: HashSet<(String, DateTime<Utc>)> = HashSet::new();
     loop {
         ticker.tick().await;
         let Some(wallet) = inner.wallet() else {
@@ -657,6 +677,47 @@ async fn auto_refresh(inner: Arc<Inner>) {
                 inner.toast(false, format!("Auto-refresh: {err}"));
             }
             inner.reload();
+        }
+        let Ok(accounts) = wallet.list() else {
+            continue;
+        };
+        warn_of_dying_refresh_tokens(&inner, &accounts, now, &mut warned).await;
+        inner.publish(accounts, false);
+    }
+}
+
+/// Tells the desktop once per refresh token that it dies within a day.
+async fn warn_of_dying_refresh_tokens(
+    inner: &Inner,
+    accounts: &[Account],
+    now: DateTime<Utc>,
+    warned: &mut HashSet<(String, DateTime<Utc>)>,
+) {
+    for account in accounts
+        .iter()
+        .filter(|a| a.refresh_token_expires_soon(now))
+    {
+        let Some(at) = account.tokens.refresh_expires_at else {
+            continue;
+        };
+        if !warned.insert((account.name.clone(), at)) {
+            continue;
+        }
+        let summary = format!(
+            "The refresh token of '{}' expires in {}",
+            account.name,
+            format_countdown(at - now)
+        );
+        let body = format!(
+            "Refresh it now, or sign in again at the {} portal before it does.",
+            account.provider.label()
+        );
+        let notifier = Arc::clone(&inner.services.notifier);
+        match tokio::task::spawn_blocking(move || notifier.notify(&summary, &body)).await {
+            Ok(Ok(())) => {}
+            // The badge in the window still says it; no notification service is no error.
+            Ok(Err(reason)) => tracing::debug!("no desktop notification: {reason}"),
+            Err(err) => tracing::warn!("the notification task failed: {err}"),
         }
     }
 }
