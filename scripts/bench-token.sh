@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$PWD/target/release/tokenwallet
-[ -x "$bin" ] || cargo build --release
+cargo build --release --quiet
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
 export TOKENWALLET_HOME="$home" TOKENWALLET_SECRET_STORE=file TOKENWALLET_PASSPHRASE=bench

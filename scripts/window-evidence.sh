@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=target/release/tokenwallet
-[ -x "$bin" ] || cargo build --release
+cargo build --release --quiet
 home=$(mktemp -d)
 export TOKENWALLET_HOME="$home" TOKENWALLET_SECRET_STORE=file TOKENWALLET_PASSPHRASE=evidence
 tmp=$(mktemp -d)
@@ -36,7 +36,9 @@ cpu() { awk '{print $14 + $15}' "/proc/$app/stat"; }
 start=$(cpu); t0=$(date +%s.%N)
 sleep 60
 end=$(cpu); t1=$(date +%s.%N)
+rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$app/status")
 kill "$app"; wait "$app" 2>/dev/null || true
+echo "resident memory after the idle minute: $((rss_kb / 1024)) MiB"
 awk -v a="$start" -v b="$end" -v t0="$t0" -v t1="$t1" -v hz="$ticks" \
   'BEGIN { printf "idle CPU: %.2f %% of one core over %.0f s\n", 100 * (b - a) / hz / (t1 - t0), t1 - t0 }'
 grep "frames in" "$tmp/window.log" | tail -5
