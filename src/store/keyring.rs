@@ -25,10 +25,17 @@ impl KeyringStore {
 
     /// Whether an OS keyring answers at all (a missing entry counts as an answer).
     pub fn reachable() -> bool {
-        match keyring::Entry::new(SERVICE, "reachability-probe")
-            .and_then(|entry| entry.get_password())
-        {
-            Ok(_) | Err(keyring::Error::NoEntry) => true,
+        let probe = Self::off_runtime(|| {
+            keyring::Entry::new(SERVICE, "reachability-probe")
+                .and_then(|entry| entry.get_password())
+                .map(drop)
+                .or_else(|err| match err {
+                    keyring::Error::NoEntry => Ok(()),
+                    err => Err(StoreError::Keyring(err.to_string())),
+                })
+        });
+        match probe {
+            Ok(()) => true,
             Err(err) => {
                 tracing::debug!(error = %err, "OS keyring not reachable");
                 false

@@ -45,6 +45,11 @@ impl Home {
         self.env.push((key.into(), value.into()));
     }
 
+    /// Removes an environment variable from later runs.
+    pub fn unset_env(&mut self, key: &str) {
+        self.env.retain(|(k, _)| k != key);
+    }
+
     /// A command for the CLI binary with this home and a clean environment.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_tokenwallet"));

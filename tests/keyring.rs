@@ -1,0 +1,171 @@
+//! The OS keyring store for real: the Secret Service of gnome-keyring on a private D-Bus
+//! session, driven through the CLI binary. These need a running, unlocked Secret Service,
+//! so plain `cargo test` skips them; `scripts/keyring-tests.sh` (run by `.ci/run`) starts
+//! one and runs them with `--ignored`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::process::Child;
+use std::time::Duration;
+
+use support::Home;
+use tokenwallet::demo::oauth::{Config, OAuthServer};
+use tokenwallet::store::{KeyringStore, SecretStore as _};
+
+const NEEDS: &str = "needs a Secret Service: run scripts/keyring-tests.sh";
+
+/// A home with no store chosen: the wallet must pick the keyring because one answers.
+fn keyring_home() -> Home {
+    let mut home = Home::new();
+    home.unset_env("TOKENWALLET_SECRET_STORE");
+    home.unset_env("TOKENWALLET_PASSPHRASE");
+    home
+}
+
+fn add(home: &Home, server: &OAuthServer, name: &str) {
+    home.run_env(
+        &[
+            "add",
+            name,
+            "--provider",
+            "oauth2",
+            "--grant",
+            "password",
+            "--url",
+            &server.token_url(),
+            "--revoke-url",
+            &server.revoke_url(),
+            "--client-id",
+            "demo-client",
+            "--username",
+            "demo",
+        ],
+        &[
+            ("TOKENWALLET_CLIENT_SECRET", "demo-secret"),
+            ("TOKENWALLET_PASSWORD", "demo-password"),
+        ],
+    )
+    .ok();
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run scripts/keyring-tests.sh"]
+fn the_keyring_is_the_default_and_holds_every_secret() {
+    assert!(KeyringStore::reachable(), "{NEEDS}");
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = keyring_home();
+    add(&home, &server, "demo");
+    home.run(&["generate", "demo"]).ok();
+    let token = home.run(&["token", "demo"]).ok();
+    assert!(server.state().access_valid(token.trim()));
+
+    // The secrets are in the keyring entry of this home, and in no file.
+    let keyring = KeyringStore::new(home.path());
+    let stored = keyring.load("demo").unwrap().expect("a keyring entry");
+    assert_eq!(stored.access_token.as_ref().unwrap().expose(), token.trim());
+    let refresh = stored.refresh_token.as_ref().unwrap().expose().to_owned();
+    assert!(server.state().refresh_valid(&refresh));
+    assert_eq!(
+        stored.client_secret.as_ref().unwrap().expose(),
+        "demo-secret"
+    );
+    assert_eq!(stored.password.as_ref().unwrap().expose(), "demo-password");
+    let files = home.files();
+    assert!(
+        !files.iter().any(|(path, _)| path.ends_with("secrets.age")),
+        "no vault when the keyring answers"
+    );
+    for (path, bytes) in &files {
+        let text = String::from_utf8_lossy(bytes);
+        for secret in [token.trim(), &refresh, "demo-secret", "demo-password"] {
+            assert!(!text.contains(secret), "{} holds a secret", path.display());
+        }
+    }
+
+    // A refresh rotates the refresh token; the keyring holds the new one.
+    home.run(&["refresh", "demo"]).ok();
+    let rotated = keyring.load("demo").unwrap().unwrap();
+    let new_refresh = rotated.refresh_token.as_ref().unwrap().expose();
+    assert_ne!(new_refresh, refresh);
+    assert!(server.state().refresh_valid(new_refresh));
+    assert!(!server.state().refresh_valid(&refresh));
+
+    // Remove deletes the entry.
+    home.run(&["remove", "demo"]).ok();
+    assert!(keyring.load("demo").unwrap().is_none());
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run scripts/keyring-tests.sh"]
+fn two_wallets_with_the_same_account_name_do_not_share_keyring_entries() {
+    assert!(KeyringStore::reachable(), "{NEEDS}");
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let (first, second) = (keyring_home(), keyring_home());
+    add(&first, &server, "demo");
+    add(&second, &server, "demo");
+    first.run(&["generate", "demo"]).ok();
+    second.run(&["generate", "demo"]).ok();
+    let (a, b) = (
+        first.run(&["token", "demo"]).ok(),
+        second.run(&["token", "demo"]).ok(),
+    );
+    assert_ne!(a, b);
+    second.run(&["remove", "demo"]).ok();
+    assert_eq!(first.run(&["token", "demo"]).ok(), a);
+    first.run(&["remove", "demo"]).ok();
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run scripts/keyring-tests.sh"]
+fn racing_token_calls_spend_the_refresh_token_once_with_the_keyring() {
+    assert!(KeyringStore::reachable(), "{NEEDS}");
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = keyring_home();
+    server.set_access_ttl(1);
+    add(&home, &server, "demo");
+    home.run(&["generate", "demo"]).ok();
+    server.set_access_ttl(3600);
+    std::thread::sleep(Duration::from_millis(1100));
+    let refreshes = server.state().refreshes;
+
+    let children: Vec<Child> = (0..4)
+        .map(|_| {
+            let mut command = home.command(&["token", "demo"]);
+            command
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            command.spawn().unwrap()
+        })
+        .collect();
+    let tokens: Vec<String> = children
+        .into_iter()
+        .map(|child| {
+            let output = child.wait_with_output().unwrap();
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            String::from_utf8(output.stdout).unwrap()
+        })
+        .collect();
+    assert_eq!(
+        server.state().refreshes,
+        refreshes + 1,
+        "exactly one refresh"
+    );
+    assert_eq!(server.state().reuse_detected, 0);
+    assert!(tokens.iter().all(|t| t == &tokens[0]));
+    let stored = KeyringStore::new(home.path())
+        .load("demo")
+        .unwrap()
+        .unwrap();
+    assert!(
+        server
+            .state()
+            .refresh_valid(stored.refresh_token.as_ref().unwrap().expose())
+    );
+    home.run(&["remove", "demo"]).ok();
+}
