@@ -681,13 +681,13 @@ async fn auto_refresh(inner: Arc<Inner>) {
         let Ok(accounts) = wallet.list() else {
             continue;
         };
-        warn_of_dying_refresh_tokens(&inner, &accounts, now, &mut warned).await;
+        warn_of_dying_refresh_tokens(&inner, &accounts, now, &mut warned);
         inner.publish(accounts, false);
     }
 }
 
 /// Tells the desktop once per refresh token that it dies within a day.
-async fn warn_of_dying_refresh_tokens(
+fn warn_of_dying_refresh_tokens(
     inner: &Inner,
     accounts: &[Account],
     now: DateTime<Utc>,
@@ -713,12 +713,13 @@ async fn warn_of_dying_refresh_tokens(
             account.provider.label()
         );
         let notifier = Arc::clone(&inner.services.notifier);
-        match tokio::task::spawn_blocking(move || notifier.notify(&summary, &body)).await {
-            Ok(Ok(())) => {}
-            // The badge in the window still says it; no notification service is no error.
-            Ok(Err(reason)) => tracing::debug!("no desktop notification: {reason}"),
-            Err(err) => tracing::warn!("the notification task failed: {err}"),
-        }
+        // Not awaited: a slow notification service must not hold up the refresher.
+        tokio::task::spawn_blocking(move || {
+            if let Err(reason) = notifier.notify(&summary, &body) {
+                // The badge in the window still says it; no notification service is no error.
+                tracing::debug!("no desktop notification: {reason}");
+            }
+        });
     }
 }
 
