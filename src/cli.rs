@@ -307,7 +307,9 @@ async fn execute(home: &std::path::Path, command: Command) -> Result<(), Failure
                 ..Secrets::default()
             };
             let wallet = open_wallet(home)?;
-            let account = wallet.import(NewAccount { account, secrets }, &content, expires_at)?;
+            let account = wallet
+                .import(NewAccount { account, secrets }, &content, expires_at)
+                .await?;
             eprintln!(
                 "tokenwallet: imported '{}' ({}): {}",
                 account.name,
@@ -366,7 +368,7 @@ async fn execute(home: &std::path::Path, command: Command) -> Result<(), Failure
         }
         Command::Remove { name } => {
             let wallet = open_wallet(home)?;
-            wallet.remove(&name)?;
+            wallet.remove(&name).await?;
             eprintln!("tokenwallet: removed '{name}' and its secrets");
         }
         Command::Token { name } => {

@@ -28,6 +28,9 @@ pub const ARUBA_GENERATE_INTERVAL: chrono::Duration = chrono::Duration::minutes(
 /// How long a caller waits for another process's refresh of the same account.
 const REFRESH_LOCK_TIMEOUT: Duration = Duration::from_mins(2);
 
+/// The longest back-off a server's `Retry-After` can impose.
+const MAX_RETRY_AFTER_SECS: u64 = 86_400;
+
 /// The wallet's source of time, injectable for tests.
 pub trait Clock: Send + Sync {
     /// The current time.
@@ -298,7 +301,7 @@ impl Wallet {
             }
             // Under the accounts lock: a racing `add` of the same name cannot overwrite these.
             self.secrets.save(&account.name, &secrets)?;
-            data.secret_store.get_or_insert(kind);
+            record_store(data, kind);
             data.accounts.push(account.clone());
             Ok(())
         })?;
@@ -307,7 +310,7 @@ impl Wallet {
 
     /// Imports a downloaded token file into a new account, or into an existing account of
     /// the same provider (a fresh pair after a new sign-in). A bad file stores nothing.
-    pub fn import(
+    pub async fn import(
         &self,
         new: NewAccount,
         file: &str,
@@ -327,6 +330,9 @@ impl Wallet {
                 account.name, account.provider
             ))
         })?;
+        // Held until the imported tokens are stored: a refresh racing in another process
+        // must neither overwrite them nor have its rotated refresh token overwritten.
+        let _lock = lock_async(&self.lock_path(&account.name), REFRESH_LOCK_TIMEOUT).await?;
         let existing = self.accounts.load()?.get(&account.name).cloned();
         let (account, mut secrets) = match existing {
             Some(old) if old.provider != account.provider => {
@@ -352,7 +358,7 @@ impl Wallet {
         let kind = self.secrets.kind();
         let created = account.clone();
         self.accounts.update(|data| {
-            data.secret_store.get_or_insert(kind);
+            record_store(data, kind);
             if data.get(&created.name).is_none() {
                 data.accounts.push(created.clone());
             }
@@ -366,15 +372,7 @@ impl Wallet {
         let _lock = self.refresh_lock(name).await?;
         let account = self.account(name)?;
         if let Some(at) = self.aruba_next_generate(&account)? {
-            return Err(WalletError::Refused {
-                account: account.name.clone(),
-                provider: account.provider,
-                message: format!(
-                    "Aruba Central allows a new token for this client id only every 30 minutes; the next is allowed at {} UTC. Use refresh instead.",
-                    at.format("%H:%M")
-                ),
-                sign_in: false,
-            });
+            return Err(aruba_limit(&account, at));
         }
         let secrets = self.secrets.load(name)?.unwrap_or_default();
         let call = Call {
@@ -485,13 +483,19 @@ impl Wallet {
             secrets: &secrets,
             now: self.now(),
         };
-        let result = if secrets.refresh_token.is_none() && account.grant != Grant::RefreshToken {
+        // With no refresh token, "refresh" asks for a new token with the stored credentials:
+        // that is a generate, and Aruba's 30-minute limit applies to it.
+        let generating = secrets.refresh_token.is_none() && account.grant != Grant::RefreshToken;
+        if generating && let Some(at) = self.aruba_next_generate(&account)? {
+            return Err(aruba_limit(&account, at));
+        }
+        let result = if generating {
             providers::generate(call).await
         } else {
             providers::refresh(call).await
         };
         match result {
-            Ok(issued) => self.store_issued(&account, secrets, issued, None, false),
+            Ok(issued) => self.store_issued(&account, secrets, issued, None, generating),
             Err(err) => Err(self.record_failure(&account, err)),
         }
     }
@@ -624,15 +628,17 @@ impl Wallet {
         Ok(outcome)
     }
 
-    /// Deletes the account and its secrets.
-    pub fn remove(&self, name: &str) -> Result<(), WalletError> {
+    /// Deletes the account and its secrets. Waits for a refresh in flight, which would
+    /// otherwise write the secrets back after they were deleted. The lock file stays: a
+    /// process waiting on it must lock the same file as the next one.
+    pub async fn remove(&self, name: &str) -> Result<(), WalletError> {
+        let _lock = self.refresh_lock(name).await?;
         self.account(name)?;
         self.secrets.delete(name)?;
         self.accounts.update(|data| {
             data.accounts.retain(|account| account.name != name);
             Ok::<_, WalletError>(())
         })?;
-        std::fs::remove_file(self.lock_path(name)).ok();
         Ok(())
     }
 
@@ -683,7 +689,7 @@ impl Wallet {
         if issued.id_token.is_some() {
             secrets.id_token = issued.id_token;
         }
-        self.secrets.save(&account.name, &secrets)?;
+        self.save_issued(&account.name, &secrets, rotated)?;
         let has_refresh = secrets.refresh_token.is_some();
         self.update_account(&account.name, |stored| {
             let tokens = &mut stored.tokens;
@@ -709,17 +715,36 @@ impl Wallet {
         })
     }
 
+    /// Saves new tokens. A rotated refresh token exists nowhere else once the server has
+    /// retired the old one, so a failed save is retried before giving up.
+    fn save_issued(&self, name: &str, secrets: &Secrets, rotated: bool) -> Result<(), WalletError> {
+        let mut attempt = 0;
+        loop {
+            match self.secrets.save(name, secrets) {
+                Ok(()) => return Ok(()),
+                Err(err) if rotated && attempt < 3 => {
+                    attempt += 1;
+                    tracing::warn!(account = name, error = %err, attempt, "saving the new tokens failed; retrying");
+                    std::thread::sleep(Duration::from_millis(100 * attempt));
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+    }
+
     /// Notes a failure on the account (last error, needs sign-in, back-off) and returns the
     /// error to show. The tokens are not touched.
     fn record_failure(&self, account: &Account, err: ProviderError) -> WalletError {
         let sign_in = err.needs_sign_in();
         let retry_after = match &err {
-            ProviderError::RateLimited { retry_after_secs } => Some(
-                self.now()
-                    + chrono::Duration::seconds(
-                        i64::try_from(retry_after_secs.unwrap_or(60)).unwrap_or(60),
-                    ),
-            ),
+            // The server's number, capped at a day: a huge value must neither overflow
+            // nor lock the account out for good.
+            ProviderError::RateLimited { retry_after_secs } => {
+                let secs = retry_after_secs.unwrap_or(60).min(MAX_RETRY_AFTER_SECS);
+                self.now().checked_add_signed(chrono::Duration::seconds(
+                    i64::try_from(secs).unwrap_or(60),
+                ))
+            }
             _ => None,
         };
         let error = WalletError::provider(account, err);
@@ -763,6 +788,27 @@ impl Wallet {
     async fn refresh_lock(&self, name: &str) -> Result<crate::store::FileLock, WalletError> {
         self.account(name)?;
         Ok(lock_async(&self.lock_path(name), REFRESH_LOCK_TIMEOUT).await?)
+    }
+}
+
+/// The refusal when Aruba's 30-minute limit forbids a new token until `at`.
+fn aruba_limit(account: &Account, at: DateTime<Utc>) -> WalletError {
+    WalletError::Refused {
+        account: account.name.clone(),
+        provider: account.provider,
+        message: format!(
+            "Aruba Central allows a new token for this client id only every 30 minutes; the next is allowed at {} UTC. Use refresh instead.",
+            at.format("%H:%M")
+        ),
+        sign_in: false,
+    }
+}
+
+/// Records which store holds the secrets, the first time. `memory` is never recorded: it
+/// keeps nothing, so a later run must not be led to it.
+fn record_store(data: &mut AccountsData, kind: SecretStoreKind) {
+    if kind != SecretStoreKind::Memory {
+        data.secret_store.get_or_insert(kind);
     }
 }
 

@@ -446,18 +446,18 @@ fn without_a_save_dialog_download_asks_for_a_path() {
 
 #[test]
 fn revoke_on_a_provider_without_an_api_says_so_before_asking() {
-    let mut w = window_with(|wallet, _, _| {
+    let mut w = window_with(|wallet, _, runtime| {
         let mut account = Account::new("aiq", ProviderKind::ActiveIq, Grant::RefreshToken);
         account.url = Some("https://api.activeiq.netapp.com".into());
-        wallet
-            .import(
+        runtime
+            .block_on(wallet.import(
                 NewAccount {
                     account,
                     secrets: Secrets::default(),
                 },
                 "Access Token: aiq-access-123456\nRefresh Token: aiq-refresh-123456\n",
                 None,
-            )
+            ))
             .unwrap();
     });
     assert!(

@@ -150,13 +150,24 @@ pub async fn revoke(call: Call<'_>) -> Result<Revoked, ProviderError> {
         (call.secrets.refresh_token.as_ref(), "refresh_token"),
         (call.secrets.access_token.as_ref(), "access_token"),
     ];
+    let mut grant_ended = false;
     for (token, hint) in tokens {
         let Some(token) = token else { continue };
         let params = vec![("token", token.expose()), ("token_type_hint", hint)];
         let request = authed(call, call.http.client().post(url.clone()), params)?;
-        let reply = call.http.send(request).await?;
-        if !(200..300).contains(&reply.status) {
-            return Err(reply.into_error());
+        let result = match call.http.send(request).await {
+            Ok(reply) if (200..300).contains(&reply.status) => Ok(()),
+            Ok(reply) => Err(reply.into_error()),
+            Err(err) => Err(err),
+        };
+        match result {
+            Ok(()) => grant_ended |= hint == "refresh_token",
+            // The refresh token is revoked, so the stored tokens are dead either way: forget
+            // them rather than keep a token that no longer works; the access token expires.
+            Err(err) if grant_ended => {
+                tracing::warn!(error = %err, "revoking the access token failed after the refresh token was revoked");
+            }
+            Err(err) => return Err(err),
         }
     }
     Ok(Revoked::AtServer)
@@ -166,11 +177,15 @@ async fn token_request(call: Call<'_>, params: Vec<(&str, &str)>) -> Result<Issu
     let url = checked_url(call.base_url()?)?;
     let request =
         authed(call, call.http.client().post(url), params)?.header(ACCEPT, "application/json");
-    let issued = call.http.send(request).await?.into_issued(call.now)?;
+    let mut issued = call.http.send(request).await?.into_issued(call.now)?;
+    // RFC 6749 §5.1 requires token_type, but refusing the answer would throw away a
+    // refresh token the server has already rotated: take it as Bearer and say so.
     if issued.token_type.is_none() {
-        return Err(ProviderError::BadResponse(
-            "the answer has no token_type (RFC 6749 §5.1)".to_owned(),
-        ));
+        tracing::warn!(
+            account = %call.account.name,
+            "the token answer has no token_type (RFC 6749 §5.1); using Bearer"
+        );
+        issued.token_type = Some("Bearer".to_owned());
     }
     Ok(issued)
 }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use age::secrecy::SecretString;
@@ -26,30 +27,13 @@ pub struct VaultStore {
     lock_path: PathBuf,
     passphrase: Secret,
     work_factor: u8,
-    /// What the passphrase check at open decrypted, handed to the first read if the file is
-    /// still the same (every write replaces the file, so a new inode means new content).
-    opened: Mutex<Option<(FileId, Entries)>>,
-}
-
-/// Identifies one version of the vault file: writes replace it by rename (a new inode).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct FileId {
-    inode: u64,
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-}
-
-fn file_id(path: &Path) -> Option<FileId> {
-    let meta = std::fs::metadata(path).ok()?;
-    #[cfg(unix)]
-    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
-    #[cfg(not(unix))]
-    let inode = 0;
-    Some(FileId {
-        inode,
-        len: meta.len(),
-        modified: meta.modified().ok(),
-    })
+    /// The vault file as this process last read or wrote it, and what it holds. A read
+    /// whose bytes are identical reuses it instead of deriving the key again (scrypt is
+    /// the whole cost); age encrypts with a fresh salt and nonce, so any write by another
+    /// process changes the bytes and is decrypted.
+    last: Mutex<Option<(Vec<u8>, Entries)>>,
+    /// How many times the file was decrypted (for tests of the reuse).
+    decryptions: AtomicUsize,
 }
 
 impl std::fmt::Debug for VaultStore {
@@ -79,13 +63,11 @@ impl VaultStore {
             lock_path: home.join("locks").join("vault.lock"),
             passphrase,
             work_factor,
-            opened: Mutex::new(None),
+            last: Mutex::new(None),
+            decryptions: AtomicUsize::new(0),
         };
-        let id = file_id(&store.path);
-        let entries = store.decrypt()?;
-        if let Some(id) = id {
-            *store.opened.lock().unwrap_or_else(PoisonError::into_inner) = Some((id, entries));
-        }
+        // Checks the passphrase now, not at the first use.
+        store.read()?;
         Ok(store)
     }
 
@@ -95,31 +77,30 @@ impl VaultStore {
     }
 
     fn read(&self) -> Result<Entries, StoreError> {
-        let opened = self
-            .opened
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some((id, entries)) = opened
-            && file_id(&self.path) == Some(id)
-        {
-            return Ok(entries);
-        }
-        self.decrypt()
-    }
-
-    fn decrypt(&self) -> Result<Entries, StoreError> {
         let encrypted = match std::fs::read(&self.path) {
             Ok(bytes) => bytes,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Entries::new()),
             Err(err) => return Err(StoreError::io("read", &self.path, err)),
         };
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((bytes, entries)) = last.as_ref()
+            && *bytes == encrypted
+        {
+            return Ok(entries.clone());
+        }
+        let entries = self.decrypt(&encrypted)?;
+        *last = Some((encrypted, entries.clone()));
+        Ok(entries)
+    }
+
+    fn decrypt(&self, encrypted: &[u8]) -> Result<Entries, StoreError> {
+        self.decryptions.fetch_add(1, Ordering::Relaxed);
         let corrupt = |detail: String| StoreError::Corrupt {
             path: self.path.clone(),
             detail,
         };
         let decryptor =
-            age::Decryptor::new_buffered(&encrypted[..]).map_err(|err| corrupt(err.to_string()))?;
+            age::Decryptor::new_buffered(encrypted).map_err(|err| corrupt(err.to_string()))?;
         let mut identity =
             age::scrypt::Identity::new(SecretString::from(self.passphrase.expose().to_owned()));
         identity.set_max_work_factor(22);
@@ -159,7 +140,10 @@ impl VaultStore {
             .write_all(&plain)
             .map_err(|err| corrupt(err.to_string()))?;
         writer.finish().map_err(|err| corrupt(err.to_string()))?;
-        write_atomic(&self.path, &encrypted)
+        write_atomic(&self.path, &encrypted)?;
+        *self.last.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((encrypted, entries.clone()));
+        Ok(())
     }
 
     fn modify(&self, change: impl FnOnce(&mut Entries)) -> Result<(), StoreError> {
@@ -201,6 +185,30 @@ mod tests {
             refresh_token: Some(Secret::new(token)),
             ..Secrets::default()
         }
+    }
+
+    #[test]
+    fn an_unchanged_file_is_decrypted_once_and_another_writer_is_always_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = VaultStore::open(dir.path(), Secret::new("pw")).unwrap();
+        first.save("a", &secrets("rt-1")).unwrap();
+        let second = VaultStore::open(dir.path(), Secret::new("pw")).unwrap();
+        assert_eq!(second.decryptions.load(Ordering::Relaxed), 1);
+        for _ in 0..3 {
+            assert_eq!(second.load("a").unwrap(), Some(secrets("rt-1")));
+        }
+        assert_eq!(second.decryptions.load(Ordering::Relaxed), 1, "reused");
+        // The other store rotates the token, even to one of the same length.
+        first.save("a", &secrets("rt-2")).unwrap();
+        assert_eq!(second.load("a").unwrap(), Some(secrets("rt-2")));
+        assert_eq!(second.decryptions.load(Ordering::Relaxed), 2);
+        // Neither its own save (the file is as it last read it) nor reading its own write
+        // back needs a decryption.
+        second.save("b", &secrets("rt-b")).unwrap();
+        assert_eq!(second.load("b").unwrap(), Some(secrets("rt-b")));
+        assert_eq!(second.decryptions.load(Ordering::Relaxed), 2);
+        assert_eq!(first.load("b").unwrap(), Some(secrets("rt-b")));
+        assert_eq!(first.load("a").unwrap(), Some(secrets("rt-2")));
     }
 
     #[test]

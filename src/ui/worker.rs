@@ -403,11 +403,13 @@ async fn handle(inner: &Arc<Inner>, command: Command) {
                     .map(Zeroizing::new)
                     .map_err(|err| format!("Could not read {}: {err}", path.display())),
             };
-            let result = content.and_then(|content| {
-                wallet
+            let result = match content {
+                Ok(content) => wallet
                     .import(new, &content, expires_at)
-                    .map_err(|err| err.to_string())
-            });
+                    .await
+                    .map_err(|err| err.to_string()),
+                Err(err) => Err(err),
+            };
             match result {
                 Ok(account) => {
                     inner.reload();
@@ -444,7 +446,7 @@ async fn handle(inner: &Arc<Inner>, command: Command) {
             )
             .await;
         }
-        Command::Remove(name) => match wallet.remove(&name) {
+        Command::Remove(name) => match wallet.remove(&name).await {
             Ok(()) => {
                 inner.reload();
                 inner.toast(true, format!("Removed '{name}' and its secrets."));
