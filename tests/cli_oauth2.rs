@@ -421,3 +421,48 @@ fn list_json_has_the_contract_fields() {
     assert!((3500..=3600).contains(&in_secs), "{in_secs}");
     assert!(entry["access_expires_at"].as_str().unwrap().ends_with('Z'));
 }
+
+#[test]
+fn the_memory_store_is_never_recorded_as_the_wallets_store() {
+    let server = server();
+    let mut home = Home::new();
+    home.set_env("TOKENWALLET_SECRET_STORE", "memory");
+    add_password_account(&home, &server, "scratch");
+    let data: Value =
+        serde_json::from_slice(&std::fs::read(home.path().join("accounts.json")).unwrap()).unwrap();
+    assert!(
+        data.get("secret_store").is_none_or(Value::is_null),
+        "a later run would be led to a store that kept nothing: {data}"
+    );
+    // The next run, with the vault, is not refused or misled by the memory run.
+    home.set_env("TOKENWALLET_SECRET_STORE", "file");
+    add_password_account(&home, &server, "kept");
+    home.run(&["generate", "kept"]).ok();
+    assert!(home.path().join("secrets.age").exists());
+}
+
+#[test]
+fn an_answer_without_token_type_still_keeps_the_rotated_refresh_token() {
+    let server = server();
+    let home = Home::new();
+    add_password_account(&home, &server, "demo");
+    home.run(&["generate", "demo"]).ok();
+    let old = home.stored("demo")["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The server rotates the refresh token but breaks RFC 6749 §5.1 in its answer.
+    server.state().omit_token_type = true;
+    home.run(&["refresh", "demo"]).ok();
+    let new = home.stored("demo")["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new, old);
+    assert!(server.state().refresh_valid(&new), "the new one was stored");
+    assert!(!server.state().refresh_valid(&old));
+    assert_eq!(home.show("demo")["token_type"], "Bearer");
+    // And it keeps working: the next refresh presents the stored (rotated) token.
+    home.run(&["refresh", "demo"]).ok();
+    assert_eq!(server.state().reuse_detected, 0);
+}

@@ -115,6 +115,25 @@ fn rate_limit_is_respected_by_token() {
 }
 
 #[test]
+fn an_absurd_retry_after_is_capped_not_a_crash() {
+    // 10^15 s overflows any date: the back-off is capped at a day instead of panicking.
+    let (server, mut home, before) =
+        refresh_fails_cleanly(Fault::RateLimited(1_000_000_000_000_000), 1, "retry after");
+    home.set_env("TOKENWALLET_MIN_VALID_SECS", "999999");
+    let requests = server.state().token_requests;
+    let run = home.run(&["token", "demo"]);
+    assert_eq!(
+        run.ok(),
+        format!("{}\n", before["access_token"].as_str().unwrap())
+    );
+    assert_eq!(
+        server.state().token_requests,
+        requests,
+        "the back-off holds"
+    );
+}
+
+#[test]
 fn dead_refresh_token_needs_sign_in_exits_3_and_deletes_nothing() {
     let (server, home) = setup();
     let before = home.stored("demo");

@@ -105,6 +105,8 @@ pub struct State {
     pub revocations: u32,
     /// Refresh tokens presented after rotation (each revoked a grant).
     pub reuse_detected: u32,
+    /// Leave `token_type` out of token answers (a server breaking RFC 6749 §5.1).
+    pub omit_token_type: bool,
 }
 
 /// The running server.
@@ -476,6 +478,10 @@ fn token(state: &mut State, issuer: &str, request: &Request) -> Response {
         .access
         .insert(access.clone(), (subject.clone(), now + ttl, family));
     let mut body = json!({ "access_token": access, "token_type": "Bearer", "expires_in": ttl, "scope": scope });
+    if state.omit_token_type {
+        body.as_object_mut()
+            .map(|fields| fields.remove("token_type"));
+    }
     if with_refresh {
         let refresh = state.new_refresh(&client.id, &subject, family);
         body["refresh_token"] = Value::String(refresh);
