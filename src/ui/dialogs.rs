@@ -193,7 +193,7 @@ impl App {
             let button = if unlock.new_vault { "Create vault" } else { "Unlock" };
             submit = ui.add_enabled(ready, egui::Button::new(button)).clicked() || (enter && ready);
             ui.add_space(16.0);
-            memory = ui.button("Try without saving").on_hover_text("Secrets stay in memory and are gone when the window closes").clicked();
+            memory = ui.button("Try without saving").on_hover_text("Accounts and secrets live in a scratch folder and in memory, and are gone when the window closes").clicked();
         });
         if submit {
             let passphrase = Secret::new(unlock.passphrase.as_str());

@@ -203,6 +203,8 @@ struct Inner {
     demo: Mutex<Vec<OAuthServer>>,
     /// The account list the window was last sent.
     shown: Mutex<Vec<Account>>,
+    /// The throwaway data dir of "Try without saving", removed with the worker.
+    scratch: Mutex<Option<tempfile::TempDir>>,
 }
 
 /// The UI's handle on the worker.
@@ -237,6 +239,7 @@ impl Worker {
             http: Http::from_env().ok(),
             demo: Mutex::new(Vec::new()),
             shown: Mutex::new(Vec::new()),
+            scratch: Mutex::new(None),
         });
         runtime.spawn(run(Arc::clone(&inner), receiver));
         runtime.spawn(auto_refresh(inner));
@@ -358,11 +361,23 @@ async fn handle(inner: &Arc<Inner>, command: Command) {
         return;
     }
     if let Command::UseMemoryStore = command {
-        match Wallet::open(&inner.home, Some(SecretStoreKind::Memory), &|_| {
-            Ok(Secret::new("unused"))
-        }) {
+        // A scratch data dir: trying things out must not touch the real accounts file,
+        // whose entries would then point at secrets that are gone.
+        let opened = tempfile::Builder::new()
+            .prefix("tokenwallet-try-")
+            .tempdir()
+            .map_err(|err| format!("Could not make a scratch folder: {err}"))
+            .and_then(|scratch| {
+                let wallet = Wallet::open(scratch.path(), Some(SecretStoreKind::Memory), &|_| {
+                    Ok(Secret::new("unused"))
+                })
+                .map_err(|err| err.to_string())?;
+                *inner.scratch.lock().unwrap_or_else(PoisonError::into_inner) = Some(scratch);
+                Ok(wallet)
+            });
+        match opened {
             Ok(wallet) => inner.open(wallet),
-            Err(err) => inner.toast(false, err.to_string()),
+            Err(err) => inner.toast(false, err),
         }
         return;
     }
