@@ -79,6 +79,9 @@ pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
                 "scope",
                 account.scope.as_deref().unwrap_or("openid profile"),
             );
+            // As in NetApp's documented example (capital R: Auth0 ignores it when it does
+            // not need it, and the example is what NetApp tested).
+            put("Realm", "Username-Password-Authentication");
         }
         Grant::ClientCredentials => {
             put(

@@ -207,11 +207,16 @@ fn bluexp(state: &mut State, request: &Request) -> Response {
             state.refreshes += 1;
         }
         "password" => {
-            if !audience_ok || field("client_id").is_empty() || field("scope").is_empty() {
+            // Everything the seed's JSON input example sends, Realm included.
+            if !audience_ok
+                || field("client_id").is_empty()
+                || field("scope").is_empty()
+                || field("Realm") != "Username-Password-Authentication"
+            {
                 return json_error(
                     400,
                     "invalid_request",
-                    "audience, client_id and scope are required",
+                    "audience, client_id, scope and Realm are required",
                 );
             }
             if (field("username").as_str(), field("password").as_str())
