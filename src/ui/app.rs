@@ -331,20 +331,13 @@ impl App {
                 name,
                 format,
                 reason,
+                suggested,
             } => {
-                let path = dirs::download_dir()
-                    .or_else(dirs::home_dir)
-                    .map(|dir| {
-                        dir.join(format!("{name}-token.{}", format.extension()))
-                            .display()
-                            .to_string()
-                    })
-                    .unwrap_or_default();
                 self.download_path = Some(DownloadPath {
                     name,
                     format,
                     reason,
-                    path,
+                    path: suggested,
                 });
             }
             Event::TryIt(result) => self.try_result = Some(result),

@@ -164,6 +164,8 @@ pub enum Event {
         format: ExportFormat,
         /// Why there is no dialog.
         reason: String,
+        /// A path to start from (in the downloads folder).
+        suggested: String,
     },
     /// A Try it answer.
     TryIt(TryItResult),
@@ -560,10 +562,19 @@ async fn download(
             Ok(Ok(Some(path))) => path,
             Ok(Ok(None)) => return,
             Ok(Err(reason)) => {
+                let suggested = dirs::download_dir()
+                    .or_else(dirs::home_dir)
+                    .map(|dir| {
+                        dir.join(format!("{name}-token.{}", format.extension()))
+                            .display()
+                            .to_string()
+                    })
+                    .unwrap_or_default();
                 inner.emit(Event::DownloadNeedsPath {
                     name,
                     format,
                     reason,
+                    suggested,
                 });
                 return;
             }
