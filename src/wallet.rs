@@ -839,6 +839,10 @@ pub fn validate_name(name: &str) -> Result<(), WalletError> {
 }
 
 fn validate_endpoints(account: &Account) -> Result<(), WalletError> {
+    validate_endpoints_for(account, Front::Cli)
+}
+
+fn validate_endpoints_for(account: &Account, front: Front) -> Result<(), WalletError> {
     validate_name(&account.name)?;
     let invalid = |err: ProviderError| {
         WalletError::Invalid(format!(
@@ -854,8 +858,12 @@ fn validate_endpoints(account: &Account) -> Result<(), WalletError> {
     }
     if account.provider == ProviderKind::Apinizer && account.url.is_none() {
         return Err(WalletError::Invalid(format!(
-            "account '{}' (Apinizer): Apinizer has no public endpoint; give your manager's address with --url",
-            account.name
+            "account '{}' (Apinizer): Apinizer has no public endpoint; give your manager's address {}",
+            account.name,
+            match front {
+                Front::Cli => "with --url",
+                Front::Window => "as the Base URL",
+            }
         )));
     }
     Ok(())
@@ -898,7 +906,21 @@ pub fn required(provider: ProviderKind, grant: Grant) -> Required {
 
 /// Checks that an account has what its provider and grant need, before any request.
 pub fn validate(account: &Account, secrets: &Secrets) -> Result<(), WalletError> {
-    validate_endpoints(account)?;
+    validate_for(account, secrets, Front::Cli)
+}
+
+/// Where the user gives an account's fields; messages name them the way that front does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Front {
+    /// Command-line options and `TOKENWALLET_*` variables.
+    Cli,
+    /// The window's form fields.
+    Window,
+}
+
+/// [`validate`], with the missing fields named for `front`.
+pub fn validate_for(account: &Account, secrets: &Secrets, front: Front) -> Result<(), WalletError> {
+    validate_endpoints_for(account, front)?;
     let spec = spec(account.provider);
     if !spec.grants.contains(&account.grant) {
         let grants: Vec<&str> = spec.grants.iter().map(|g| g.id()).collect();
@@ -910,28 +932,56 @@ pub fn validate(account: &Account, secrets: &Secrets) -> Result<(), WalletError>
             grants.join(", ")
         )));
     }
-    let mut missing = Vec::new();
     let field = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.trim().is_empty());
     let secret = |value: &Option<Secret>| value.as_ref().is_some_and(|v| !v.is_empty());
     let needs = required(account.provider, account.grant);
-    if needs.client_id && !field(&account.client_id) {
-        missing.push("a client id (--client-id)");
-    }
-    if needs.client_secret && !secret(&secrets.client_secret) {
-        missing.push("a client secret (TOKENWALLET_CLIENT_SECRET)");
-    }
-    if needs.refresh_token && !secret(&secrets.refresh_token) {
-        missing.push("a refresh token (TOKENWALLET_REFRESH_TOKEN)");
-    }
-    if needs.username && !field(&account.username) {
-        missing.push("a username (--username)");
-    }
-    if needs.password && !secret(&secrets.password) {
-        missing.push("a password (TOKENWALLET_PASSWORD)");
-    }
-    if needs.customer_id && !field(&account.customer_id) {
-        missing.push("a customer id (--customer-id)");
-    }
+    // What is needed, whether it is there, and where the command line takes it.
+    let checks = [
+        (
+            needs.client_id,
+            field(&account.client_id),
+            "a client id",
+            "--client-id",
+        ),
+        (
+            needs.client_secret,
+            secret(&secrets.client_secret),
+            "a client secret",
+            "TOKENWALLET_CLIENT_SECRET",
+        ),
+        (
+            needs.refresh_token,
+            secret(&secrets.refresh_token),
+            "a refresh token",
+            "TOKENWALLET_REFRESH_TOKEN",
+        ),
+        (
+            needs.username,
+            field(&account.username),
+            "a username",
+            "--username",
+        ),
+        (
+            needs.password,
+            secret(&secrets.password),
+            "a password",
+            "TOKENWALLET_PASSWORD",
+        ),
+        (
+            needs.customer_id,
+            field(&account.customer_id),
+            "a customer id",
+            "--customer-id",
+        ),
+    ];
+    let missing: Vec<String> = checks
+        .iter()
+        .filter(|(needed, given, _, _)| *needed && !*given)
+        .map(|(_, _, what, option)| match front {
+            Front::Cli => format!("{what} ({option})"),
+            Front::Window => (*what).to_owned(),
+        })
+        .collect();
     if missing.is_empty() {
         Ok(())
     } else {

@@ -476,6 +476,19 @@ fn the_add_form_validates_inline_before_any_request() {
     w.click(Role::Button, "Add account");
     w.type_into(Role::TextInput, "Name", "svc");
     assert!(w.has_text("needs a client id"));
+    let cli: Vec<String> = w
+        .harness
+        .query_all_by_label_contains("--")
+        .chain(w.harness.query_all_by_label_contains("TOKENWALLET_"))
+        .map(|n| {
+            let node = n.accesskit_node();
+            node.label().or_else(|| node.value()).unwrap_or_default()
+        })
+        .collect();
+    assert!(
+        cli.is_empty(),
+        "the form names its own fields, not command-line options: {cli:?}"
+    );
     assert!(
         w.harness
             .get_by_role_and_label(Role::Button, "Add")

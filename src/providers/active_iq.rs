@@ -15,7 +15,7 @@ pub const SPEC: Spec = Spec {
     revoke: RevokeSupport::PortalOnly(
         "Active IQ has no public revoke API: the wallet forgot its copy; the token stays valid until it expires (access 1 h, refresh 7 days).",
     ),
-    sign_in_help: "In Active IQ Digital Advisor open Quick Links > API Services, click Generate Token, download the pair as a text file and import it (tokenwallet import NAME --provider active-iq --file FILE).",
+    sign_in_help: "In Active IQ Digital Advisor open Quick Links > API Services, click Generate Token, download the pair as a text file and import it into this account.",
     header_name: "authorizationToken",
     bearer: false,
     api_example: "https://api.activeiq.netapp.com/v1/",

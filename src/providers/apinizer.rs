@@ -15,7 +15,7 @@ pub const SPEC: Spec = Spec {
     revoke: RevokeSupport::PortalOnly(
         "Apinizer has no revoke API: the wallet forgot its copy; revoke the token under My Profile > Personal API Access Tokens in the Apinizer console.",
     ),
-    sign_in_help: "Give the wallet your Apinizer username and password (TOKENWALLET_PASSWORD), or create a Personal API Access Token under My Profile in the Apinizer console and import it.",
+    sign_in_help: "Give the wallet your Apinizer username and password, or create a Personal API Access Token under My Profile in the Apinizer console and import it.",
     header_name: "Authorization",
     bearer: true,
     api_example: "https://apinizer.example.com/apiops/",

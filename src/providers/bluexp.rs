@@ -33,7 +33,7 @@ pub const SPEC: Spec = Spec {
         Grant::ClientCredentials,
     ],
     revoke: RevokeSupport::Api,
-    sign_in_help: "Generate a new refresh token with the BlueXP Refresh Token Generator and add the account again (TOKENWALLET_REFRESH_TOKEN), or use a service account's client id and secret.",
+    sign_in_help: "Generate a new refresh token with the BlueXP Refresh Token Generator and add the account again with it, or use a service account's client id and secret.",
     header_name: "Authorization",
     bearer: true,
     api_example: "https://api.bluexp.netapp.com/",

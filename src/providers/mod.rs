@@ -122,6 +122,7 @@ pub struct Spec {
     /// How tokens are revoked.
     pub revoke: RevokeSupport,
     /// What the user does to get a first token, or a new one after the refresh token died.
+    /// Shown by both fronts, so it names portal steps, not command-line options.
     pub sign_in_help: &'static str,
     /// The header that carries the token on API calls.
     pub header_name: &'static str,

@@ -21,7 +21,7 @@ pub const SPEC: Spec = Spec {
         Grant::RefreshToken,
     ],
     revoke: RevokeSupport::Api,
-    sign_in_help: "Sign in again with your OAuth server and add the account again with the new refresh token (TOKENWALLET_REFRESH_TOKEN), or use client credentials.",
+    sign_in_help: "Sign in again with your OAuth server and add the account again with the new refresh token, or use client credentials.",
     header_name: "Authorization",
     bearer: true,
     api_example: "https://api.example.com/",

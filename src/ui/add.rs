@@ -10,7 +10,7 @@ use super::worker::{Command, ImportSource};
 use crate::import::parse_date;
 use crate::model::{Account, ClientAuth, Grant, ProviderKind, Secret, Secrets};
 use crate::providers::spec;
-use crate::wallet::{NewAccount, required, validate, validate_name};
+use crate::wallet::{Front, NewAccount, required, validate_for, validate_name};
 
 /// The form's fields. Secrets are wiped when the form is dropped.
 #[allow(clippy::struct_excessive_bools)]
@@ -109,7 +109,7 @@ impl AddForm {
                 parse_date(&date).map_err(|err| err.to_string())?;
             }
         } else {
-            validate(&account, &secrets).map_err(|err| err.to_string())?;
+            validate_for(&account, &secrets, Front::Window).map_err(|err| err.to_string())?;
             if account.provider == ProviderKind::Oauth2
                 && account.url.is_none()
                 && account.issuer.is_none()
