@@ -647,3 +647,143 @@ fn a_refresh_token_dying_within_a_day_is_announced_once() {
         w.has_text("1 refresh token(s) expire within a day")
     });
 }
+
+/// A window over a data dir with no keyring: the first-run vault screen.
+fn first_run_window(
+    home: &std::path::Path,
+    runtime: &tokio::runtime::Runtime,
+) -> Harness<'static, App> {
+    let services = Services {
+        clipboard: Arc::new(MemoryClipboard::default()),
+        dialog: Arc::new(TestDialog(Mutex::new(Ok(None)))),
+        notifier: Arc::new(TestNotifier::default()),
+        clock: Arc::new(tokenwallet::wallet::SystemClock),
+        auto_refresh_every: Duration::from_hours(1),
+    };
+    let handle = runtime.handle().clone();
+    let source = WalletSource::Vault(home.to_owned());
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 860.0))
+        .with_max_steps(12)
+        .build_eframe(move |cc| {
+            App::new(
+                cc.egui_ctx.clone(),
+                &handle,
+                source,
+                services,
+                Settings::default(),
+            )
+        })
+}
+
+fn wait_for(
+    harness: &mut Harness<'static, App>,
+    what: &str,
+    done: impl Fn(&Harness<'static, App>) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_mins(1);
+    while Instant::now() < deadline {
+        harness.run_ok();
+        if done(harness) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn first_run_without_a_keyring_creates_an_encrypted_vault() {
+    let runtime = runtime();
+    let home = tempfile::tempdir().unwrap();
+    let mut h = first_run_window(home.path(), &runtime);
+    wait_for(&mut h, "the vault offer", |h| {
+        h.query_by_role_and_label(Role::Button, "Create vault")
+            .is_some()
+    });
+    h.get_by_role_and_label(Role::PasswordInput, "Passphrase")
+        .focus();
+    h.run_ok();
+    h.get_by_role_and_label(Role::PasswordInput, "Passphrase")
+        .type_text("correct horse");
+    h.run_ok();
+    h.get_by_role_and_label(Role::PasswordInput, "Repeat passphrase")
+        .focus();
+    h.run_ok();
+    h.get_by_role_and_label(Role::PasswordInput, "Repeat passphrase")
+        .type_text("correct hors");
+    h.run_ok();
+    assert!(h.query_by_label_contains("differ").is_some());
+    assert!(
+        h.get_by_role_and_label(Role::Button, "Create vault")
+            .accesskit_node()
+            .is_disabled()
+    );
+    h.get_by_role_and_label(Role::PasswordInput, "Repeat passphrase")
+        .type_text("e");
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "Create vault")
+        .click_accesskit();
+    wait_for(&mut h, "the unlocked, empty wallet", |h| {
+        h.query_by_role_and_label(Role::Button, "Try the demo account")
+            .is_some()
+    });
+    h.get_by_role_and_label(Role::Button, "Try the demo account")
+        .click_accesskit();
+    wait_for(&mut h, "the demo account", |h| {
+        h.state().accounts().len() == 1
+    });
+    // The secrets went to the vault, encrypted; the accounts file says so.
+    let vault = std::fs::read(home.path().join("secrets.age")).unwrap();
+    assert!(vault.starts_with(b"age-encryption.org/v1"));
+    assert!(!String::from_utf8_lossy(&vault).contains("demo-secret"));
+    let accounts = std::fs::read_to_string(home.path().join("accounts.json")).unwrap();
+    assert!(accounts.contains(r#""secret_store": "file""#), "{accounts}");
+    // And the CLI opens the same vault with the same passphrase.
+    let wallet = Wallet::open(home.path(), None, &|_| Ok(Secret::new("correct horse"))).unwrap();
+    assert_eq!(
+        wallet
+            .secrets("demo")
+            .unwrap()
+            .1
+            .client_secret
+            .unwrap()
+            .expose(),
+        "demo-secret"
+    );
+}
+
+#[test]
+fn try_without_saving_leaves_the_data_dir_untouched() {
+    let runtime = runtime();
+    let home = tempfile::tempdir().unwrap();
+    let mut h = first_run_window(home.path(), &runtime);
+    wait_for(&mut h, "the vault offer", |h| {
+        h.query_by_role_and_label(Role::Button, "Try without saving")
+            .is_some()
+    });
+    h.get_by_role_and_label(Role::Button, "Try without saving")
+        .click_accesskit();
+    wait_for(&mut h, "the empty wallet", |h| {
+        h.query_by_role_and_label(Role::Button, "Try the demo account")
+            .is_some()
+    });
+    h.get_by_role_and_label(Role::Button, "Try the demo account")
+        .click_accesskit();
+    wait_for(&mut h, "the demo account", |h| {
+        h.state().accounts().len() == 1
+    });
+    let left: Vec<_> = std::fs::read_dir(home.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "the real data dir was written: {left:?}");
+}
