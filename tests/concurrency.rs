@@ -13,28 +13,9 @@ use std::time::Duration;
 use support::Home;
 use tokenwallet::demo::oauth::{Config, OAuthServer};
 
+/// A demo account with a generated token set.
 fn add(home: &Home, server: &OAuthServer, name: &str) {
-    home.run_env(
-        &[
-            "add",
-            name,
-            "--provider",
-            "oauth2",
-            "--grant",
-            "password",
-            "--url",
-            &server.token_url(),
-            "--client-id",
-            "demo-client",
-            "--username",
-            "demo",
-        ],
-        &[
-            ("TOKENWALLET_CLIENT_SECRET", "demo-secret"),
-            ("TOKENWALLET_PASSWORD", "demo-password"),
-        ],
-    )
-    .ok();
+    home.add_demo_account(server, name);
     home.run(&["generate", name]).ok();
 }
 

@@ -14,27 +14,7 @@ use tokenwallet::demo::oauth::{Config, Fault, OAuthServer};
 fn setup() -> (OAuthServer, Home) {
     let server = OAuthServer::start(Config::default()).unwrap();
     let home = Home::new();
-    home.run_env(
-        &[
-            "add",
-            "demo",
-            "--provider",
-            "oauth2",
-            "--grant",
-            "password",
-            "--url",
-            &server.token_url(),
-            "--client-id",
-            "demo-client",
-            "--username",
-            "demo",
-        ],
-        &[
-            ("TOKENWALLET_CLIENT_SECRET", "demo-secret"),
-            ("TOKENWALLET_PASSWORD", "demo-password"),
-        ],
-    )
-    .ok();
+    home.add_demo_account(&server, "demo");
     home.run(&["generate", "demo"]).ok();
     (server, home)
 }

@@ -24,39 +24,13 @@ fn keyring_home() -> Home {
     home
 }
 
-fn add(home: &Home, server: &OAuthServer, name: &str) {
-    home.run_env(
-        &[
-            "add",
-            name,
-            "--provider",
-            "oauth2",
-            "--grant",
-            "password",
-            "--url",
-            &server.token_url(),
-            "--revoke-url",
-            &server.revoke_url(),
-            "--client-id",
-            "demo-client",
-            "--username",
-            "demo",
-        ],
-        &[
-            ("TOKENWALLET_CLIENT_SECRET", "demo-secret"),
-            ("TOKENWALLET_PASSWORD", "demo-password"),
-        ],
-    )
-    .ok();
-}
-
 #[test]
 #[ignore = "needs a Secret Service: run scripts/keyring-tests.sh"]
 fn the_keyring_is_the_default_and_holds_every_secret() {
     assert!(KeyringStore::reachable(), "{NEEDS}");
     let server = OAuthServer::start(Config::default()).unwrap();
     let home = keyring_home();
-    add(&home, &server, "demo");
+    home.add_demo_account(&server, "demo");
     home.run(&["generate", "demo"]).ok();
     let token = home.run(&["token", "demo"]).ok();
     assert!(server.state().access_valid(token.trim()));
@@ -103,8 +77,8 @@ fn two_wallets_with_the_same_account_name_do_not_share_keyring_entries() {
     assert!(KeyringStore::reachable(), "{NEEDS}");
     let server = OAuthServer::start(Config::default()).unwrap();
     let (first, second) = (keyring_home(), keyring_home());
-    add(&first, &server, "demo");
-    add(&second, &server, "demo");
+    first.add_demo_account(&server, "demo");
+    second.add_demo_account(&server, "demo");
     first.run(&["generate", "demo"]).ok();
     second.run(&["generate", "demo"]).ok();
     let (a, b) = (
@@ -124,7 +98,7 @@ fn racing_token_calls_spend_the_refresh_token_once_with_the_keyring() {
     let server = OAuthServer::start(Config::default()).unwrap();
     let home = keyring_home();
     server.set_access_ttl(1);
-    add(&home, &server, "demo");
+    home.add_demo_account(&server, "demo");
     home.run(&["generate", "demo"]).ok();
     server.set_access_ttl(3600);
     std::thread::sleep(Duration::from_millis(1100));

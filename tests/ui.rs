@@ -73,11 +73,7 @@ struct Window {
 }
 
 fn window_with(setup: impl FnOnce(&Wallet, &OAuthServer, &tokio::runtime::Runtime)) -> Window {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let home = tempfile::tempdir().unwrap();
     // Whole seconds, so countdown texts are exact.
     let start = Utc.timestamp_opt(Utc::now().timestamp(), 0).unwrap();
@@ -103,20 +99,7 @@ fn window_with(setup: impl FnOnce(&Wallet, &OAuthServer, &tokio::runtime::Runtim
         clock: clock.clone(),
         auto_refresh_every: Duration::from_millis(50),
     };
-    let handle = runtime.handle().clone();
-    let source = WalletSource::Open(Arc::clone(&wallet));
-    let harness = Harness::builder()
-        .with_size(egui::vec2(1280.0, 860.0))
-        .with_max_steps(12)
-        .build_eframe(move |cc| {
-            App::new(
-                cc.egui_ctx.clone(),
-                &handle,
-                source,
-                services,
-                Settings::default(),
-            )
-        });
+    let harness = harness(WalletSource::Open(Arc::clone(&wallet)), services, &runtime);
     let mut window = Window {
         harness,
         wallet,
@@ -130,6 +113,27 @@ fn window_with(setup: impl FnOnce(&Wallet, &OAuthServer, &tokio::runtime::Runtim
     };
     window.wait("the first account list", |w| w.harness.state().loaded());
     window
+}
+
+/// The window over `source`, its worker on `runtime`.
+fn harness(
+    source: WalletSource,
+    services: Services,
+    runtime: &tokio::runtime::Runtime,
+) -> Harness<'static, App> {
+    let handle = runtime.handle().clone();
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 860.0))
+        .with_max_steps(12)
+        .build_eframe(move |cc| {
+            App::new(
+                cc.egui_ctx.clone(),
+                &handle,
+                source,
+                services,
+                Settings::default(),
+            )
+        })
 }
 
 fn window() -> Window {
@@ -660,20 +664,7 @@ fn first_run_window(
         clock: Arc::new(tokenwallet::wallet::SystemClock),
         auto_refresh_every: Duration::from_hours(1),
     };
-    let handle = runtime.handle().clone();
-    let source = WalletSource::Vault(home.to_owned());
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 860.0))
-        .with_max_steps(12)
-        .build_eframe(move |cc| {
-            App::new(
-                cc.egui_ctx.clone(),
-                &handle,
-                source,
-                services,
-                Settings::default(),
-            )
-        })
+    harness(WalletSource::Vault(home.to_owned()), services, runtime)
 }
 
 fn wait_for(

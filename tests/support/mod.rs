@@ -76,6 +76,34 @@ impl Home {
         Run(command.output().unwrap())
     }
 
+    /// `add NAME`: a `password` account on the loopback demo OAuth server, as its default
+    /// client (`demo-client`) and user (`demo`), with the server's revocation endpoint.
+    pub fn add_demo_account(&self, server: &tokenwallet::demo::oauth::OAuthServer, name: &str) {
+        self.run_env(
+            &[
+                "add",
+                name,
+                "--provider",
+                "oauth2",
+                "--grant",
+                "password",
+                "--url",
+                &server.token_url(),
+                "--revoke-url",
+                &server.revoke_url(),
+                "--client-id",
+                "demo-client",
+                "--username",
+                "demo",
+            ],
+            &[
+                ("TOKENWALLET_CLIENT_SECRET", "demo-secret"),
+                ("TOKENWALLET_PASSWORD", "demo-password"),
+            ],
+        )
+        .ok();
+    }
+
     /// `show NAME --json`.
     pub fn show(&self, name: &str) -> Value {
         let run = self.run(&["show", name, "--json"]);
