@@ -691,24 +691,30 @@ async fn auto_refresh(inner: Arc<Inner>) {
             continue;
         };
         let now = inner.services.clock.now();
-        let Ok(accounts) = wallet.list() else {
+        let Ok(mut accounts) = wallet.list() else {
             continue;
         };
-        for account in accounts
+        let due: Vec<String> = accounts
             .iter()
             .filter(|a| a.auto_refresh && a.refresh_due(now))
-        {
-            inner.emit(Event::Busy(account.name.clone(), true));
-            let result = wallet.refresh_if_due(&account.name).await;
-            inner.emit(Event::Busy(account.name.clone(), false));
+            .map(|a| a.name.clone())
+            .collect();
+        for name in &due {
+            inner.emit(Event::Busy(name.clone(), true));
+            let result = wallet.refresh_if_due(name).await;
+            inner.emit(Event::Busy(name.clone(), false));
             if let Err(err) = result {
                 inner.toast(false, format!("Auto-refresh: {err}"));
             }
             inner.reload();
         }
-        let Ok(accounts) = wallet.list() else {
-            continue;
-        };
+        // Read again only if refreshes changed it.
+        if !due.is_empty() {
+            let Ok(fresh) = wallet.list() else {
+                continue;
+            };
+            accounts = fresh;
+        }
         warn_of_dying_refresh_tokens(&inner, &accounts, now, &mut warned);
         inner.publish(accounts, false);
     }
