@@ -1,5 +1,7 @@
 //! Export formats for a token: text, JSON, .env, the provider's header line, and curl.
 
+use std::fmt::Write as _;
+
 use chrono::SecondsFormat;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
@@ -8,11 +10,12 @@ use crate::model::{Account, Secrets};
 use crate::providers::spec;
 
 /// How to write a token out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ExportFormat {
-    /// The access token and a newline.
+    #[default]
+    /// The token and a newline; both tokens as `Access Token:` / `Refresh Token:` lines.
     Text,
-    /// A JSON object with both tokens and their expiry (importable again).
+    /// A JSON object with the chosen tokens and their expiry (importable again).
     Json,
     /// `.env` lines prefixed by the account name.
     Env,
@@ -53,84 +56,177 @@ impl ExportFormat {
     }
 }
 
+/// Which of an account's tokens to write out, as the portals offer it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TokenChoice {
+    /// The access token (the default everywhere).
+    #[default]
+    Access,
+    /// The refresh token: more powerful, so only ever on a deliberate request.
+    Refresh,
+    /// Both tokens.
+    Both,
+}
+
+impl TokenChoice {
+    /// Every choice, in menu order.
+    pub const ALL: [Self; 3] = [Self::Access, Self::Refresh, Self::Both];
+
+    /// The `--token` name.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Access => "access",
+            Self::Refresh => "refresh",
+            Self::Both => "both",
+        }
+    }
+
+    /// Parses a `--token` name.
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|choice| choice.id() == id)
+    }
+
+    fn access(self) -> bool {
+        self != Self::Refresh
+    }
+
+    fn refresh(self) -> bool {
+        self != Self::Access
+    }
+}
+
+/// Why an export could not be rendered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    /// The token asked for is not stored.
+    #[error("no {0} is stored")]
+    NoToken(&'static str),
+    /// The format carries the access token only (a header line, a curl command).
+    #[error("the {0} format carries only the access token")]
+    AccessOnly(&'static str),
+}
+
 /// The header line that carries `token` on the provider's API calls.
 pub fn header_line(account: &Account, token: &str) -> String {
-    let spec = spec(account.provider);
-    if spec.bearer {
-        format!("{}: Bearer {token}", spec.header_name)
-    } else {
-        format!("{}: {token}", spec.header_name)
-    }
+    spec(account.provider).header_line(token)
 }
 
 /// A curl command that calls the provider's API with `token`.
 pub fn curl_command(account: &Account, token: &str) -> String {
-    let base = match account.provider {
-        crate::model::ProviderKind::ArubaCentral | crate::model::ProviderKind::Apinizer => account
-            .url
-            .as_deref()
-            .unwrap_or(spec(account.provider).api_example),
-        _ => spec(account.provider).api_example,
-    };
-    format!("curl -H '{}' '{}'", header_line(account, token), base)
+    let spec = spec(account.provider);
+    format!(
+        "curl -H '{}' '{}'",
+        spec.header_line(token),
+        spec.api_base(account)
+    )
 }
 
-/// Renders the account's current token in `format`. `None` when no access token is stored.
+fn rfc3339(at: Option<chrono::DateTime<chrono::Utc>>) -> Value {
+    at.map_or(Value::Null, |at| {
+        Value::String(at.to_rfc3339_opts(SecondsFormat::Secs, true))
+    })
+}
+
+/// The account name as a shell variable prefix (`prod-central` → `PROD_CENTRAL`).
+fn env_prefix(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Renders the chosen tokens of the account in `format`.
 pub fn render(
     account: &Account,
     secrets: &Secrets,
     format: ExportFormat,
-) -> Option<Zeroizing<String>> {
-    let token = secrets.access_token.as_ref()?.expose();
-    let time = |at: Option<chrono::DateTime<chrono::Utc>>| {
-        at.map_or(Value::Null, |at| {
-            Value::String(at.to_rfc3339_opts(SecondsFormat::Secs, true))
-        })
+    choice: TokenChoice,
+) -> Result<Zeroizing<String>, RenderError> {
+    if choice.refresh() && matches!(format, ExportFormat::Header | ExportFormat::Curl) {
+        return Err(RenderError::AccessOnly(format.id()));
+    }
+    let access = if choice.access() {
+        let token = secrets.access_token.as_ref();
+        Some(token.ok_or(RenderError::NoToken("access token"))?.expose())
+    } else {
+        None
+    };
+    let refresh = if choice.refresh() {
+        let token = secrets.refresh_token.as_ref();
+        Some(token.ok_or(RenderError::NoToken("refresh token"))?.expose())
+    } else {
+        None
     };
     let text = match format {
-        ExportFormat::Text => format!("{token}\n"),
-        ExportFormat::Json => {
-            let mut object = json!({
-                "name": account.name,
-                "provider": account.provider.id(),
-                "access_token": token,
-                "token_type": account.tokens.token_type.as_deref().unwrap_or("Bearer"),
-                "scope": account.tokens.scope,
-                "issued_at": time(account.tokens.issued_at),
-                "expires_at": time(account.tokens.access_expires_at),
-                "refresh_expires_at": time(account.tokens.refresh_expires_at),
-            });
-            if let Some(refresh) = &secrets.refresh_token {
-                object["refresh_token"] = Value::String(refresh.expose().to_owned());
-            }
-            format!("{object:#}\n")
-        }
-        ExportFormat::Env => {
-            let prefix: String = account
-                .name
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() {
-                        c.to_ascii_uppercase()
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            let expires = account
-                .tokens
-                .access_expires_at
-                .map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true))
-                .unwrap_or_default();
-            format!(
-                "{prefix}_ACCESS_TOKEN='{token}'\n{prefix}_AUTH_HEADER='{}'\n{prefix}_EXPIRES_AT='{expires}'\n",
-                header_line(account, token)
-            )
-        }
-        ExportFormat::Header => format!("{}\n", header_line(account, token)),
-        ExportFormat::Curl => format!("{}\n", curl_command(account, token)),
+        ExportFormat::Text => text(access, refresh),
+        ExportFormat::Json => json_text(account, access, refresh),
+        ExportFormat::Env => env_text(account, access, refresh),
+        ExportFormat::Header => format!("{}\n", header_line(account, access.unwrap_or_default())),
+        ExportFormat::Curl => format!("{}\n", curl_command(account, access.unwrap_or_default())),
     };
-    Some(Zeroizing::new(text))
+    Ok(Zeroizing::new(text))
+}
+
+/// One token alone, or both in the labelled layout the importer reads.
+fn text(access: Option<&str>, refresh: Option<&str>) -> String {
+    match (access, refresh) {
+        (Some(access), Some(refresh)) => {
+            format!("Access Token: {access}\nRefresh Token: {refresh}\n")
+        }
+        (Some(token), None) | (None, Some(token)) => format!("{token}\n"),
+        (None, None) => String::new(),
+    }
+}
+
+fn json_text(account: &Account, access: Option<&str>, refresh: Option<&str>) -> String {
+    let tokens = &account.tokens;
+    let mut object = json!({
+        "name": account.name,
+        "provider": account.provider.id(),
+    });
+    if let Some(access) = access {
+        object["access_token"] = json!(access);
+        object["token_type"] = json!(tokens.token_type.as_deref().unwrap_or("Bearer"));
+        object["scope"] = json!(tokens.scope);
+        object["issued_at"] = rfc3339(tokens.issued_at);
+        object["expires_at"] = rfc3339(tokens.access_expires_at);
+    }
+    if let Some(refresh) = refresh {
+        object["refresh_token"] = json!(refresh);
+        object["refresh_expires_at"] = rfc3339(tokens.refresh_expires_at);
+    }
+    format!("{object:#}\n")
+}
+
+fn env_text(account: &Account, access: Option<&str>, refresh: Option<&str>) -> String {
+    let prefix = env_prefix(&account.name);
+    let time = |at: Option<chrono::DateTime<chrono::Utc>>| {
+        at.map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true))
+            .unwrap_or_default()
+    };
+    let mut out = String::new();
+    if let Some(token) = access {
+        writeln!(out, "{prefix}_ACCESS_TOKEN='{token}'").ok();
+        writeln!(
+            out,
+            "{prefix}_AUTH_HEADER='{}'",
+            header_line(account, token)
+        )
+        .ok();
+        let expires = time(account.tokens.access_expires_at);
+        writeln!(out, "{prefix}_EXPIRES_AT='{expires}'").ok();
+    }
+    if let Some(token) = refresh {
+        writeln!(out, "{prefix}_REFRESH_TOKEN='{token}'").ok();
+        let expires = time(account.tokens.refresh_expires_at);
+        writeln!(out, "{prefix}_REFRESH_EXPIRES_AT='{expires}'").ok();
+    }
+    out
 }
 
 #[cfg(test)]
@@ -150,12 +246,23 @@ mod tests {
     fn active_iq_uses_its_own_header() {
         let account = Account::new("aiq", ProviderKind::ActiveIq, Grant::RefreshToken);
         assert_eq!(
-            render(&account, &secrets(), ExportFormat::Header)
-                .unwrap()
-                .as_str(),
+            render(
+                &account,
+                &secrets(),
+                ExportFormat::Header,
+                TokenChoice::Access
+            )
+            .unwrap()
+            .as_str(),
             "authorizationToken: tok123\n"
         );
-        let curl = render(&account, &secrets(), ExportFormat::Curl).unwrap();
+        let curl = render(
+            &account,
+            &secrets(),
+            ExportFormat::Curl,
+            TokenChoice::Access,
+        )
+        .unwrap();
         assert!(
             curl.starts_with(
                 "curl -H 'authorizationToken: tok123' 'https://api.activeiq.netapp.com/v1/'"
@@ -173,12 +280,17 @@ mod tests {
             Grant::RefreshToken,
         );
         assert_eq!(
-            render(&account, &secrets(), ExportFormat::Header)
-                .unwrap()
-                .as_str(),
+            render(
+                &account,
+                &secrets(),
+                ExportFormat::Header,
+                TokenChoice::Access
+            )
+            .unwrap()
+            .as_str(),
             "Authorization: Bearer tok123\n"
         );
-        let env = render(&account, &secrets(), ExportFormat::Env).unwrap();
+        let env = render(&account, &secrets(), ExportFormat::Env, TokenChoice::Access).unwrap();
         assert!(
             env.contains("PROD_CENTRAL_ACCESS_TOKEN='tok123'\n"),
             "{}",
@@ -186,9 +298,14 @@ mod tests {
         );
         assert!(env.contains("PROD_CENTRAL_AUTH_HEADER='Authorization: Bearer tok123'"));
         assert_eq!(
-            render(&account, &secrets(), ExportFormat::Text)
-                .unwrap()
-                .as_str(),
+            render(
+                &account,
+                &secrets(),
+                ExportFormat::Text,
+                TokenChoice::Access
+            )
+            .unwrap()
+            .as_str(),
             "tok123\n"
         );
     }
@@ -196,12 +313,76 @@ mod tests {
     #[test]
     fn json_carries_both_tokens_and_no_token_means_nothing() {
         let account = Account::new("b", ProviderKind::Bluexp, Grant::RefreshToken);
-        let json: Value =
-            serde_json::from_str(&render(&account, &secrets(), ExportFormat::Json).unwrap())
-                .unwrap();
+        let json: Value = serde_json::from_str(
+            &render(&account, &secrets(), ExportFormat::Json, TokenChoice::Both).unwrap(),
+        )
+        .unwrap();
         assert_eq!(json["access_token"], "tok123");
         assert_eq!(json["refresh_token"], "ref456");
         assert_eq!(json["provider"], "bluexp");
-        assert!(render(&account, &Secrets::default(), ExportFormat::Json).is_none());
+        assert_eq!(
+            render(
+                &account,
+                &Secrets::default(),
+                ExportFormat::Json,
+                TokenChoice::Both
+            ),
+            Err(RenderError::NoToken("access token"))
+        );
+    }
+
+    #[test]
+    fn both_tokens_in_text_and_json_import_back_as_the_same_pair() {
+        let account = Account::new("b", ProviderKind::Bluexp, Grant::RefreshToken);
+        let now = chrono::Utc::now();
+        for format in [ExportFormat::Text, ExportFormat::Json] {
+            let text = render(&account, &secrets(), format, TokenChoice::Both).unwrap();
+            let imported = crate::import::parse(&text, now).unwrap();
+            assert_eq!(
+                imported.issued.access_token.expose(),
+                "tok123",
+                "{format:?}"
+            );
+            assert_eq!(
+                imported.issued.refresh_token.as_ref().map(Secret::expose),
+                Some("ref456"),
+                "{format:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn refresh_only_exports_carry_no_access_token_and_header_formats_refuse_it() {
+        let account = Account::new("b", ProviderKind::Bluexp, Grant::RefreshToken);
+        for format in [ExportFormat::Text, ExportFormat::Json, ExportFormat::Env] {
+            let text = render(&account, &secrets(), format, TokenChoice::Refresh).unwrap();
+            assert!(
+                text.contains("ref456") && !text.contains("tok123"),
+                "{}",
+                *text
+            );
+            let access = render(&account, &secrets(), format, TokenChoice::Access).unwrap();
+            assert!(
+                access.contains("tok123") && !access.contains("ref456"),
+                "{}",
+                *access
+            );
+        }
+        for format in [ExportFormat::Header, ExportFormat::Curl] {
+            for choice in [TokenChoice::Refresh, TokenChoice::Both] {
+                assert_eq!(
+                    render(&account, &secrets(), format, choice),
+                    Err(RenderError::AccessOnly(format.id()))
+                );
+            }
+        }
+        let no_refresh = Secrets {
+            access_token: Some(Secret::new("tok123")),
+            ..Secrets::default()
+        };
+        assert_eq!(
+            render(&account, &no_refresh, ExportFormat::Text, TokenChoice::Both),
+            Err(RenderError::NoToken("refresh token"))
+        );
     }
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::expiry::{AccountState, Lifetimes, refresh_due, refresh_token_expires_soon};
+use super::expiry::{AccountState, TokenMeta, refresh_due, refresh_token_expires_soon};
 
 /// The provider an account talks to; the CLI's `--provider` value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -57,17 +57,6 @@ impl ProviderKind {
     pub fn from_id(id: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.id() == id)
     }
-
-    /// Lifetimes assumed when neither the server nor the token says.
-    pub fn default_lifetimes(self) -> Lifetimes {
-        const HOUR: i64 = 3600;
-        const DAY: i64 = 24 * HOUR;
-        match self {
-            Self::ActiveIq => Lifetimes::secs(Some(HOUR), Some(7 * DAY)),
-            Self::ArubaCentral => Lifetimes::secs(Some(2 * HOUR), Some(14 * DAY)),
-            Self::Bluexp | Self::Apinizer | Self::Oauth2 => Lifetimes::secs(None, None),
-        }
-    }
 }
 
 impl std::fmt::Display for ProviderKind {
@@ -101,16 +90,25 @@ impl Grant {
         }
     }
 
+    /// Whether the grant gets a new token from stored credentials alone (no refresh token).
+    pub fn renews_with_credentials(self) -> bool {
+        matches!(
+            self,
+            Self::ClientCredentials | Self::Password | Self::AuthorizationCode
+        )
+    }
+
+    /// Every grant.
+    pub const ALL: [Self; 4] = [
+        Self::RefreshToken,
+        Self::Password,
+        Self::ClientCredentials,
+        Self::AuthorizationCode,
+    ];
+
     /// Parses a CLI name.
     pub fn from_id(id: &str) -> Option<Self> {
-        [
-            Self::RefreshToken,
-            Self::Password,
-            Self::ClientCredentials,
-            Self::AuthorizationCode,
-        ]
-        .into_iter()
-        .find(|grant| grant.id() == id)
+        Self::ALL.into_iter().find(|grant| grant.id() == id)
     }
 }
 
@@ -123,41 +121,6 @@ pub enum ClientAuth {
     Basic,
     /// In the form body (`client_secret_post`).
     Post,
-}
-
-/// What is known about an account's tokens, without the tokens themselves.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-#[allow(clippy::struct_excessive_bools)]
-pub struct TokenMeta {
-    /// Whether an access token is stored.
-    pub has_access_token: bool,
-    /// Whether a refresh token is stored.
-    pub has_refresh_token: bool,
-    /// When the current access token was issued.
-    pub issued_at: Option<DateTime<Utc>>,
-    /// When the access token expires; `None` when unknown or never.
-    pub access_expires_at: Option<DateTime<Utc>>,
-    /// When the refresh token expires; `None` when unknown or never.
-    pub refresh_expires_at: Option<DateTime<Utc>>,
-    /// Granted scopes, as the server sent them.
-    pub scope: Option<String>,
-    /// The token type (`Bearer`).
-    pub token_type: Option<String>,
-    /// When the last successful refresh happened.
-    pub last_refreshed_at: Option<DateTime<Utc>>,
-    /// When a brand new token was last obtained (Aruba allows one per 30 minutes).
-    pub last_generated_at: Option<DateTime<Utc>>,
-    /// The refresh token was rejected or expired: the user must sign in again.
-    pub needs_sign_in: bool,
-    /// The tokens were revoked or discarded on purpose.
-    pub revoked: bool,
-    /// The last failure, in plain words, with what to do next.
-    pub last_error: Option<String>,
-    /// The server asked us to wait until then (429 Retry-After).
-    pub retry_after: Option<DateTime<Utc>>,
-    /// Bumped on every stored token change, so a waiter can tell someone else refreshed.
-    pub generation: u64,
 }
 
 /// One account in the wallet: metadata only; its secrets live in the secret store.
@@ -236,11 +199,7 @@ impl Account {
 
     /// Whether a new access token can be had without the user (stored refresh token or credentials).
     pub fn can_renew_unattended(&self) -> bool {
-        self.tokens.has_refresh_token
-            || matches!(
-                self.grant,
-                Grant::ClientCredentials | Grant::Password | Grant::AuthorizationCode
-            ) && !matches!(self.provider, ProviderKind::ActiveIq)
+        self.tokens.has_refresh_token || self.grant.renews_with_credentials()
     }
 
     /// Whether the background refresher should renew this account now.

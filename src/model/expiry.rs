@@ -1,9 +1,49 @@
-//! Expiry math: reading `expires_in`, default lifetimes, account states and countdown text.
+//! What is known about an account's tokens ([`TokenMeta`]) and its math: reading
+//! `expires_in`, default lifetimes, account states and countdown text.
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::account::TokenMeta;
+/// What is known about an account's tokens, without the tokens themselves.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct TokenMeta {
+    /// Whether an access token is stored.
+    pub has_access_token: bool,
+    /// Whether a refresh token is stored.
+    pub has_refresh_token: bool,
+    /// When the current access token was issued.
+    pub issued_at: Option<DateTime<Utc>>,
+    /// When the access token expires; `None` when unknown or never.
+    pub access_expires_at: Option<DateTime<Utc>>,
+    /// When the refresh token expires; `None` when unknown or never.
+    pub refresh_expires_at: Option<DateTime<Utc>>,
+    /// Granted scopes, as the server sent them.
+    pub scope: Option<String>,
+    /// The token type (`Bearer`).
+    pub token_type: Option<String>,
+    /// When the last successful refresh happened.
+    pub last_refreshed_at: Option<DateTime<Utc>>,
+    /// When a brand new token was last obtained (Aruba allows one per 30 minutes).
+    pub last_generated_at: Option<DateTime<Utc>>,
+    /// The refresh token was rejected or expired: the user must sign in again.
+    pub needs_sign_in: bool,
+    /// The tokens were revoked or discarded on purpose.
+    pub revoked: bool,
+    /// The last failure, in plain words, with what to do next.
+    pub last_error: Option<String>,
+    /// The server asked us to wait until then (429 Retry-After).
+    pub retry_after: Option<DateTime<Utc>>,
+    /// Bumped on every stored token change, so a waiter can tell someone else refreshed.
+    pub generation: u64,
+}
+
+/// An hour, in seconds.
+pub const HOUR: i64 = 3600;
+
+/// A day, in seconds.
+pub const DAY: i64 = 24 * HOUR;
 
 /// Above this, an `expires_in` is an epoch time in milliseconds (Apinizer), not seconds.
 const EPOCH_MS_THRESHOLD: i64 = 100_000_000_000;
@@ -22,10 +62,16 @@ pub struct Lifetimes {
 
 impl Lifetimes {
     /// Lifetimes from seconds.
-    pub fn secs(access: Option<i64>, refresh: Option<i64>) -> Self {
+    pub const fn secs(access: Option<i64>, refresh: Option<i64>) -> Self {
+        const fn duration(secs: Option<i64>) -> Option<Duration> {
+            match secs {
+                Some(secs) => Some(Duration::seconds(secs)),
+                None => None,
+            }
+        }
         Self {
-            access: access.map(Duration::seconds),
-            refresh: refresh.map(Duration::seconds),
+            access: duration(access),
+            refresh: duration(refresh),
         }
     }
 }

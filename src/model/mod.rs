@@ -2,13 +2,15 @@
 
 mod account;
 mod expiry;
+mod field;
 mod jwt;
 mod secrets;
 
-pub use account::{Account, ClientAuth, Grant, ProviderKind, TokenMeta};
+pub use account::{Account, ClientAuth, Grant, ProviderKind};
 pub use expiry::{
-    AccountState, Lifetimes, REFRESH_WARNING_SECS, expiry_from_expires_in, format_countdown,
-    refresh_due, refresh_token_expires_soon,
+    AccountState, DAY, HOUR, Lifetimes, REFRESH_WARNING_SECS, TokenMeta, expiry_from_expires_in,
+    format_countdown, refresh_due, refresh_token_expires_soon,
 };
+pub use field::{Field, FieldRule, MissingField, Need, missing_fields};
 pub use jwt::{JwtParts, decode_jwt};
 pub use secrets::{Secret, Secrets};

@@ -4,21 +4,41 @@
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde_json::json;
 
-use super::{Call, Issued, ProviderError, RevokeSupport, Spec, join};
-use crate::model::Grant;
+use super::{Call, Flows, Issued, ProviderError, RevokeSupport, Spec, UrlMeaning, join};
+use crate::model::{DAY, Field, Grant, HOUR, Lifetimes, Need};
+
+/// What the user does to get a new pair.
+const SIGN_IN_HELP: &str = "In Active IQ Digital Advisor open Quick Links > API Services, click Generate Token, download the pair as a text file and import it into this account.";
 
 /// Active IQ's facts.
 pub const SPEC: Spec = Spec {
     default_url: Some("https://api.activeiq.netapp.com"),
     presets: &[("Active IQ", "https://api.activeiq.netapp.com")],
+    url_meaning: UrlMeaning::BaseUrl,
     grants: &[Grant::RefreshToken],
+    fields: |_| {
+        &[
+            (Field::Url, Need::Optional),
+            (Field::RefreshToken, Need::Required),
+        ]
+    },
+    import_fields: &[],
+    lifetimes: Lifetimes::secs(Some(HOUR), Some(7 * DAY)),
+    generate_limit: None,
     revoke: RevokeSupport::PortalOnly(
         "Active IQ has no public revoke API: the wallet forgot its copy; the token stays valid until it expires (access 1 h, refresh 7 days).",
     ),
-    sign_in_help: "In Active IQ Digital Advisor open Quick Links > API Services, click Generate Token, download the pair as a text file and import it into this account.",
+    sign_in_help: SIGN_IN_HELP,
     header_name: "authorizationToken",
     bearer: false,
     api_example: "https://api.activeiq.netapp.com/v1/",
+    api_at_account_url: false,
+    flows: Flows {
+        generate: |call| Box::pin(generate(call)),
+        refresh: |call| Box::pin(refresh(call)),
+        revoke: None,
+        complete: None,
+    },
 };
 
 const TOKEN_PATH: &str = "/v1/tokens/accessToken";
@@ -27,8 +47,7 @@ const TOKEN_PATH: &str = "/v1/tokens/accessToken";
 pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
     if call.secrets.refresh_token.is_none() {
         return Err(ProviderError::Unsupported(format!(
-            "Active IQ tokens are generated in the portal, not by API. {}",
-            SPEC.sign_in_help
+            "Active IQ tokens are generated in the portal, not by API. {SIGN_IN_HELP}"
         )));
     }
     refresh(call).await
@@ -36,7 +55,7 @@ pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
 
 /// `POST /v1/tokens/accessToken` with `{"refresh_token"}`; the answer carries the new pair.
 pub async fn refresh(call: Call<'_>) -> Result<Issued, ProviderError> {
-    let refresh_token = call.secret(call.secrets.refresh_token.as_ref(), "refresh token")?;
+    let refresh_token = call.secret(call.secrets.refresh_token.as_ref(), Field::RefreshToken)?;
     let url = join(call.base_url()?, TOKEN_PATH)?;
     let request = call
         .http

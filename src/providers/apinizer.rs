@@ -4,14 +4,25 @@
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 
-use super::{Call, Issued, ProviderError, RevokeSupport, Spec, join};
-use crate::model::Grant;
+use super::{Call, Flows, Issued, ProviderError, RevokeSupport, Spec, UrlMeaning, join};
+use crate::model::{Field, Grant, Lifetimes, Need};
 
 /// Apinizer's facts.
 pub const SPEC: Spec = Spec {
     default_url: None,
     presets: &[],
+    url_meaning: UrlMeaning::BaseUrl,
     grants: &[Grant::ClientCredentials],
+    fields: |_| {
+        &[
+            (Field::Url, Need::Required),
+            (Field::Username, Need::Required),
+            (Field::Password, Need::Required),
+        ]
+    },
+    import_fields: &[],
+    lifetimes: Lifetimes::secs(None, None),
+    generate_limit: None,
     revoke: RevokeSupport::PortalOnly(
         "Apinizer has no revoke API: the wallet forgot its copy; revoke the token under My Profile > Personal API Access Tokens in the Apinizer console.",
     ),
@@ -19,17 +30,22 @@ pub const SPEC: Spec = Spec {
     header_name: "Authorization",
     bearer: true,
     api_example: "https://apinizer.example.com/apiops/",
+    api_at_account_url: true,
+    flows: Flows {
+        generate: |call| Box::pin(generate(call)),
+        refresh: |call| Box::pin(refresh(call)),
+        revoke: None,
+        complete: None,
+    },
 };
 
 const TOKEN_PATH: &str = "/apiops/auth/token";
 
 /// Asks the management API for a token with the stored username and password.
 pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
-    let username = call.field(call.account.username.as_ref(), "--username")?;
-    let password = call.secret(
-        call.secrets.password.as_ref(),
-        "password (an imported personal token cannot be renewed: create a new one in the console)",
-    )?;
+    let username = call.field(call.account.username.as_ref(), Field::Username)?;
+    // An imported personal token has no password: a new one is made in the console.
+    let password = call.secret(call.secrets.password.as_ref(), Field::Password)?;
     let url = join(call.base_url()?, TOKEN_PATH)?;
     let body = form(&[
         ("grant_type", "client_credentials"),

@@ -6,8 +6,10 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use serde_json::{Value, json};
 use url::Url;
 
-use super::{Call, Issued, ProviderError, RevokeSupport, Spec, join};
-use crate::model::Grant;
+use super::{
+    Call, Flows, GenerateLimit, Issued, ProviderError, RevokeSupport, Spec, UrlMeaning, join,
+};
+use crate::model::{DAY, Field, Grant, HOUR, Lifetimes, Need};
 
 /// The regional API gateways.
 pub const GATEWAYS: &[(&str, &str)] = &[
@@ -52,33 +54,65 @@ pub const GATEWAYS: &[(&str, &str)] = &[
     ),
 ];
 
+/// What the user does to get a new pair.
+const SIGN_IN_HELP: &str = "In Aruba Central open API Gateway > My Apps & Tokens, add a token (+ Add Apps & Token), click Download Token and import the JSON file; non-SSO users can instead store username, password, client secret and customer id for the OAuth login.";
+
 /// Aruba Central's facts.
 pub const SPEC: Spec = Spec {
     default_url: Some("https://apigw-prod2.central.arubanetworks.com"),
+    url_meaning: UrlMeaning::BaseUrl,
     presets: GATEWAYS,
     grants: &[Grant::RefreshToken, Grant::AuthorizationCode],
+    fields: |grant| match grant {
+        Grant::AuthorizationCode => &[
+            (Field::Url, Need::Optional),
+            (Field::ClientId, Need::Required),
+            (Field::ClientSecret, Need::Required),
+            (Field::Username, Need::Required),
+            (Field::Password, Need::Required),
+            (Field::CustomerId, Need::Required),
+        ],
+        _ => &[
+            (Field::Url, Need::Optional),
+            (Field::ClientId, Need::Required),
+            (Field::ClientSecret, Need::Required),
+            (Field::RefreshToken, Need::Required),
+        ],
+    },
+    import_fields: &[Field::ClientId, Field::ClientSecret],
+    lifetimes: Lifetimes::secs(Some(2 * HOUR), Some(14 * DAY)),
+    generate_limit: Some(GenerateLimit {
+        grant: Grant::AuthorizationCode,
+        interval_secs: 30 * 60,
+    }),
     revoke: RevokeSupport::PortalOnly(
         "Aruba Central has no public revoke API: the wallet forgot its copy; an admin can revoke the token under API Gateway > My Apps & Tokens > Revoke Token.",
     ),
-    sign_in_help: "In Aruba Central open API Gateway > My Apps & Tokens, add a token (+ Add Apps & Token), click Download Token and import the JSON file; non-SSO users can instead store username, password, client secret and customer id for the OAuth login.",
+    sign_in_help: SIGN_IN_HELP,
     header_name: "Authorization",
     bearer: true,
     api_example: "https://apigw-prod2.central.arubanetworks.com/",
+    api_at_account_url: true,
+    flows: Flows {
+        generate: |call| Box::pin(generate(call)),
+        refresh: |call| Box::pin(refresh(call)),
+        revoke: None,
+        complete: None,
+    },
 };
 
 /// The three-step login: credentials > session cookies > authorization code > token pair.
 pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
     if call.account.grant != Grant::AuthorizationCode {
         return Err(ProviderError::Unsupported(format!(
-            "this account was imported, so a new token comes from the portal. {}",
-            SPEC.sign_in_help
+            "this account was imported, so a new token comes from the portal. {SIGN_IN_HELP}"
         )));
     }
-    let client_id = call.field(call.account.client_id.as_ref(), "--client-id")?;
-    let username = call.field(call.account.username.as_ref(), "--username")?;
-    let customer_id = call.field(call.account.customer_id.as_ref(), "--customer-id")?;
-    let password = call.secret(call.secrets.password.as_ref(), "password")?;
-    let client_secret = call.secret(call.secrets.client_secret.as_ref(), "client secret")?;
+    let client_id = call.field(call.account.client_id.as_ref(), Field::ClientId)?;
+    let username = call.field(call.account.username.as_ref(), Field::Username)?;
+    let customer_id = call.field(call.account.customer_id.as_ref(), Field::CustomerId)?;
+    let password = call.secret(call.secrets.password.as_ref(), Field::Password)?;
+    let client_secret = call.secret(call.secrets.client_secret.as_ref(), Field::ClientSecret)?;
     let base = call.base_url()?;
 
     // Step 1: log in, collect the csrftoken and session cookies.
@@ -158,12 +192,9 @@ pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
 /// `POST {base}/oauth2/token?client_id&client_secret&grant_type=refresh_token&refresh_token`,
 /// all in the query string and no body, as Aruba documents it.
 pub async fn refresh(call: Call<'_>) -> Result<Issued, ProviderError> {
-    let client_id = call.field(call.account.client_id.as_ref(), "--client-id")?;
-    let client_secret = call.secret(
-        call.secrets.client_secret.as_ref(),
-        "client secret (set TOKENWALLET_CLIENT_SECRET)",
-    )?;
-    let refresh_token = call.secret(call.secrets.refresh_token.as_ref(), "refresh token")?;
+    let client_id = call.field(call.account.client_id.as_ref(), Field::ClientId)?;
+    let client_secret = call.secret(call.secrets.client_secret.as_ref(), Field::ClientSecret)?;
+    let refresh_token = call.secret(call.secrets.refresh_token.as_ref(), Field::RefreshToken)?;
     let url = token_url(
         call.base_url()?,
         &[

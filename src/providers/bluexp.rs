@@ -4,8 +4,8 @@
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde_json::{Map, Value, json};
 
-use super::{Call, Issued, ProviderError, RevokeSupport, Revoked, Spec, join};
-use crate::model::Grant;
+use super::{Call, Flows, Issued, ProviderError, RevokeSupport, Revoked, Spec, UrlMeaning, join};
+use crate::model::{Field, Grant, Lifetimes, Need};
 
 /// The constant client id of the BlueXP refresh-token flow (same for all customers).
 pub const REFRESH_CLIENT_ID: &str = "Mu0V1ywgYteI6w1MbD15fKfVIUrNXGWC";
@@ -27,16 +27,51 @@ pub const SPEC: Spec = Spec {
             "https://api.bluexp.netapp.com/auth",
         ),
     ],
+    url_meaning: UrlMeaning::BaseUrl,
     grants: &[
         Grant::RefreshToken,
         Grant::Password,
         Grant::ClientCredentials,
     ],
+    fields: |grant| match grant {
+        Grant::Password => &[
+            (Field::Url, Need::Optional),
+            (Field::ClientId, Need::Optional),
+            (Field::Username, Need::Required),
+            (Field::Password, Need::Required),
+            (Field::Scope, Need::Optional),
+            (Field::Audience, Need::Optional),
+        ],
+        Grant::ClientCredentials => &[
+            (Field::Url, Need::Optional),
+            (Field::ClientId, Need::Required),
+            (Field::ClientSecret, Need::Required),
+            (Field::Scope, Need::Optional),
+            (Field::Audience, Need::Optional),
+        ],
+        _ => &[
+            (Field::Url, Need::Optional),
+            (Field::ClientId, Need::Optional),
+            (Field::RefreshToken, Need::Required),
+            (Field::Scope, Need::Optional),
+            (Field::Audience, Need::Optional),
+        ],
+    },
+    import_fields: &[],
+    lifetimes: Lifetimes::secs(None, None),
+    generate_limit: None,
     revoke: RevokeSupport::Api,
     sign_in_help: "Generate a new refresh token with the BlueXP Refresh Token Generator and add the account again with it, or use a service account's client id and secret.",
     header_name: "Authorization",
     bearer: true,
     api_example: "https://api.bluexp.netapp.com/",
+    api_at_account_url: false,
+    flows: Flows {
+        generate: |call| Box::pin(generate(call)),
+        refresh: |call| Box::pin(refresh(call)),
+        revoke: Some(|call| Box::pin(revoke(call))),
+        complete: None,
+    },
 };
 
 /// Asks Auth0 for a user or service token with the account's grant.
@@ -51,7 +86,7 @@ pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
         Grant::RefreshToken => {
             put(
                 "refresh_token",
-                call.secret(call.secrets.refresh_token.as_ref(), "refresh token")?,
+                call.secret(call.secrets.refresh_token.as_ref(), Field::RefreshToken)?,
             );
             put(
                 "client_id",
@@ -64,11 +99,11 @@ pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
         Grant::Password => {
             put(
                 "username",
-                call.field(account.username.as_ref(), "--username")?,
+                call.field(account.username.as_ref(), Field::Username)?,
             );
             put(
                 "password",
-                call.secret(call.secrets.password.as_ref(), "password")?,
+                call.secret(call.secrets.password.as_ref(), Field::Password)?,
             );
             put("audience", account.audience.as_deref().unwrap_or(AUDIENCE));
             put(
@@ -86,11 +121,11 @@ pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
         Grant::ClientCredentials => {
             put(
                 "client_id",
-                call.field(account.client_id.as_ref(), "--client-id")?,
+                call.field(account.client_id.as_ref(), Field::ClientId)?,
             );
             put(
                 "client_secret",
-                call.secret(call.secrets.client_secret.as_ref(), "client secret")?,
+                call.secret(call.secrets.client_secret.as_ref(), Field::ClientSecret)?,
             );
             put("audience", account.audience.as_deref().unwrap_or(AUDIENCE));
         }

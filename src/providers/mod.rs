@@ -1,5 +1,6 @@
-//! One module per provider, each with one function per flow (generate / refresh / revoke),
-//! and the registry that picks a provider by kind.
+//! One module per provider, each with one function per flow (generate / refresh / revoke)
+//! and one [`Spec`] holding every fact about it; the registry ([`spec`]) picks it by kind.
+//! Nothing outside this folder decides behaviour by provider kind: it asks the spec.
 
 mod active_iq;
 mod apinizer;
@@ -8,11 +9,16 @@ mod bluexp;
 mod http;
 pub mod oauth2;
 
+use std::future::Future;
+use std::pin::Pin;
+
 use chrono::{DateTime, Utc};
 
 pub use http::{Http, Issued, Reply, checked_url, issued_from_json, join};
 
-use crate::model::{Account, Grant, ProviderKind, Secrets};
+use crate::model::{
+    Account, Field, FieldRule, Grant, Lifetimes, Need, ProviderKind, Secret, Secrets,
+};
 
 /// What went wrong talking to a provider. Messages never contain a secret or a URL query.
 #[derive(Debug, thiserror::Error)]
@@ -66,7 +72,10 @@ pub enum ProviderError {
     /// A 2xx answer that is not a usable token response.
     #[error("the server's answer could not be used: {0}")]
     BadResponse(String),
-    /// The account lacks something this flow needs, or the provider cannot do it.
+    /// The account lacks something this flow needs.
+    #[error("the account lacks {0}; add it to the account")]
+    Missing(Field),
+    /// The provider cannot do this by API, as the text says.
     #[error("{0}")]
     Unsupported(String),
 }
@@ -110,15 +119,66 @@ pub enum RevokeSupport {
     PortalOnly(&'static str),
 }
 
-/// What the wallet and the UI need to know about a provider.
+/// A boxed flow future: what every provider's generate, refresh and revoke return.
+pub type Flow<'a, T> = Pin<Box<dyn Future<Output = Result<T, ProviderError>> + Send + 'a>>;
+
+/// The flows a provider implements, as plain function pointers.
+#[derive(Clone, Copy)]
+pub struct Flows {
+    /// Obtains a brand new token set with the account's grant.
+    pub generate: for<'a> fn(Call<'a>) -> Flow<'a, Issued>,
+    /// Renews the access token (with the refresh token where the provider has one).
+    pub refresh: for<'a> fn(Call<'a>) -> Flow<'a, Issued>,
+    /// Revokes at the provider; `None` when [`Spec::revoke`] says the portal does it.
+    pub revoke: Option<for<'a> fn(Call<'a>) -> Flow<'a, Revoked>>,
+    /// Completes a new account before it is stored (endpoint discovery); `None`: nothing to do.
+    pub complete: Option<for<'a> fn(&'a Http, &'a mut Account) -> Flow<'a, ()>>,
+}
+
+impl std::fmt::Debug for Flows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Flows").finish_non_exhaustive()
+    }
+}
+
+/// What the account's URL is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UrlMeaning {
+    /// The provider's base URL; paths are appended.
+    BaseUrl,
+    /// The token endpoint itself.
+    TokenEndpoint,
+}
+
+/// A limit on how often a brand new token may be had (Aruba Central: one per 30 minutes per
+/// client id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GenerateLimit {
+    /// The grant the limit applies to.
+    pub grant: Grant,
+    /// The least time between two new tokens of accounts sharing a client id.
+    pub interval_secs: i64,
+}
+
+/// Every fact about a provider: the wallet, both fronts, export and help read it here.
 #[derive(Clone, Copy, Debug)]
 pub struct Spec {
     /// The vendor's public base URL, if there is one.
     pub default_url: Option<&'static str>,
+    /// What the URL field holds.
+    pub url_meaning: UrlMeaning,
     /// Other well-known base URLs to offer (regional gateways, alternate endpoints).
     pub presets: &'static [(&'static str, &'static str)],
     /// Grants this provider supports; the first is the default.
     pub grants: &'static [Grant],
+    /// The fields an account of this provider takes with a grant, and which it requires.
+    pub fields: fn(Grant) -> &'static [FieldRule],
+    /// The fields a portal download needs beside it to be refreshed later.
+    pub import_fields: &'static [Field],
+    /// Lifetimes assumed when neither the server nor the token says.
+    pub lifetimes: Lifetimes,
+    /// How often a new token may be had, if the provider limits it.
+    pub generate_limit: Option<GenerateLimit>,
     /// How tokens are revoked.
     pub revoke: RevokeSupport,
     /// What the user does to get a first token, or a new one after the refresh token died.
@@ -128,11 +188,59 @@ pub struct Spec {
     pub header_name: &'static str,
     /// Whether the header value is prefixed by `Bearer `.
     pub bearer: bool,
-    /// A base URL for API calls, used in the curl export.
+    /// A base URL for API calls, used in the curl export when the account's URL is not one.
     pub api_example: &'static str,
+    /// Whether the account's URL is also the API's base (the curl export uses it).
+    pub api_at_account_url: bool,
+    /// The flows.
+    pub flows: Flows,
 }
 
-/// The provider's facts.
+impl Spec {
+    /// The rules for `grant`, with every field this provider does not take left out.
+    pub fn rules(&self, grant: Grant) -> &'static [FieldRule] {
+        (self.fields)(grant)
+    }
+
+    /// Whether `field` is required (or required unless another is given) with `grant`.
+    pub fn requires(&self, grant: Grant, field: Field) -> bool {
+        self.rules(grant)
+            .iter()
+            .any(|&(f, need)| f == field && need != Need::Optional)
+    }
+
+    /// Whether `field` is taken at all with `grant`.
+    pub fn takes(&self, grant: Grant, field: Field) -> bool {
+        field == Field::Url || self.rules(grant).iter().any(|&(f, _)| f == field)
+    }
+
+    /// The header line that carries `token` on the provider's API calls.
+    pub fn header_line(&self, token: &str) -> String {
+        let (name, value) = self.header(token);
+        format!("{name}: {value}")
+    }
+
+    /// The header name and value that carry `token`.
+    pub fn header(&self, token: &str) -> (&'static str, String) {
+        let value = if self.bearer {
+            format!("Bearer {token}")
+        } else {
+            token.to_owned()
+        };
+        (self.header_name, value)
+    }
+
+    /// The base URL of the provider's API for `account` (for examples such as curl).
+    pub fn api_base<'a>(&'a self, account: &'a Account) -> &'a str {
+        if self.api_at_account_url {
+            account.url.as_deref().unwrap_or(self.api_example)
+        } else {
+            self.api_example
+        }
+    }
+}
+
+/// The provider's facts. Registering a provider is one line here.
 pub fn spec(kind: ProviderKind) -> &'static Spec {
     match kind {
         ProviderKind::ActiveIq => &active_iq::SPEC,
@@ -163,61 +271,50 @@ impl Call<'_> {
             .url
             .as_deref()
             .or(spec(self.account.provider).default_url)
-            .ok_or_else(|| {
-                ProviderError::Unsupported(format!("{} needs a URL (--url)", self.account.provider))
-            })
+            .ok_or(ProviderError::Missing(Field::Url))
     }
 
-    /// A required secret, or an error naming it.
+    /// A required secret, or an error naming its field.
     pub fn secret<'s>(
         &self,
-        value: Option<&'s crate::model::Secret>,
-        what: &str,
+        value: Option<&'s Secret>,
+        field: Field,
     ) -> Result<&'s str, ProviderError> {
         value
-            .map(crate::model::Secret::expose)
+            .map(Secret::expose)
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| {
-                ProviderError::Unsupported(format!("no {what} is stored for this account"))
-            })
+            .ok_or(ProviderError::Missing(field))
     }
 
-    /// A required metadata field, or an error naming its CLI option.
+    /// A required metadata field, or an error naming it.
     pub fn field<'s>(
         &self,
         value: Option<&'s String>,
-        option: &str,
+        field: Field,
     ) -> Result<&'s str, ProviderError> {
         value
             .map(String::as_str)
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| {
-                ProviderError::Unsupported(format!(
-                    "this account has no {option}; add it again with {option}"
-                ))
-            })
+            .ok_or(ProviderError::Missing(field))
     }
 }
 
 /// Obtains a brand new token set with the account's grant.
 pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
-    match call.account.provider {
-        ProviderKind::ActiveIq => active_iq::generate(call).await,
-        ProviderKind::Bluexp => bluexp::generate(call).await,
-        ProviderKind::Apinizer => apinizer::generate(call).await,
-        ProviderKind::ArubaCentral => aruba_central::generate(call).await,
-        ProviderKind::Oauth2 => oauth2::generate(call).await,
-    }
+    (spec(call.account.provider).flows.generate)(call).await
 }
 
 /// Renews the access token (with the refresh token where the provider has one).
 pub async fn refresh(call: Call<'_>) -> Result<Issued, ProviderError> {
-    match call.account.provider {
-        ProviderKind::ActiveIq => active_iq::refresh(call).await,
-        ProviderKind::Bluexp => bluexp::refresh(call).await,
-        ProviderKind::Apinizer => apinizer::refresh(call).await,
-        ProviderKind::ArubaCentral => aruba_central::refresh(call).await,
-        ProviderKind::Oauth2 => oauth2::refresh(call).await,
+    (spec(call.account.provider).flows.refresh)(call).await
+}
+
+/// Completes a new account before it is stored: for an OAuth server with an issuer, its
+/// endpoints are discovered. Other providers need nothing.
+pub async fn complete(http: &Http, account: &mut Account) -> Result<(), ProviderError> {
+    match spec(account.provider).flows.complete {
+        Some(complete) => complete(http, account).await,
+        None => Ok(()),
     }
 }
 
@@ -232,12 +329,10 @@ pub enum Revoked {
 
 /// Revokes the account's tokens at the provider, where it has an API for that.
 pub async fn revoke(call: Call<'_>) -> Result<Revoked, ProviderError> {
-    match call.account.provider {
-        ProviderKind::Bluexp => bluexp::revoke(call).await,
-        ProviderKind::Oauth2 => oauth2::revoke(call).await,
-        kind => match spec(kind).revoke {
-            RevokeSupport::PortalOnly(how) => Ok(Revoked::PortalOnly(how)),
-            RevokeSupport::Api => Ok(Revoked::AtServer),
-        },
+    let spec = spec(call.account.provider);
+    match (spec.flows.revoke, spec.revoke) {
+        (Some(revoke), _) => revoke(call).await,
+        (None, RevokeSupport::PortalOnly(how)) => Ok(Revoked::PortalOnly(how)),
+        (None, RevokeSupport::Api) => Ok(Revoked::AtServer),
     }
 }

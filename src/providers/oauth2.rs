@@ -8,24 +8,89 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use serde_json::Value;
 
 use super::apinizer::form;
-use super::{Call, Http, Issued, ProviderError, RevokeSupport, Revoked, Spec, checked_url};
-use crate::model::{ClientAuth, Grant};
+use super::{
+    Call, Flows, Http, Issued, ProviderError, RevokeSupport, Revoked, Spec, UrlMeaning, checked_url,
+};
+use crate::model::{Account, ClientAuth, Field, Grant, Lifetimes, Need};
 
 /// The generic provider's facts.
 pub const SPEC: Spec = Spec {
     default_url: None,
+    url_meaning: UrlMeaning::TokenEndpoint,
     presets: &[],
     grants: &[
         Grant::ClientCredentials,
         Grant::Password,
         Grant::RefreshToken,
     ],
+    fields: |grant| match grant {
+        Grant::ClientCredentials => &[
+            (Field::ClientId, Need::Required),
+            (Field::ClientSecret, Need::Required),
+            (Field::Url, Need::RequiredUnless(Field::Issuer)),
+            (Field::Scope, Need::Optional),
+            (Field::Audience, Need::Optional),
+            (Field::Issuer, Need::Optional),
+            (Field::RevokeUrl, Need::Optional),
+            (Field::ClientAuth, Need::Optional),
+        ],
+        Grant::Password => &[
+            (Field::ClientId, Need::Required),
+            (Field::ClientSecret, Need::Optional),
+            (Field::Username, Need::Required),
+            (Field::Password, Need::Required),
+            (Field::Url, Need::RequiredUnless(Field::Issuer)),
+            (Field::Scope, Need::Optional),
+            (Field::Audience, Need::Optional),
+            (Field::Issuer, Need::Optional),
+            (Field::RevokeUrl, Need::Optional),
+            (Field::ClientAuth, Need::Optional),
+        ],
+        _ => &[
+            (Field::ClientId, Need::Required),
+            (Field::ClientSecret, Need::Optional),
+            (Field::RefreshToken, Need::Required),
+            (Field::Url, Need::RequiredUnless(Field::Issuer)),
+            (Field::Scope, Need::Optional),
+            (Field::Audience, Need::Optional),
+            (Field::Issuer, Need::Optional),
+            (Field::RevokeUrl, Need::Optional),
+            (Field::ClientAuth, Need::Optional),
+        ],
+    },
+    import_fields: &[Field::ClientId, Field::ClientSecret],
+    lifetimes: Lifetimes::secs(None, None),
+    generate_limit: None,
     revoke: RevokeSupport::Api,
     sign_in_help: "Sign in again with your OAuth server and add the account again with the new refresh token, or use client credentials.",
     header_name: "Authorization",
     bearer: true,
     api_example: "https://api.example.com/",
+    api_at_account_url: false,
+    flows: Flows {
+        generate: |call| Box::pin(generate(call)),
+        refresh: |call| Box::pin(refresh(call)),
+        revoke: Some(|call| Box::pin(revoke(call))),
+        complete: Some(|http, account| Box::pin(complete(http, account))),
+    },
 };
+
+/// Fills in the endpoints of an account with an issuer (RFC 8414 / OpenID Connect
+/// discovery); the account's own values win.
+pub async fn complete(http: &Http, account: &mut Account) -> Result<(), ProviderError> {
+    let Some(issuer) = account.issuer.clone() else {
+        return Ok(());
+    };
+    let found = discover(http, &issuer).await?;
+    account.url.get_or_insert(found.token_endpoint);
+    if account.revoke_url.is_none() {
+        account.revoke_url = found.revocation_endpoint;
+    }
+    if let Some(auth) = found.client_auth {
+        account.client_auth = auth;
+    }
+    Ok(())
+}
 
 /// Endpoints learnt from an issuer's metadata.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,11 +158,11 @@ pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
         Grant::Password => {
             params.push((
                 "username",
-                call.field(account.username.as_ref(), "--username")?,
+                call.field(account.username.as_ref(), Field::Username)?,
             ));
             params.push((
                 "password",
-                call.secret(call.secrets.password.as_ref(), "password")?,
+                call.secret(call.secrets.password.as_ref(), Field::Password)?,
             ));
         }
         Grant::RefreshToken => return refresh(call).await,
@@ -142,7 +207,7 @@ pub async fn refresh(call: Call<'_>) -> Result<Issued, ProviderError> {
 pub async fn revoke(call: Call<'_>) -> Result<Revoked, ProviderError> {
     let Some(endpoint) = call.account.revoke_url.as_deref() else {
         return Ok(Revoked::PortalOnly(
-            "This OAuth server has no revocation endpoint configured (--revoke-url or --issuer): the wallet forgot its copy; revoke the grant at the server.",
+            "This OAuth server has no revocation endpoint configured (set the account's revocation endpoint or issuer): the wallet forgot its copy; revoke the grant at the server.",
         ));
     };
     let url = checked_url(endpoint)?;
@@ -196,7 +261,7 @@ fn authed<'a>(
     request: reqwest::RequestBuilder,
     mut params: Vec<(&'a str, &'a str)>,
 ) -> Result<reqwest::RequestBuilder, ProviderError> {
-    let client_id = call.field(call.account.client_id.as_ref(), "--client-id")?;
+    let client_id = call.field(call.account.client_id.as_ref(), Field::ClientId)?;
     let secret = call
         .secrets
         .client_secret

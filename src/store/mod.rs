@@ -9,6 +9,7 @@ mod memory;
 mod vault;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +20,7 @@ pub use lock::{FileLock, lock_async, lock_blocking};
 pub use memory::MemoryStore;
 pub use vault::{VAULT_FILE, VaultStore};
 
-use crate::model::Secrets;
+use crate::model::{Secret, Secrets};
 
 /// What went wrong with local storage.
 #[derive(Debug, thiserror::Error)]
@@ -43,23 +44,20 @@ pub enum StoreError {
         detail: String,
     },
     /// The vault passphrase does not open the vault.
-    #[error(
-        "the vault passphrase is wrong; nothing was changed (set TOKENWALLET_PASSPHRASE or type it again)"
-    )]
+    #[error("the vault passphrase is wrong; nothing was changed")]
     WrongPassphrase,
     /// The vault needs a passphrase and none could be had.
-    #[error(
-        "the encrypted vault needs a passphrase: set TOKENWALLET_PASSPHRASE or run in a terminal"
-    )]
+    #[error("the encrypted vault needs a passphrase")]
     NoPassphrase,
     /// The OS keyring failed.
-    #[error(
-        "the OS keyring failed ({0}); set TOKENWALLET_SECRET_STORE=file to use an encrypted vault file instead"
-    )]
+    #[error("the OS keyring failed ({0}); the encrypted vault file can be used instead")]
     Keyring(String),
     /// Another process held a lock too long.
-    #[error("another tokenwallet process has held {0} for too long; try again")]
+    #[error("another process of this wallet has held {0} for too long; try again")]
     LockTimeout(PathBuf),
+    /// The secret store asked for by name does not exist.
+    #[error("the secret store must be keyring, file or memory, not '{0}'")]
+    UnknownStore(String),
 }
 
 impl StoreError {
@@ -112,6 +110,50 @@ pub trait SecretStore: Send + Sync {
     fn save(&self, account: &str, secrets: &Secrets) -> Result<(), StoreError>;
     /// Forgets the account's secrets (no error if there were none).
     fn delete(&self, account: &str) -> Result<(), StoreError>;
+}
+
+/// The secret store to use in `home`: `choice`, else the one the wallet already uses, else
+/// the OS keyring when one answers, else the encrypted vault.
+pub fn store_kind(
+    home: &Path,
+    choice: Option<SecretStoreKind>,
+) -> Result<SecretStoreKind, StoreError> {
+    let recorded = AccountsFile::new(home).load()?.secret_store;
+    Ok(choice.or(recorded).unwrap_or_else(|| {
+        if KeyringStore::reachable() {
+            SecretStoreKind::Keyring
+        } else {
+            SecretStoreKind::File
+        }
+    }))
+}
+
+/// Opens the secret store for `home` (see [`store_kind`]). `passphrase` is asked only for the
+/// vault; its argument says whether the vault is new.
+pub fn open_secret_store(
+    home: &Path,
+    choice: Option<SecretStoreKind>,
+    passphrase: &dyn Fn(bool) -> Result<Secret, StoreError>,
+) -> Result<Arc<dyn SecretStore>, StoreError> {
+    ensure_home(home)?;
+    Ok(match store_kind(home, choice)? {
+        SecretStoreKind::Keyring => Arc::new(KeyringStore::new(home)),
+        SecretStoreKind::File => Arc::new(VaultStore::open(
+            home,
+            passphrase(!VaultStore::exists(home))?,
+        )?),
+        SecretStoreKind::Memory => Arc::new(MemoryStore::default()),
+    })
+}
+
+/// The secret store named by `TOKENWALLET_SECRET_STORE`, if it is set.
+pub fn store_choice_from_env() -> Result<Option<SecretStoreKind>, StoreError> {
+    match std::env::var("TOKENWALLET_SECRET_STORE") {
+        Ok(value) if !value.trim().is_empty() => SecretStoreKind::from_id(&value)
+            .map(Some)
+            .ok_or(StoreError::UnknownStore(value)),
+        _ => Ok(None),
+    }
 }
 
 /// The platform's data dir for tokenwallet (`~/.local/share/tokenwallet` on Linux).

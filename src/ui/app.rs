@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 use egui::{Key, KeyboardShortcut, Modifiers};
 use serde::{Deserialize, Serialize};
 
-use super::add::AddForm;
+use super::add::{AddAction, AddForm};
 use super::theme;
 use super::worker::{Command, Event, Services, Toast, TryItResult, WalletSource, Worker};
-use crate::export::ExportFormat;
+use crate::export::TokenChoice;
 use crate::model::{Account, JwtParts, Secret};
 use crate::store::SecretStoreKind;
-use crate::wallet::Clock;
+use crate::wallet::{Clock, ExportRequest};
 
 const NEW: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::N);
 const FIND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);
@@ -82,7 +82,7 @@ pub(super) struct Unlock {
 /// The path field shown when no native save dialog exists.
 pub(super) struct DownloadPath {
     pub name: String,
-    pub format: ExportFormat,
+    pub request: ExportRequest,
     pub reason: String,
     pub path: String,
 }
@@ -94,6 +94,8 @@ pub(super) struct Reveal {
     pub shown: bool,
     /// The "View" window with the full token is open.
     pub viewing: bool,
+    /// Which token the View window shows: access until the user picks another.
+    pub view_choice: TokenChoice,
 }
 
 /// The whole window.
@@ -109,12 +111,12 @@ pub struct App {
     pub(super) selected: Option<String>,
     pub(super) busy: HashSet<String>,
     pub(super) toasts: Vec<(Toast, Instant)>,
-    pub(super) revealed: Option<(String, Secret)>,
+    pub(super) revealed: Option<(String, TokenChoice, Secret)>,
     pub(super) reveal: Reveal,
     pub(super) claims: Option<(String, u64, Option<JwtParts>)>,
     pub(super) add: Option<AddForm>,
     pub(super) confirm: Option<Confirm>,
-    pub(super) download_format: ExportFormat,
+    pub(super) download: ExportRequest,
     pub(super) download_path: Option<DownloadPath>,
     pub(super) try_url: String,
     pub(super) try_result: Option<TryItResult>,
@@ -158,7 +160,7 @@ impl App {
             claims: None,
             add: None,
             confirm: None,
-            download_format: ExportFormat::Text,
+            download: ExportRequest::default(),
             download_path: None,
             try_url: String::new(),
             try_result: None,
@@ -271,6 +273,18 @@ impl App {
         self.view = view;
     }
 
+    /// Draws the add / import form while it is open.
+    pub(super) fn add_dialog_ui(&mut self, ctx: &egui::Context) {
+        let Some(form) = self.add.as_mut() else {
+            return;
+        };
+        match form.ui(ctx) {
+            Some(AddAction::Submit(command)) => self.send(*command),
+            Some(AddAction::Close) => self.add = None,
+            None => {}
+        }
+    }
+
     pub(super) fn save_settings(&self) {
         if let Ok(json) = serde_json::to_string_pretty(&self.settings) {
             self.send(Command::SaveSettings(json));
@@ -322,20 +336,20 @@ impl App {
                 self.add = None;
                 self.select(Some(name));
             }
-            Event::Revealed(name, token) => {
+            Event::Revealed(name, choice, token) => {
                 if self.selected.as_deref() == Some(&name) {
-                    self.revealed = Some((name, token));
+                    self.revealed = Some((name, choice, token));
                 }
             }
             Event::DownloadNeedsPath {
                 name,
-                format,
+                request,
                 reason,
                 suggested,
             } => {
                 self.download_path = Some(DownloadPath {
                     name,
-                    format,
+                    request,
                     reason,
                     path: suggested,
                 });
@@ -359,6 +373,7 @@ impl App {
             self.revealed = None;
             self.reveal.shown = false;
             self.reveal.viewing = false;
+            self.reveal.view_choice = TokenChoice::Access;
             self.try_result = None;
             self.request_claims();
         }
@@ -380,13 +395,15 @@ impl App {
         if self
             .revealed
             .as_ref()
-            .is_some_and(|(name, _)| name == &account.name)
+            .is_some_and(|(name, _, _)| name == &account.name)
             && !fresh
         {
             let name = account.name.clone();
             self.revealed = None;
-            if self.reveal.shown || self.reveal.viewing {
-                self.send(Command::Reveal(name));
+            if self.reveal.viewing {
+                self.send(Command::Reveal(name, self.reveal.view_choice));
+            } else if self.reveal.shown {
+                self.send(Command::Reveal(name, TokenChoice::Access));
             }
         }
     }

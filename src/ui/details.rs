@@ -8,8 +8,9 @@ use serde_json::Value;
 use super::app::{App, Confirm};
 use super::list::{badge_ui, countdown};
 use super::theme;
+use super::widgets::token_choice_ui;
 use super::worker::{Command, CopyWhat};
-use crate::export::ExportFormat;
+use crate::export::{ExportFormat, TokenChoice};
 use crate::model::{Account, AccountState};
 use crate::providers::{RevokeSupport, spec};
 
@@ -109,18 +110,24 @@ impl App {
     }
 
     fn token_ui(&mut self, ui: &mut egui::Ui, account: &Account) {
-        let name = account.name.clone();
         ui.label(RichText::new("Access token").strong());
         if !account.tokens.has_access_token {
             ui.label("No access token yet: press Generate (or Import a downloaded token).");
             return;
         }
+        self.masked_token_ui(ui, &account.name);
+        self.copy_buttons_ui(ui, account);
+        self.download_ui(ui, account);
+    }
+
+    /// The access token, masked until Show; View opens the full text.
+    fn masked_token_ui(&mut self, ui: &mut egui::Ui, name: &str) {
         ui.horizontal(|ui| {
             let revealed = self
                 .revealed
                 .as_ref()
-                .filter(|(n, _)| *n == name)
-                .map(|(_, t)| t.expose().to_owned());
+                .filter(|(n, choice, _)| n == name && *choice == TokenChoice::Access)
+                .map(|(_, _, t)| t.expose().to_owned());
             let mut shown: &str = match (&revealed, self.reveal.shown) {
                 (Some(token), true) => token.as_str(),
                 _ => MASK,
@@ -136,52 +143,78 @@ impl App {
             if ui.button(toggle).clicked() {
                 self.reveal.shown = !self.reveal.shown;
                 if self.reveal.shown {
-                    self.send(Command::Reveal(name.clone()));
+                    self.send(Command::Reveal(name.to_owned(), TokenChoice::Access));
                 } else {
                     self.revealed = None;
                 }
             }
             if ui
                 .button("View")
-                .on_hover_text("The full token as plain text")
+                .on_hover_text(
+                    "The full token as plain text; the refresh token too, if you pick it",
+                )
                 .clicked()
             {
                 self.reveal.viewing = true;
-                self.send(Command::Reveal(name.clone()));
+                self.reveal.view_choice = TokenChoice::Access;
+                self.send(Command::Reveal(name.to_owned(), TokenChoice::Access));
             }
         });
+    }
+
+    fn copy_buttons_ui(&self, ui: &mut egui::Ui, account: &Account) {
         ui.horizontal(|ui| {
             let header = if spec(account.provider).bearer {
                 "Copy Authorization header"
             } else {
                 "Copy authorizationToken header"
             };
-            for (label, what) in [
+            let mut buttons = vec![
                 ("Copy token", CopyWhat::Token),
                 (header, CopyWhat::Header),
                 ("Copy curl", CopyWhat::Curl),
-            ] {
-                if ui.button(label).clicked() {
+            ];
+            if account.tokens.has_refresh_token {
+                buttons.push(("Copy refresh token", CopyWhat::RefreshToken));
+            }
+            for (label, what) in buttons {
+                let button = ui.button(label);
+                let button = if what == CopyWhat::RefreshToken {
+                    button.on_hover_text(
+                        "The refresh token gets new access tokens for a long time: paste it only where you must",
+                    )
+                } else {
+                    button
+                };
+                if button.clicked() {
                     self.send(Command::Copy {
-                        name: name.clone(),
+                        name: account.name.clone(),
                         what,
                         clear_after: self.clear_after(),
                     });
                 }
             }
         });
+    }
+
+    fn download_ui(&mut self, ui: &mut egui::Ui, account: &Account) {
         ui.horizontal(|ui| {
+            if account.tokens.has_refresh_token {
+                token_choice_ui(ui, "download-choice", &mut self.download.token);
+            } else {
+                self.download.token = TokenChoice::Access;
+            }
             egui::ComboBox::from_label("Format")
-                .selected_text(self.download_format.id())
+                .selected_text(self.download.format.id())
                 .show_ui(ui, |ui| {
                     for format in [ExportFormat::Text, ExportFormat::Json, ExportFormat::Env] {
-                        ui.selectable_value(&mut self.download_format, format, format.id());
+                        ui.selectable_value(&mut self.download.format, format, format.id());
                     }
                 });
             if ui.button("Download…").clicked() {
                 self.send(Command::Download {
-                    name: name.clone(),
-                    format: self.download_format,
+                    name: account.name.clone(),
+                    request: self.download,
                     path: None,
                 });
             }

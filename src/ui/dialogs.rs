@@ -7,15 +7,15 @@ use egui::{Align2, RichText, vec2};
 
 use super::app::{App, Confirm};
 use super::theme;
+use super::widgets::{choice_title, token_choice_ui};
 use super::worker::Command;
+use crate::export::TokenChoice;
 use crate::model::Secret;
 use crate::providers::{RevokeSupport, spec};
 
 impl App {
     pub(super) fn dialogs_ui(&mut self, ctx: &egui::Context) {
-        if self.add.is_some() {
-            self.add_dialog_ui(ctx);
-        }
+        self.add_dialog_ui(ctx);
         if let Some(confirm) = self.confirm.clone() {
             self.confirm_ui(ctx, &confirm);
         }
@@ -79,15 +79,23 @@ impl App {
 
     fn view_ui(&mut self, ctx: &egui::Context) {
         let name = self.selected().unwrap_or_default().to_owned();
+        let choice = self.reveal.view_choice;
         let token = self
             .revealed
             .as_ref()
-            .filter(|(n, _)| *n == name)
-            .map(|(_, t)| t.expose().to_owned());
+            .filter(|(n, c, _)| *n == name && *c == choice)
+            .map(|(_, _, t)| t.expose().to_owned());
+        let has_refresh = self
+            .selected_account()
+            .is_some_and(|a| a.tokens.has_refresh_token);
         let mut close = false;
+        let mut picked = choice;
         let response = egui::Modal::new(egui::Id::unique("view-token")).show(ctx, |ui| {
             ui.set_width(560.0);
-            ui.heading(format!("Access token of '{name}'"));
+            ui.heading(format!("{} of '{name}'", choice_title(choice)));
+            if has_refresh {
+                token_choice_ui(ui, "view-choice", &mut picked);
+            }
             match &token {
                 Some(token) => {
                     let mut text: &str = token;
@@ -108,9 +116,20 @@ impl App {
                 close = true;
             }
         });
+        if picked != choice {
+            self.reveal.view_choice = picked;
+            self.send(Command::Reveal(name, picked));
+        }
         if close || response.should_close() {
             self.reveal.viewing = false;
-            if !self.reveal.shown {
+            self.reveal.view_choice = TokenChoice::Access;
+            // A refresh token is never left on screen: only a shown access token stays.
+            if !self.reveal.shown
+                || self
+                    .revealed
+                    .as_ref()
+                    .is_some_and(|(_, c, _)| *c != TokenChoice::Access)
+            {
                 self.revealed = None;
             }
         }
@@ -126,7 +145,7 @@ impl App {
                 ui.label(format!(
                     "{} Type where to save the {} file:",
                     pending.reason,
-                    pending.format.id()
+                    pending.request.format.id()
                 ));
                 let label = ui.label("Save to");
                 ui.add(egui::TextEdit::singleline(&mut pending.path).desired_width(f32::INFINITY))
@@ -143,7 +162,7 @@ impl App {
             if let Some(pending) = self.download_path.take() {
                 self.send(Command::Download {
                     name: pending.name,
-                    format: pending.format,
+                    request: pending.request,
                     path: Some(pending.path.trim().into()),
                 });
             }

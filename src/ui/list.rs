@@ -22,10 +22,7 @@ impl App {
                 )
                 .clicked()
             {
-                self.add = Some(AddForm {
-                    import: true,
-                    ..AddForm::default()
-                });
+                self.add = Some(AddForm::import(None));
             }
             ui.separator();
             let label = ui.label("Filter");

@@ -9,6 +9,8 @@ mod dialogs;
 mod list;
 pub mod platform;
 pub mod theme;
+mod widgets;
+mod words;
 pub mod worker;
 
 use std::path::Path;
@@ -17,7 +19,7 @@ use std::sync::Arc;
 pub use app::{App, Settings};
 
 use crate::clipboard::SystemClipboard;
-use crate::store::{KeyringStore, SecretStoreKind};
+use crate::store::{SecretStoreKind, store_choice_from_env, store_kind};
 use crate::wallet::{SystemClock, Wallet};
 use worker::{Services, WalletSource};
 
@@ -32,15 +34,8 @@ pub fn run(home: &Path) -> anyhow::Result<()> {
         .thread_name("tokenwallet-worker")
         .build()?;
     crate::store::ensure_home(home)?;
-    let choice = crate::cli::store_choice().map_err(anyhow::Error::msg)?;
-    let recorded = crate::store::AccountsFile::new(home).load()?.secret_store;
-    let kind = choice.or(recorded).unwrap_or_else(|| {
-        if KeyringStore::reachable() {
-            SecretStoreKind::Keyring
-        } else {
-            SecretStoreKind::File
-        }
-    });
+    let choice = store_choice_from_env()?;
+    let kind = store_kind(home, choice)?;
     let source = match kind {
         SecretStoreKind::File => match std::env::var("TOKENWALLET_PASSPHRASE") {
             Ok(passphrase) => {

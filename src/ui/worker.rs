@@ -13,13 +13,14 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use zeroize::Zeroizing;
 
 use super::platform::{Notifier, SaveDialog};
+use super::words::describe;
 use crate::clipboard::{Clipboard, copy_with_auto_clear};
 use crate::demo::oauth::OAuthServer;
-use crate::export::{ExportFormat, curl_command, header_line, render};
+use crate::export::{ExportFormat, TokenChoice};
 use crate::model::{Account, JwtParts, Secret, decode_jwt, format_countdown};
-use crate::providers::{Http, Revoked, checked_url, spec};
-use crate::store::{SecretStoreKind, VaultStore, write_private};
-use crate::wallet::{Clock, NewAccount, Wallet, WalletError};
+use crate::providers::Revoked;
+use crate::store::{SecretStoreKind, VaultStore};
+use crate::wallet::{Clock, ExportRequest, NewAccount, Wallet, WalletError};
 
 /// How often the auto-refresher looks for due accounts, by default.
 pub const AUTO_REFRESH_PERIOD: Duration = Duration::from_secs(15);
@@ -33,6 +34,20 @@ pub enum CopyWhat {
     Header,
     /// A curl command.
     Curl,
+    /// The raw refresh token (a deliberate action: it is more powerful).
+    RefreshToken,
+}
+
+impl CopyWhat {
+    fn request(self) -> ExportRequest {
+        let (token, format) = match self {
+            Self::Token => (TokenChoice::Access, ExportFormat::Text),
+            Self::Header => (TokenChoice::Access, ExportFormat::Header),
+            Self::Curl => (TokenChoice::Access, ExportFormat::Curl),
+            Self::RefreshToken => (TokenChoice::Refresh, ExportFormat::Text),
+        };
+        ExportRequest { token, format }
+    }
 }
 
 /// Where an import comes from.
@@ -83,14 +98,14 @@ pub enum Command {
         /// Clear after this long (`None`: never).
         clear_after: Option<Duration>,
     },
-    /// Read the access token to show it.
-    Reveal(String),
-    /// Save the token to a file; `path: None` asks the native dialog first.
+    /// Read a token (or both) to show it.
+    Reveal(String, TokenChoice),
+    /// Save tokens to a file; `path: None` asks the native dialog first.
     Download {
         /// Account.
         name: String,
-        /// File format.
-        format: ExportFormat,
+        /// Which tokens, in which format.
+        request: ExportRequest,
         /// Where to write, once known.
         path: Option<PathBuf>,
     },
@@ -154,14 +169,14 @@ pub enum Event {
     Toast(Toast),
     /// An account was added (select it).
     Added(String),
-    /// The access token, to show.
-    Revealed(String, Secret),
+    /// A token (or both, one per line), to show.
+    Revealed(String, TokenChoice, Secret),
     /// No native save dialog: ask for a path in the window.
     DownloadNeedsPath {
         /// Account.
         name: String,
-        /// File format.
-        format: ExportFormat,
+        /// Which tokens, in which format.
+        request: ExportRequest,
         /// Why there is no dialog.
         reason: String,
         /// A path to start from (in the downloads folder).
@@ -201,7 +216,6 @@ struct Inner {
     ctx: egui::Context,
     events: Mutex<Sender<Event>>,
     services: Services,
-    http: Option<Http>,
     demo: Mutex<Vec<OAuthServer>>,
     /// The account list the window was last sent.
     shown: Mutex<Vec<Account>>,
@@ -238,7 +252,6 @@ impl Worker {
             ctx,
             events: Mutex::new(sender),
             services,
-            http: Http::from_env().ok(),
             demo: Mutex::new(Vec::new()),
             shown: Mutex::new(Vec::new()),
             scratch: Mutex::new(None),
@@ -287,7 +300,7 @@ impl Inner {
         if let Some(wallet) = self.wallet() {
             match wallet.list() {
                 Ok(accounts) => self.publish(accounts, true),
-                Err(err) => self.toast(false, err.to_string()),
+                Err(err) => self.toast(false, describe(&err)),
             }
         }
     }
@@ -337,52 +350,18 @@ where
     inner.emit(Event::Busy(name.to_owned(), false));
     match result {
         Ok(value) => inner.toast(true, done(value)),
-        Err(err) => inner.toast(false, err.to_string()),
+        Err(err) => inner.toast(false, describe(&err)),
     }
     inner.reload();
 }
 
-#[allow(clippy::too_many_lines)]
+/// Runs one command: only dispatches.
 async fn handle(inner: &Arc<Inner>, command: Command) {
-    if let Command::Unlock(passphrase) = command {
-        let home = inner.home.clone();
-        let opened = tokio::task::spawn_blocking(move || {
-            Wallet::open(&home, Some(SecretStoreKind::File), &|_| {
-                Ok(passphrase.clone())
-            })
-        })
-        .await;
-        match opened {
-            Ok(Ok(wallet)) => inner.open(wallet),
-            Ok(Err(err)) => inner.emit(Event::Locked {
-                new_vault: !VaultStore::exists(&inner.home),
-                error: Some(err.to_string()),
-            }),
-            Err(err) => inner.toast(false, err.to_string()),
-        }
-        return;
-    }
-    if let Command::UseMemoryStore = command {
-        // A scratch data dir: trying things out must not touch the real accounts file,
-        // whose entries would then point at secrets that are gone.
-        let opened = tempfile::Builder::new()
-            .prefix("tokenwallet-try-")
-            .tempdir()
-            .map_err(|err| format!("Could not make a scratch folder: {err}"))
-            .and_then(|scratch| {
-                let wallet = Wallet::open(scratch.path(), Some(SecretStoreKind::Memory), &|_| {
-                    Ok(Secret::new("unused"))
-                })
-                .map_err(|err| err.to_string())?;
-                *inner.scratch.lock().unwrap_or_else(PoisonError::into_inner) = Some(scratch);
-                Ok(wallet)
-            });
-        match opened {
-            Ok(wallet) => inner.open(wallet),
-            Err(err) => inner.toast(false, err),
-        }
-        return;
-    }
+    let command = match command {
+        Command::Unlock(passphrase) => return unlock(inner, passphrase).await,
+        Command::UseMemoryStore => return use_memory_store(inner),
+        other => other,
+    };
     let Some(wallet) = inner.wallet() else {
         inner.toast(false, "Unlock the wallet first.");
         return;
@@ -390,89 +369,25 @@ async fn handle(inner: &Arc<Inner>, command: Command) {
     match command {
         Command::Unlock(_) | Command::UseMemoryStore => {}
         Command::Reload => inner.reload(),
-        Command::Add(new) => {
-            let name = new.account.name.clone();
-            match wallet.add(new).await {
-                Ok(account) => {
-                    inner.reload();
-                    inner.emit(Event::Added(account.name.clone()));
-                    inner.toast(
-                        true,
-                        format!(
-                            "Added '{}'. Press Generate to get its first token.",
-                            account.name
-                        ),
-                    );
-                }
-                Err(err) => inner.toast(false, format!("Could not add '{name}': {err}")),
-            }
-        }
+        Command::Add(new) => add(inner, &wallet, new).await,
         Command::Import {
             new,
             source,
             expires_at,
-        } => {
-            let name = new.account.name.clone();
-            let content = match source {
-                ImportSource::Text(text) => Ok(text),
-                ImportSource::Path(path) => tokio::fs::read_to_string(&path)
-                    .await
-                    .map(Zeroizing::new)
-                    .map_err(|err| format!("Could not read {}: {err}", path.display())),
-            };
-            let result = match content {
-                Ok(content) => wallet
-                    .import(new, &content, expires_at)
-                    .await
-                    .map_err(|err| err.to_string()),
-                Err(err) => Err(err),
-            };
-            match result {
-                Ok(account) => {
-                    inner.reload();
-                    inner.emit(Event::Added(account.name.clone()));
-                    inner.toast(true, format!("Imported the tokens of '{}'.", account.name));
-                }
-                Err(err) => inner.toast(false, format!("Could not import '{name}': {err}")),
-            }
-        }
+        } => import(inner, &wallet, new, source, expires_at).await,
         Command::Generate(name) => {
-            account_action(inner, &name, wallet.generate(&name), |a| {
-                format!("'{}' has a new token.", a.name)
-            })
-            .await;
+            let done = |a: Account| format!("'{}' has a new token.", a.name);
+            account_action(inner, &name, wallet.generate(&name), done).await;
         }
         Command::Refresh(name) => {
-            account_action(inner, &name, wallet.refresh(&name), |a| {
-                format!("Refreshed '{}'.", a.name)
-            })
-            .await;
+            let done = |a: Account| format!("Refreshed '{}'.", a.name);
+            account_action(inner, &name, wallet.refresh(&name), done).await;
         }
-        Command::Revoke(name) => {
-            let label = name.clone();
-            account_action(
-                inner,
-                &name,
-                wallet.revoke(&name),
-                move |revoked| match revoked {
-                    Revoked::AtServer => {
-                        format!("Revoked the tokens of '{label}' at the provider.")
-                    }
-                    Revoked::PortalOnly(how) => format!("'{label}': {how}"),
-                },
-            )
-            .await;
-        }
-        Command::Remove(name) => match wallet.remove(&name).await {
-            Ok(()) => {
-                inner.reload();
-                inner.toast(true, format!("Removed '{name}' and its secrets."));
-            }
-            Err(err) => inner.toast(false, err.to_string()),
-        },
+        Command::Revoke(name) => revoke(inner, &wallet, name).await,
+        Command::Remove(name) => remove(inner, &wallet, &name).await,
         Command::SetAutoRefresh(name, on) => {
             if let Err(err) = wallet.set_auto_refresh(&name, on) {
-                inner.toast(false, err.to_string());
+                inner.toast(false, describe(&err));
             }
             inner.reload();
         }
@@ -480,62 +395,16 @@ async fn handle(inner: &Arc<Inner>, command: Command) {
             name,
             what,
             clear_after,
-        } => {
-            let text = match wallet.secrets(&name) {
-                Ok((account, secrets)) => secrets.access_token.as_ref().map(|token| {
-                    Zeroizing::new(match what {
-                        CopyWhat::Token => token.expose().to_owned(),
-                        CopyWhat::Header => header_line(&account, token.expose()),
-                        CopyWhat::Curl => curl_command(&account, token.expose()),
-                    })
-                }),
-                Err(err) => {
-                    inner.toast(false, err.to_string());
-                    return;
-                }
-            };
-            let Some(text) = text else {
-                inner.toast(
-                    false,
-                    format!("'{name}' has no access token yet; press Generate first."),
-                );
-                return;
-            };
-            match copy_with_auto_clear(&inner.services.clipboard, text, clear_after) {
-                Ok(()) => inner.toast(
-                    true,
-                    match clear_after {
-                        Some(delay) => {
-                            format!("Copied; the clipboard clears in {} s.", delay.as_secs())
-                        }
-                        None => "Copied.".to_owned(),
-                    },
-                ),
-                Err(err) => inner.toast(false, format!("Could not copy: {err}")),
-            }
-        }
-        Command::Reveal(name) => match wallet.secrets(&name) {
-            Ok((_, secrets)) => {
-                if let Some(token) = secrets.access_token.clone() {
-                    inner.emit(Event::Revealed(name, token));
-                }
-            }
-            Err(err) => inner.toast(false, err.to_string()),
-        },
-        Command::Download { name, format, path } => {
-            download(inner, &wallet, name, format, path).await;
-        }
-        Command::TryIt { name, url } => try_it(inner, &wallet, name, url).await,
+        } => copy(inner, &wallet, &name, what, clear_after),
+        Command::Reveal(name, choice) => reveal(inner, &wallet, name, choice),
+        Command::Download {
+            name,
+            request,
+            path,
+        } => download(inner, &wallet, name, request, path).await,
+        Command::TryIt { name, url } => try_it(inner, &wallet, name, &url).await,
         Command::StartDemo { generate } => start_demo(inner, &wallet, generate).await,
-        Command::Claims(name) => {
-            if let Ok((_, secrets)) = wallet.secrets(&name) {
-                let claims = secrets
-                    .access_token
-                    .as_ref()
-                    .and_then(|t| decode_jwt(t.expose()));
-                inner.emit(Event::Claims(name, claims));
-            }
-        }
+        Command::Claims(name) => claims(inner, &wallet, name),
         Command::SaveSettings(json) => {
             if let Err(err) =
                 crate::store::write_atomic(&inner.home.join(super::SETTINGS_FILE), json.as_bytes())
@@ -546,97 +415,254 @@ async fn handle(inner: &Arc<Inner>, command: Command) {
     }
 }
 
+async fn unlock(inner: &Arc<Inner>, passphrase: Secret) {
+    let home = inner.home.clone();
+    let opened = tokio::task::spawn_blocking(move || {
+        Wallet::open(&home, Some(SecretStoreKind::File), &|_| {
+            Ok(passphrase.clone())
+        })
+    })
+    .await;
+    match opened {
+        Ok(Ok(wallet)) => inner.open(wallet),
+        Ok(Err(err)) => inner.emit(Event::Locked {
+            new_vault: !VaultStore::exists(&inner.home),
+            error: Some(describe(&err)),
+        }),
+        Err(err) => inner.toast(false, err.to_string()),
+    }
+}
+
+/// "Try without saving": a scratch data dir, so trying things out never touches the real
+/// accounts file, whose entries would then point at secrets that are gone.
+fn use_memory_store(inner: &Arc<Inner>) {
+    let opened = tempfile::Builder::new()
+        .prefix("tokenwallet-try-")
+        .tempdir()
+        .map_err(|err| format!("Could not make a scratch folder: {err}"))
+        .and_then(|scratch| {
+            let wallet = Wallet::open(scratch.path(), Some(SecretStoreKind::Memory), &|_| {
+                Ok(Secret::new("unused"))
+            })
+            .map_err(|err| describe(&err))?;
+            *inner.scratch.lock().unwrap_or_else(PoisonError::into_inner) = Some(scratch);
+            Ok(wallet)
+        });
+    match opened {
+        Ok(wallet) => inner.open(wallet),
+        Err(err) => inner.toast(false, err),
+    }
+}
+
+async fn add(inner: &Arc<Inner>, wallet: &Wallet, new: NewAccount) {
+    let name = new.account.name.clone();
+    match wallet.add(new).await {
+        Ok(account) => {
+            inner.reload();
+            inner.emit(Event::Added(account.name.clone()));
+            inner.toast(
+                true,
+                format!(
+                    "Added '{}'. Press Generate to get its first token.",
+                    account.name
+                ),
+            );
+        }
+        Err(err) => inner.toast(false, format!("Could not add '{name}': {}", describe(&err))),
+    }
+}
+
+async fn import(
+    inner: &Arc<Inner>,
+    wallet: &Wallet,
+    new: NewAccount,
+    source: ImportSource,
+    expires_at: Option<DateTime<Utc>>,
+) {
+    let name = new.account.name.clone();
+    let content = match source {
+        ImportSource::Text(text) => Ok(text),
+        ImportSource::Path(path) => tokio::fs::read_to_string(&path)
+            .await
+            .map(Zeroizing::new)
+            .map_err(|err| format!("Could not read {}: {err}", path.display())),
+    };
+    let result = match content {
+        Ok(content) => wallet
+            .import(new, &content, expires_at)
+            .await
+            .map_err(|err| describe(&err)),
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(account) => {
+            inner.reload();
+            inner.emit(Event::Added(account.name.clone()));
+            inner.toast(true, format!("Imported the tokens of '{}'.", account.name));
+        }
+        Err(err) => inner.toast(false, format!("Could not import '{name}': {err}")),
+    }
+}
+
+async fn revoke(inner: &Arc<Inner>, wallet: &Wallet, name: String) {
+    let label = name.clone();
+    let done = move |revoked| match revoked {
+        Revoked::AtServer => format!("Revoked the tokens of '{label}' at the provider."),
+        Revoked::PortalOnly(how) => format!("'{label}': {how}"),
+    };
+    account_action(inner, &name, wallet.revoke(&name), done).await;
+}
+
+async fn remove(inner: &Arc<Inner>, wallet: &Wallet, name: &str) {
+    match wallet.remove(name).await {
+        Ok(()) => {
+            inner.reload();
+            inner.toast(true, format!("Removed '{name}' and its secrets."));
+        }
+        Err(err) => inner.toast(false, describe(&err)),
+    }
+}
+
+/// Copies with the clipboard rules (auto-clear, secret hints). A refresh token never
+/// appears in a toast or a log: the toast names only what was copied.
+fn copy(
+    inner: &Arc<Inner>,
+    wallet: &Wallet,
+    name: &str,
+    what: CopyWhat,
+    clear_after: Option<Duration>,
+) {
+    let text = match wallet.export(name, what.request()) {
+        Ok(text) => Zeroizing::new(text.trim_end_matches('\n').to_owned()),
+        Err(err) => {
+            inner.toast(false, describe(&err));
+            return;
+        }
+    };
+    let copied = if what == CopyWhat::RefreshToken {
+        "Copied the refresh token"
+    } else {
+        "Copied"
+    };
+    match copy_with_auto_clear(&inner.services.clipboard, text, clear_after) {
+        Ok(()) => inner.toast(
+            true,
+            match clear_after {
+                Some(delay) => format!("{copied}; the clipboard clears in {} s.", delay.as_secs()),
+                None => format!("{copied}."),
+            },
+        ),
+        Err(err) => inner.toast(false, format!("Could not copy: {err}")),
+    }
+}
+
+fn reveal(inner: &Arc<Inner>, wallet: &Wallet, name: String, choice: TokenChoice) {
+    let request = ExportRequest {
+        token: choice,
+        format: ExportFormat::Text,
+    };
+    match wallet.export(&name, request) {
+        Ok(text) => inner.emit(Event::Revealed(
+            name,
+            choice,
+            Secret::new(text.trim_end_matches('\n')),
+        )),
+        Err(err) => inner.toast(false, describe(&err)),
+    }
+}
+
+fn claims(inner: &Arc<Inner>, wallet: &Wallet, name: String) {
+    if let Ok((_, secrets)) = wallet.secrets(&name) {
+        let claims = secrets
+            .access_token
+            .as_ref()
+            .and_then(|t| decode_jwt(t.expose()));
+        inner.emit(Event::Claims(name, claims));
+    }
+}
+
+/// The file name offered for a download.
+fn suggested_file(name: &str, request: ExportRequest) -> String {
+    let what = match request.token {
+        TokenChoice::Access => "token",
+        TokenChoice::Refresh => "refresh-token",
+        TokenChoice::Both => "tokens",
+    };
+    format!("{name}-{what}.{}", request.format.extension())
+}
+
+/// Asks the native dialog for a path; `None` when cancelled or when the window must ask.
+async fn ask_path(inner: &Arc<Inner>, name: &str, request: ExportRequest) -> Option<PathBuf> {
+    let dialog = Arc::clone(&inner.services.dialog);
+    let suggested = suggested_file(name, request);
+    let file = suggested.clone();
+    match tokio::task::spawn_blocking(move || dialog.save_path(&file)).await {
+        Ok(Ok(path)) => path,
+        Ok(Err(reason)) => {
+            let suggested = dirs::download_dir()
+                .or_else(dirs::home_dir)
+                .map(|dir| dir.join(&suggested).display().to_string())
+                .unwrap_or_default();
+            inner.emit(Event::DownloadNeedsPath {
+                name: name.to_owned(),
+                request,
+                reason,
+                suggested,
+            });
+            None
+        }
+        Err(err) => {
+            inner.toast(false, err.to_string());
+            None
+        }
+    }
+}
+
 async fn download(
     inner: &Arc<Inner>,
     wallet: &Wallet,
     name: String,
-    format: ExportFormat,
+    request: ExportRequest,
     path: Option<PathBuf>,
 ) {
-    let path = if let Some(path) = path {
-        path
-    } else {
-        let dialog = Arc::clone(&inner.services.dialog);
-        let suggested = format!("{name}-token.{}", format.extension());
-        match tokio::task::spawn_blocking(move || dialog.save_path(&suggested)).await {
-            Ok(Ok(Some(path))) => path,
-            Ok(Ok(None)) => return,
-            Ok(Err(reason)) => {
-                let suggested = dirs::download_dir()
-                    .or_else(dirs::home_dir)
-                    .map(|dir| {
-                        dir.join(format!("{name}-token.{}", format.extension()))
-                            .display()
-                            .to_string()
-                    })
-                    .unwrap_or_default();
-                inner.emit(Event::DownloadNeedsPath {
-                    name,
-                    format,
-                    reason,
-                    suggested,
-                });
-                return;
-            }
-            Err(err) => {
-                inner.toast(false, err.to_string());
-                return;
-            }
-        }
+    let path = match path {
+        Some(path) => path,
+        None => match ask_path(inner, &name, request).await {
+            Some(path) => path,
+            None => return,
+        },
     };
-    let written = wallet
-        .secrets(&name)
-        .map_err(|err| err.to_string())
-        .and_then(|(account, secrets)| {
-            let text = render(&account, &secrets, format).ok_or_else(|| {
-                format!("'{name}' has no access token yet; press Generate first.")
-            })?;
-            write_private(&path, text.as_bytes()).map_err(|err| err.to_string())
-        });
-    match written {
+    match wallet.export_to_file(&name, request, &path) {
         Ok(()) => inner.toast(
             true,
             format!(
-                "Saved the {} token of '{name}' to {} (owner-only).",
-                format.id(),
+                "Saved the {} {} of '{name}' to {} (owner-only).",
+                request.format.id(),
+                match request.token {
+                    TokenChoice::Access => "access token",
+                    TokenChoice::Refresh => "refresh token",
+                    TokenChoice::Both => "tokens",
+                },
                 path.display()
             ),
         ),
-        Err(err) => inner.toast(false, format!("Could not save: {err}")),
+        Err(err) => inner.toast(false, format!("Could not save: {}", describe(&err))),
     }
 }
 
-async fn try_it(inner: &Arc<Inner>, wallet: &Wallet, name: String, url: String) {
+async fn try_it(inner: &Arc<Inner>, wallet: &Wallet, name: String, url: &str) {
     let started = Instant::now();
-    let result = async {
-        let url = checked_url(&url).map_err(|err| err.to_string())?;
-        let outcome = wallet.token(&name).await.map_err(|err| err.to_string())?;
-        let account = wallet.account(&name).map_err(|err| err.to_string())?;
-        let header = header_line(&account, outcome.token.expose());
-        let (key, value) = header.split_once(": ").unwrap_or(("Authorization", ""));
-        let http = inner.http.as_ref().ok_or("no HTTP client")?;
-        let reply = http
-            .send(http.client().get(url).header(key, value))
-            .await
-            .map_err(|err| err.to_string())?;
-        Ok::<_, String>((
-            reply.status,
-            reply.body.chars().take(2000).collect::<String>(),
-        ))
-    }
-    .await;
-    let elapsed = started.elapsed();
-    let result = match result {
-        Ok((status, body)) => TryItResult {
+    let result = match wallet.call_api(&name, url).await {
+        Ok(reply) => TryItResult {
             name,
-            status: Ok(status),
-            elapsed,
-            body_start: body,
+            status: Ok(reply.status),
+            elapsed: reply.elapsed,
+            body_start: reply.body_start,
         },
         Err(err) => TryItResult {
             name,
-            status: Err(err),
-            elapsed,
+            status: Err(describe(&err)),
+            elapsed: started.elapsed(),
             body_start: String::new(),
         },
     };
@@ -669,7 +695,7 @@ async fn start_demo(inner: &Arc<Inner>, wallet: &Wallet, generate: bool) {
             inner.reload();
             inner.emit(Event::Added(account.name.clone()));
             if generate && let Err(err) = wallet.generate(&account.name).await {
-                inner.toast(false, err.to_string());
+                inner.toast(false, describe(&err));
             }
             inner.reload();
             inner.toast(
@@ -677,7 +703,7 @@ async fn start_demo(inner: &Arc<Inner>, wallet: &Wallet, generate: bool) {
                 format!("Added the demo account '{}' (a token server on this machine; tokens last 2 minutes).", account.name),
             );
         }
-        Err(err) => inner.toast(false, err.to_string()),
+        Err(err) => inner.toast(false, describe(&err)),
     }
 }
 
@@ -704,7 +730,7 @@ async fn auto_refresh(inner: Arc<Inner>) {
             let result = wallet.refresh_if_due(name).await;
             inner.emit(Event::Busy(name.clone(), false));
             if let Err(err) = result {
-                inner.toast(false, format!("Auto-refresh: {err}"));
+                inner.toast(false, format!("Auto-refresh: {}", describe(&err)));
             }
             inner.reload();
         }
@@ -755,9 +781,4 @@ fn warn_of_dying_refresh_tokens(
             }
         });
     }
-}
-
-/// The help text for an account that needs a new sign-in.
-pub fn sign_in_help(account: &Account) -> &'static str {
-    spec(account.provider).sign_in_help
 }

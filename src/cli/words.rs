@@ -1,0 +1,100 @@
+//! How the command line words the wallet's errors: with its own options, variables and
+//! commands, which the core never names.
+
+use crate::model::{Field, MissingField};
+use crate::providers::ProviderError;
+use crate::store::StoreError;
+use crate::wallet::WalletError;
+
+/// Where the command line takes a field: an option or an environment variable.
+pub fn option(field: Field) -> &'static str {
+    match field {
+        Field::Url => "--url",
+        Field::ClientId => "--client-id",
+        Field::ClientSecret => "TOKENWALLET_CLIENT_SECRET",
+        Field::Username => "--username",
+        Field::Password => "TOKENWALLET_PASSWORD",
+        Field::RefreshToken => "TOKENWALLET_REFRESH_TOKEN",
+        Field::CustomerId => "--customer-id",
+        Field::Scope => "--scope",
+        Field::Audience => "--audience",
+        Field::Issuer => "--issuer",
+        Field::RevokeUrl => "--revoke-url",
+        Field::ClientAuth => "--client-auth",
+    }
+}
+
+fn missing(missing: &[MissingField]) -> String {
+    let words: Vec<String> = missing
+        .iter()
+        .map(|m| {
+            let one = |field: Field| format!("{field} ({})", option(field));
+            match m.or {
+                Some(other) => format!("{} or {}", one(m.field), one(other)),
+                None => one(m.field),
+            }
+        })
+        .collect();
+    words.join(", ")
+}
+
+/// The exit code: 2 bad input, 3 needs sign-in, 4 unreachable or 5xx, 1 anything else.
+pub fn exit_code(err: &WalletError) -> i32 {
+    if err.bad_input() || matches!(err, WalletError::Store(StoreError::UnknownStore(_))) {
+        2
+    } else if err.needs_sign_in() {
+        3
+    } else if err.unreachable() {
+        4
+    } else {
+        1
+    }
+}
+
+/// The error as the command line says it.
+pub fn describe(err: &WalletError) -> String {
+    match err {
+        WalletError::NotFound(_) => format!("{err}; `tokenwallet list` shows the accounts"),
+        WalletError::Missing {
+            account,
+            provider,
+            grant,
+            missing: fields,
+        } => format!(
+            "account '{account}' ({provider}, {} grant) needs {}",
+            grant.id(),
+            missing(fields)
+        ),
+        WalletError::Provider {
+            source: ProviderError::Missing(field),
+            ..
+        } => format!("{err} (add the account again with {})", option(*field)),
+        WalletError::Provider {
+            account,
+            source: ProviderError::Rejected { .. },
+            ..
+        } => format!("{err} (`tokenwallet show {account}` shows them)"),
+        WalletError::NoToken { account, .. } => {
+            format!("{err}: run `tokenwallet generate {account}` or import a token file")
+        }
+        WalletError::Store(store) => describe_store(store),
+        _ => err.to_string(),
+    }
+}
+
+/// A storage error as the command line says it.
+pub fn describe_store(err: &StoreError) -> String {
+    match err {
+        StoreError::WrongPassphrase => {
+            format!("{err} (set TOKENWALLET_PASSPHRASE or type it again)")
+        }
+        StoreError::NoPassphrase => {
+            format!("{err}: set TOKENWALLET_PASSPHRASE or run in a terminal")
+        }
+        StoreError::Keyring(_) => {
+            format!("{err}: set TOKENWALLET_SECRET_STORE=file")
+        }
+        StoreError::UnknownStore(_) => format!("TOKENWALLET_SECRET_STORE: {err}"),
+        _ => err.to_string(),
+    }
+}

@@ -1,0 +1,147 @@
+//! The fields a user gives an account. Providers declare which they require and allow;
+//! core errors name them with this type, and each front words them its own way.
+
+use super::{Account, ClientAuth, Secrets};
+
+/// One thing a user can give an account, stored in its metadata or in its secrets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    /// The base URL or, for a generic OAuth server, the token endpoint.
+    Url,
+    /// The OAuth client id.
+    ClientId,
+    /// The OAuth client secret (secret).
+    ClientSecret,
+    /// The user's login name.
+    Username,
+    /// The user's password (secret).
+    Password,
+    /// A refresh token obtained elsewhere (secret).
+    RefreshToken,
+    /// Aruba Central's customer id.
+    CustomerId,
+    /// The scope to request.
+    Scope,
+    /// The audience to request.
+    Audience,
+    /// The issuer whose metadata names the endpoints.
+    Issuer,
+    /// The RFC 7009 revocation endpoint.
+    RevokeUrl,
+    /// Where the client secret goes (HTTP Basic or the form body).
+    ClientAuth,
+}
+
+impl Field {
+    /// Every field, in the order forms show them.
+    pub const ALL: [Self; 12] = [
+        Self::Url,
+        Self::ClientId,
+        Self::ClientSecret,
+        Self::Username,
+        Self::Password,
+        Self::RefreshToken,
+        Self::CustomerId,
+        Self::Scope,
+        Self::Audience,
+        Self::Issuer,
+        Self::RevokeUrl,
+        Self::ClientAuth,
+    ];
+
+    /// How a sentence names it ("needs a client id").
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::Url => "a URL",
+            Self::ClientId => "a client id",
+            Self::ClientSecret => "a client secret",
+            Self::Username => "a username",
+            Self::Password => "a password",
+            Self::RefreshToken => "a refresh token",
+            Self::CustomerId => "a customer id",
+            Self::Scope => "a scope",
+            Self::Audience => "an audience",
+            Self::Issuer => "an issuer",
+            Self::RevokeUrl => "a revocation endpoint",
+            Self::ClientAuth => "a client authentication method",
+        }
+    }
+
+    /// Whether its value is a secret (kept in the secret store, never shown).
+    pub fn secret(self) -> bool {
+        matches!(
+            self,
+            Self::ClientSecret | Self::Password | Self::RefreshToken
+        )
+    }
+
+    /// Whether `account` and `secrets` hold a non-blank value for it.
+    pub fn given(self, account: &Account, secrets: &Secrets) -> bool {
+        let text = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.trim().is_empty());
+        let secret = |value: &Option<super::Secret>| value.as_ref().is_some_and(|v| !v.is_empty());
+        match self {
+            Self::Url => text(&account.url),
+            Self::ClientId => text(&account.client_id),
+            Self::ClientSecret => secret(&secrets.client_secret),
+            Self::Username => text(&account.username),
+            Self::Password => secret(&secrets.password),
+            Self::RefreshToken => secret(&secrets.refresh_token),
+            Self::CustomerId => text(&account.customer_id),
+            Self::Scope => text(&account.scope),
+            Self::Audience => text(&account.audience),
+            Self::Issuer => text(&account.issuer),
+            Self::RevokeUrl => text(&account.revoke_url),
+            Self::ClientAuth => account.client_auth != ClientAuth::default(),
+        }
+    }
+}
+
+impl std::fmt::Display for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.noun())
+    }
+}
+
+/// Whether a provider and grant need a field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// It must be given.
+    Required,
+    /// It must be given unless the other field is.
+    RequiredUnless(Field),
+    /// It may be given.
+    Optional,
+}
+
+/// One field a provider and grant take, and whether it must be given.
+pub type FieldRule = (Field, Need);
+
+/// A required field that is missing, with the field that would do instead, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MissingField {
+    /// The field.
+    pub field: Field,
+    /// The field that may be given instead.
+    pub or: Option<Field>,
+}
+
+/// The required fields of `rules` that `account` and `secrets` lack.
+pub fn missing_fields(
+    rules: &[FieldRule],
+    account: &Account,
+    secrets: &Secrets,
+) -> Vec<MissingField> {
+    rules
+        .iter()
+        .filter_map(|&(field, need)| {
+            let or = match need {
+                Need::Optional => return None,
+                Need::Required => None,
+                Need::RequiredUnless(other) => Some(other),
+            };
+            let given =
+                field.given(account, secrets) || or.is_some_and(|o| o.given(account, secrets));
+            (!given).then_some(MissingField { field, or })
+        })
+        .collect()
+}

@@ -1,0 +1,95 @@
+//! What the fronts do with a token: export it (text, file) and call an API with it.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use zeroize::Zeroizing;
+
+use crate::export::{ExportFormat, RenderError, TokenChoice, render};
+use crate::providers::{checked_url, spec};
+use crate::store::write_private;
+
+use super::{Wallet, WalletError};
+
+/// Which tokens to export, and how.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExportRequest {
+    /// Access, refresh or both.
+    pub token: TokenChoice,
+    /// The format.
+    pub format: ExportFormat,
+}
+
+/// The answer of an API call made with an account's token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiReply {
+    /// HTTP status.
+    pub status: u16,
+    /// The start of the body (at most [`ApiReply::BODY_CHARS`] characters).
+    pub body_start: String,
+    /// How long the call took, token refresh included.
+    pub elapsed: Duration,
+}
+
+impl ApiReply {
+    /// How much of the body is kept.
+    pub const BODY_CHARS: usize = 2000;
+}
+
+impl Wallet {
+    /// The account's chosen tokens rendered in the chosen format. Reads the secrets only now.
+    pub fn export(
+        &self,
+        name: &str,
+        request: ExportRequest,
+    ) -> Result<Zeroizing<String>, WalletError> {
+        let (account, secrets) = self.secrets(name)?;
+        render(&account, &secrets, request.format, request.token).map_err(|err| match err {
+            RenderError::NoToken(what) => WalletError::NoToken {
+                account: account.name.clone(),
+                provider: account.provider,
+                what,
+            },
+            RenderError::AccessOnly(_) => WalletError::AccessOnly(request.format),
+        })
+    }
+
+    /// Writes the export to `path` as an owner-only (0600) file.
+    pub fn export_to_file(
+        &self,
+        name: &str,
+        request: ExportRequest,
+        path: &Path,
+    ) -> Result<(), WalletError> {
+        let text = self.export(name, request)?;
+        write_private(path, text.as_bytes())?;
+        Ok(())
+    }
+
+    /// Sends a GET to `url` with a valid access token of the account (refreshed first when
+    /// due) in the provider's header, with the providers' HTTP rules: a timeout, no
+    /// redirects, plain http only to loopback.
+    pub async fn call_api(&self, name: &str, url: &str) -> Result<ApiReply, WalletError> {
+        let started = Instant::now();
+        let account = self.account(name)?;
+        let bad_url = |source| WalletError::BadUrl {
+            account: account.name.clone(),
+            provider: account.provider,
+            source,
+        };
+        let url = checked_url(url).map_err(bad_url)?;
+        let token = self.token(name).await?.token;
+        let (header, value) = spec(account.provider).header(token.expose());
+        let request = self.http.client().get(url).header(header, value);
+        let reply = self
+            .http
+            .send(request)
+            .await
+            .map_err(|source| super::rotation::provider_error(&account, source))?;
+        Ok(ApiReply {
+            status: reply.status,
+            body_start: reply.body.chars().take(ApiReply::BODY_CHARS).collect(),
+            elapsed: started.elapsed(),
+        })
+    }
+}

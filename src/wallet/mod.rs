@@ -1,0 +1,305 @@
+//! The service both fronts call: add, import, generate, refresh, revoke, token, export and
+//! the *Try it* call. Its parts:
+//! - [`rotation`]: the rotation rules and the refresh lock;
+//! - [`validation`]: checks made before any request;
+//! - [`error`]: structured errors, worded by each front;
+//! - [`fields`]: user input to a new account;
+//! - [`deliver`]: export of tokens and API calls with them.
+
+mod deliver;
+mod error;
+mod fields;
+mod rotation;
+mod validation;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+pub use deliver::{ApiReply, ExportRequest};
+pub use error::WalletError;
+pub use fields::AccountFields;
+pub use validation::{validate, validate_endpoints, validate_name};
+
+use crate::import::{self, Imported};
+use crate::model::{Account, Secret, Secrets, TokenMeta, decode_jwt};
+use crate::providers::{self, Http};
+use crate::store::{
+    AccountsData, AccountsFile, SecretStore, SecretStoreKind, StoreError, ensure_home, lock_async,
+    open_secret_store,
+};
+
+/// How long a caller waits for another process's refresh of the same account.
+const REFRESH_LOCK_TIMEOUT: Duration = Duration::from_mins(2);
+
+/// The wallet's source of time, injectable for tests.
+pub trait Clock: Send + Sync {
+    /// The current time.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A new account and its secrets, as the user gave them.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// Metadata: name, provider, grant, endpoints.
+    pub account: Account,
+    /// Credentials and, for portal-issued refresh tokens, the refresh token.
+    pub secrets: Secrets,
+}
+
+/// The result of `token`: a usable access token, and a warning when it could not be renewed.
+#[derive(Debug)]
+pub struct TokenOutcome {
+    /// The access token.
+    pub token: Secret,
+    /// Set when a due refresh failed but the current token is still valid.
+    pub warning: Option<WalletError>,
+}
+
+/// The wallet: accounts file, secret store, HTTP client and clock.
+pub struct Wallet {
+    home: PathBuf,
+    accounts: AccountsFile,
+    secrets: Arc<dyn SecretStore>,
+    http: Http,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Wallet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wallet")
+            .field("home", &self.home)
+            .field("store", &self.secrets.kind())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Wallet {
+    /// A wallet over explicit parts (tests, the demo, the UI with injected stores).
+    pub fn new(
+        home: &Path,
+        secrets: Arc<dyn SecretStore>,
+        http: Http,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, WalletError> {
+        ensure_home(home)?;
+        Ok(Self {
+            home: home.to_owned(),
+            accounts: AccountsFile::new(home),
+            secrets,
+            http,
+            clock,
+        })
+    }
+
+    /// Opens the wallet in `home` with the secret store chosen by `choice`, else the one the
+    /// wallet already uses, else the OS keyring when reachable, else the encrypted vault.
+    /// `passphrase` is asked for only if the vault is used; its argument says whether the
+    /// vault is new (so the front can ask twice).
+    pub fn open(
+        home: &Path,
+        choice: Option<SecretStoreKind>,
+        passphrase: &dyn Fn(bool) -> Result<Secret, StoreError>,
+    ) -> Result<Self, WalletError> {
+        let store = open_secret_store(home, choice, passphrase)?;
+        let http = Http::from_env().map_err(WalletError::HttpSetup)?;
+        Self::new(home, store, http, Arc::new(SystemClock))
+    }
+
+    /// The data dir.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// Which secret store is in use.
+    pub fn secret_store_kind(&self) -> SecretStoreKind {
+        self.secrets.kind()
+    }
+
+    /// The wallet's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Every account's metadata (no secret is read).
+    pub fn list(&self) -> Result<Vec<Account>, WalletError> {
+        Ok(self.accounts.load()?.accounts)
+    }
+
+    /// One account's metadata.
+    pub fn account(&self, name: &str) -> Result<Account, WalletError> {
+        self.accounts
+            .load()?
+            .get(name)
+            .cloned()
+            .ok_or_else(|| WalletError::NotFound(name.to_owned()))
+    }
+
+    /// Adds an account after checking it has what its provider and grant need. Only a
+    /// provider that completes accounts (OAuth discovery) talks to the network.
+    pub async fn add(&self, new: NewAccount) -> Result<Account, WalletError> {
+        let NewAccount {
+            mut account,
+            secrets,
+        } = new;
+        validate(&account, &secrets)?;
+        if self.accounts.load()?.get(&account.name).is_some() {
+            return Err(WalletError::Exists(account.name));
+        }
+        providers::complete(&self.http, &mut account)
+            .await
+            .map_err(|source| rotation::provider_error(&account, source))?;
+        validate(&account, &secrets)?;
+        account.tokens = TokenMeta {
+            has_refresh_token: secrets.refresh_token.is_some(),
+            refresh_expires_at: secrets
+                .refresh_token
+                .as_ref()
+                .and_then(|rt| decode_jwt(rt.expose())?.expires_at()),
+            ..TokenMeta::default()
+        };
+        let kind = self.secrets.kind();
+        self.accounts.update(|data| {
+            if data.get(&account.name).is_some() {
+                return Err(WalletError::Exists(account.name.clone()));
+            }
+            // Under the accounts lock: a racing `add` of the same name cannot overwrite these.
+            self.secrets.save(&account.name, &secrets)?;
+            record_store(data, kind);
+            data.accounts.push(account.clone());
+            Ok(())
+        })?;
+        Ok(account)
+    }
+
+    /// Imports a downloaded token file into a new account, or into an existing account of
+    /// the same provider (a fresh pair after a new sign-in). A bad file stores nothing.
+    pub async fn import(
+        &self,
+        new: NewAccount,
+        file: &str,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<Account, WalletError> {
+        let NewAccount {
+            account,
+            secrets: extra,
+        } = new;
+        let Imported {
+            issued,
+            expires_at: file_expiry,
+        } = import::parse(file, self.now()).map_err(|source| WalletError::BadImport {
+            account: account.name.clone(),
+            provider: account.provider,
+            source,
+        })?;
+        // Held until the imported tokens are stored: a refresh racing in another process
+        // must neither overwrite them nor have its rotated refresh token overwritten.
+        let _lock = lock_async(&self.lock_path(&account.name), REFRESH_LOCK_TIMEOUT).await?;
+        let existing = self.accounts.load()?.get(&account.name).cloned();
+        let (account, mut secrets) = match existing {
+            Some(old) if old.provider != account.provider => {
+                return Err(WalletError::Exists(account.name));
+            }
+            Some(old) => {
+                let secrets = self.secrets.load(&old.name)?.unwrap_or_default();
+                (old, secrets)
+            }
+            None => {
+                validate_endpoints(&account)?;
+                (account, Secrets::default())
+            }
+        };
+        for (slot, value) in [
+            (&mut secrets.client_secret, extra.client_secret),
+            (&mut secrets.password, extra.password),
+        ] {
+            if value.is_some() {
+                *slot = value;
+            }
+        }
+        let kind = self.secrets.kind();
+        let created = account.clone();
+        self.accounts.update(|data| {
+            record_store(data, kind);
+            if data.get(&created.name).is_none() {
+                data.accounts.push(created.clone());
+            }
+            Ok::<_, WalletError>(())
+        })?;
+        self.store_issued(&account, secrets, issued, expires_at.or(file_expiry), true)
+    }
+
+    /// Deletes the account and its secrets. Waits for a refresh in flight, which would
+    /// otherwise write the secrets back after they were deleted. The lock file stays: a
+    /// process waiting on it must lock the same file as the next one.
+    pub async fn remove(&self, name: &str) -> Result<(), WalletError> {
+        let _lock = self.refresh_lock(name).await?;
+        self.account(name)?;
+        self.secrets.delete(name)?;
+        self.accounts.update(|data| {
+            data.accounts.retain(|account| account.name != name);
+            Ok::<_, WalletError>(())
+        })?;
+        Ok(())
+    }
+
+    /// Turns background refresh on or off for the account.
+    pub fn set_auto_refresh(&self, name: &str, on: bool) -> Result<Account, WalletError> {
+        self.update_account(name, |account| account.auto_refresh = on)
+    }
+
+    /// The account and its secrets, read only when asked.
+    pub fn secrets(&self, name: &str) -> Result<(Account, Secrets), WalletError> {
+        let account = self.account(name)?;
+        let secrets = self.secrets.load(name)?.unwrap_or_default();
+        Ok((account, secrets))
+    }
+
+    fn update_account(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut Account),
+    ) -> Result<Account, WalletError> {
+        self.accounts.update(|data: &mut AccountsData| {
+            let account = data
+                .get_mut(name)
+                .ok_or_else(|| WalletError::NotFound(name.to_owned()))?;
+            change(account);
+            Ok(account.clone())
+        })
+    }
+
+    fn lock_path(&self, name: &str) -> PathBuf {
+        let safe: String = name.bytes().fold(String::new(), |mut out, b| {
+            use std::fmt::Write as _;
+            write!(out, "{b:02x}").ok();
+            out
+        });
+        self.home.join("locks").join(format!("account-{safe}.lock"))
+    }
+
+    async fn refresh_lock(&self, name: &str) -> Result<crate::store::FileLock, WalletError> {
+        self.account(name)?;
+        Ok(lock_async(&self.lock_path(name), REFRESH_LOCK_TIMEOUT).await?)
+    }
+}
+
+/// Records which store holds the secrets, the first time. `memory` is never recorded: it
+/// keeps nothing, so a later run must not be led to it.
+fn record_store(data: &mut AccountsData, kind: SecretStoreKind) {
+    if kind != SecretStoreKind::Memory {
+        data.secret_store.get_or_insert(kind);
+    }
+}

@@ -1,0 +1,419 @@
+//! The rotation rules:
+//! - a new token set is written to the secret store before anything else happens with it;
+//! - one refresher per account across processes: a per-account lock is held from reading
+//!   the refresh token until the new one is stored, and a waiter re-reads and uses the
+//!   fresh token instead of spending the dead one;
+//! - a rejected refresh token marks the account *needs sign-in* and deletes nothing.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{Account, AccountState, Secrets, decode_jwt, expiry_from_expires_in};
+use crate::providers::{self, Call, Issued, ProviderError, Revoked, spec};
+
+use super::{TokenOutcome, Wallet, WalletError};
+
+/// The longest back-off a server's `Retry-After` can impose.
+const MAX_RETRY_AFTER_SECS: u64 = 86_400;
+
+/// Whether a refresh must happen or may be skipped when another caller already did it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RefreshMode {
+    /// The user asked: refresh unless another process refreshed while we waited.
+    Requested,
+    /// Only if still due once we hold the lock (`token`, auto-refresh).
+    IfDue,
+}
+
+/// The error for a provider's failure on `account`.
+pub(super) fn provider_error(account: &Account, source: ProviderError) -> WalletError {
+    WalletError::Provider {
+        account: account.name.clone(),
+        provider: account.provider,
+        source,
+    }
+}
+
+impl Wallet {
+    /// Obtains a brand new token set with the account's grant.
+    pub async fn generate(&self, name: &str) -> Result<Account, WalletError> {
+        let _lock = self.refresh_lock(name).await?;
+        let account = self.account(name)?;
+        self.check_generate_limit(&account)?;
+        let secrets = self.secrets.load(name)?.unwrap_or_default();
+        let call = Call {
+            http: &self.http,
+            account: &account,
+            secrets: &secrets,
+            now: self.now(),
+        };
+        match providers::generate(call).await {
+            Ok(issued) => self.store_issued(&account, secrets, issued, None, true),
+            Err(err) => Err(self.record_failure(&account, err)),
+        }
+    }
+
+    /// When the provider's limit on new tokens next allows one for this account (Aruba
+    /// Central: 30 minutes per client id), if it does not now.
+    pub fn next_generate_allowed(
+        &self,
+        account: &Account,
+    ) -> Result<Option<DateTime<Utc>>, WalletError> {
+        let Some(limit) = spec(account.provider)
+            .generate_limit
+            .filter(|limit| limit.grant == account.grant)
+        else {
+            return Ok(None);
+        };
+        let now = self.now();
+        let last = self
+            .list()?
+            .iter()
+            .filter(|other| {
+                other.provider == account.provider && other.client_id == account.client_id
+            })
+            .filter_map(|other| other.tokens.last_generated_at)
+            .max();
+        Ok(last
+            .map(|at| at + chrono::Duration::seconds(limit.interval_secs))
+            .filter(|next| *next > now))
+    }
+
+    fn check_generate_limit(&self, account: &Account) -> Result<(), WalletError> {
+        match self.next_generate_allowed(account)? {
+            Some(next_at) => Err(WalletError::GenerateLimited {
+                account: account.name.clone(),
+                provider: account.provider,
+                interval_secs: spec(account.provider)
+                    .generate_limit
+                    .map_or(0, |limit| limit.interval_secs),
+                next_at,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Renews the access token now (unless another process did so while we waited).
+    pub async fn refresh(&self, name: &str) -> Result<Account, WalletError> {
+        self.refresh_with(name, RefreshMode::Requested).await
+    }
+
+    /// Refreshes every account that can be renewed without the user; one result per account.
+    pub async fn refresh_all(
+        &self,
+    ) -> Result<Vec<(String, Result<Account, WalletError>)>, WalletError> {
+        let mut results = Vec::new();
+        for account in self.list()? {
+            if account.tokens.revoked || !account.can_renew_unattended() {
+                continue;
+            }
+            let result = self.refresh(&account.name).await;
+            results.push((account.name, result));
+        }
+        Ok(results)
+    }
+
+    /// Refreshes the account if its access token is due (the background refresher's call).
+    pub async fn refresh_if_due(&self, name: &str) -> Result<Account, WalletError> {
+        self.refresh_with(name, RefreshMode::IfDue).await
+    }
+
+    async fn refresh_with(&self, name: &str, mode: RefreshMode) -> Result<Account, WalletError> {
+        let seen = self.account(name)?.tokens.generation;
+        let _lock = self.refresh_lock(name).await?;
+        // Re-read under the lock: another process may have refreshed while we waited.
+        let account = self.account(name)?;
+        let fresh = match mode {
+            RefreshMode::Requested => account.tokens.generation != seen,
+            RefreshMode::IfDue => !self.due(&account),
+        };
+        if fresh {
+            tracing::debug!(
+                account = name,
+                "another caller refreshed meanwhile; using its tokens"
+            );
+            return Ok(account);
+        }
+        self.check_refresh_allowed(&account, mode)?;
+        let secrets = self.secrets.load(name)?.unwrap_or_default();
+        let call = Call {
+            http: &self.http,
+            account: &account,
+            secrets: &secrets,
+            now: self.now(),
+        };
+        // With no refresh token, "refresh" asks for a new token with the stored credentials:
+        // that is a generate, and the provider's limit on new tokens applies to it.
+        let generating = secrets.refresh_token.is_none() && account.grant.renews_with_credentials();
+        if generating {
+            self.check_generate_limit(&account)?;
+        }
+        let result = if generating {
+            providers::generate(call).await
+        } else {
+            providers::refresh(call).await
+        };
+        match result {
+            Ok(issued) => self.store_issued(&account, secrets, issued, None, generating),
+            Err(err) => Err(self.record_failure(&account, err)),
+        }
+    }
+
+    fn check_refresh_allowed(
+        &self,
+        account: &Account,
+        mode: RefreshMode,
+    ) -> Result<(), WalletError> {
+        if account.tokens.revoked {
+            return Err(WalletError::Revoked {
+                account: account.name.clone(),
+                provider: account.provider,
+            });
+        }
+        match account
+            .tokens
+            .retry_after
+            .filter(|at| mode == RefreshMode::IfDue && *at > self.now())
+        {
+            Some(until) => Err(WalletError::BackedOff {
+                account: account.name.clone(),
+                provider: account.provider,
+                until,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn due(&self, account: &Account) -> bool {
+        let now = self.now();
+        if let Some(min_valid) = min_valid_secs()
+            && account
+                .tokens
+                .access_expires_at
+                .is_some_and(|at| (at - now).num_seconds() < min_valid)
+        {
+            return true;
+        }
+        !matches!(account.state(now), AccountState::Valid)
+    }
+
+    /// A valid access token, refreshed first when under the minimum remaining validity.
+    pub async fn token(&self, name: &str) -> Result<TokenOutcome, WalletError> {
+        let account = self.account(name)?;
+        let now = self.now();
+        match account.state(now) {
+            AccountState::Revoked => {
+                return Err(WalletError::Revoked {
+                    account: account.name.clone(),
+                    provider: account.provider,
+                });
+            }
+            AccountState::NeedsSignIn => {
+                return Err(WalletError::NeedsSignIn {
+                    account: account.name.clone(),
+                    provider: account.provider,
+                    last_error: account.tokens.last_error.clone(),
+                });
+            }
+            _ => {}
+        }
+        if !self.due(&account)
+            && let Some(token) = self.secrets.load(name)?.and_then(|s| s.access_token)
+        {
+            return Ok(TokenOutcome {
+                token,
+                warning: None,
+            });
+        }
+        let still_valid = account.tokens.has_access_token
+            && account.tokens.access_expires_at.is_none_or(|at| at > now);
+        let refreshed = if account.tokens.has_access_token
+            || account.tokens.has_refresh_token
+            || !account.grant.renews_with_credentials()
+        {
+            self.refresh_if_due(name).await
+        } else {
+            self.generate(name).await
+        };
+        let warning = match refreshed {
+            Ok(_) => None,
+            Err(err) if still_valid => Some(err),
+            Err(err) => return Err(err),
+        };
+        let token = self.stored_access_token(&account)?;
+        Ok(TokenOutcome { token, warning })
+    }
+
+    fn stored_access_token(&self, account: &Account) -> Result<crate::model::Secret, WalletError> {
+        self.secrets
+            .load(&account.name)?
+            .and_then(|s| s.access_token)
+            .ok_or_else(|| WalletError::NoToken {
+                account: account.name.clone(),
+                provider: account.provider,
+                what: "access token",
+            })
+    }
+
+    /// Revokes the account's tokens at the provider where it has an API, then forgets them.
+    /// Credentials (client secret, password) are kept so a new token can be generated.
+    pub async fn revoke(&self, name: &str) -> Result<Revoked, WalletError> {
+        let _lock = self.refresh_lock(name).await?;
+        let account = self.account(name)?;
+        let mut secrets = self.secrets.load(name)?.unwrap_or_default();
+        let call = Call {
+            http: &self.http,
+            account: &account,
+            secrets: &secrets,
+            now: self.now(),
+        };
+        let outcome = providers::revoke(call)
+            .await
+            .map_err(|err| self.record_failure(&account, err))?;
+        secrets.access_token = None;
+        secrets.refresh_token = None;
+        secrets.id_token = None;
+        self.secrets.save(name, &secrets)?;
+        self.update_account(name, |account| {
+            let tokens = &mut account.tokens;
+            tokens.has_access_token = false;
+            tokens.has_refresh_token = false;
+            tokens.access_expires_at = None;
+            tokens.refresh_expires_at = None;
+            tokens.revoked = true;
+            tokens.needs_sign_in = false;
+            tokens.last_error = None;
+            tokens.generation += 1;
+        })?;
+        Ok(outcome)
+    }
+
+    /// Writes a new token set: secrets first (the rotated refresh token is durable before
+    /// anything else), then the metadata.
+    pub(super) fn store_issued(
+        &self,
+        account: &Account,
+        mut secrets: Secrets,
+        issued: Issued,
+        expires_at: Option<DateTime<Utc>>,
+        generated: bool,
+    ) -> Result<Account, WalletError> {
+        let now = self.now();
+        let rotated = issued.refresh_token.is_some();
+        let (access_expires_at, refresh_expires_at) = expiries(account, &issued, expires_at);
+        secrets.access_token = Some(issued.access_token);
+        if let Some(refresh_token) = issued.refresh_token {
+            secrets.refresh_token = Some(refresh_token);
+        }
+        if issued.id_token.is_some() {
+            secrets.id_token = issued.id_token;
+        }
+        self.save_issued(&account.name, &secrets, rotated)?;
+        let has_refresh = secrets.refresh_token.is_some();
+        self.update_account(&account.name, |stored| {
+            let tokens = &mut stored.tokens;
+            tokens.has_access_token = true;
+            tokens.has_refresh_token = has_refresh;
+            tokens.issued_at = Some(issued.issued_at);
+            tokens.access_expires_at = access_expires_at;
+            if rotated {
+                tokens.refresh_expires_at = refresh_expires_at;
+            }
+            tokens.scope = issued.scope.or_else(|| tokens.scope.take());
+            tokens.token_type = issued.token_type.or_else(|| tokens.token_type.take());
+            if generated {
+                tokens.last_generated_at = Some(now);
+            } else {
+                tokens.last_refreshed_at = Some(now);
+            }
+            tokens.needs_sign_in = false;
+            tokens.revoked = false;
+            tokens.last_error = None;
+            tokens.retry_after = None;
+            tokens.generation += 1;
+        })
+    }
+
+    /// Saves new tokens. A rotated refresh token exists nowhere else once the server has
+    /// retired the old one, so a failed save is retried before giving up.
+    fn save_issued(&self, name: &str, secrets: &Secrets, rotated: bool) -> Result<(), WalletError> {
+        let mut attempt = 0;
+        loop {
+            match self.secrets.save(name, secrets) {
+                Ok(()) => return Ok(()),
+                Err(err) if rotated && attempt < 3 => {
+                    attempt += 1;
+                    tracing::warn!(account = name, error = %err, attempt, "saving the new tokens failed; retrying");
+                    std::thread::sleep(Duration::from_millis(100 * attempt));
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+    }
+
+    /// Notes a failure on the account (last error, needs sign-in, back-off) and returns the
+    /// error to show. The tokens are not touched.
+    fn record_failure(&self, account: &Account, err: ProviderError) -> WalletError {
+        let sign_in = err.needs_sign_in();
+        let retry_after = match &err {
+            // The server's number, capped at a day: a huge value must neither overflow
+            // nor lock the account out for good.
+            ProviderError::RateLimited { retry_after_secs } => {
+                let secs = retry_after_secs.unwrap_or(60).min(MAX_RETRY_AFTER_SECS);
+                self.now().checked_add_signed(chrono::Duration::seconds(
+                    i64::try_from(secs).unwrap_or(60),
+                ))
+            }
+            _ => None,
+        };
+        let error = provider_error(account, err);
+        let message = error.to_string();
+        let recorded = self.update_account(&account.name, |stored| {
+            stored.tokens.last_error = Some(message.clone());
+            stored.tokens.needs_sign_in |= sign_in;
+            if retry_after.is_some() {
+                stored.tokens.retry_after = retry_after;
+            }
+        });
+        if let Err(store_err) = recorded {
+            tracing::warn!(error = %store_err, "could not record the failure");
+        }
+        error
+    }
+}
+
+/// When the access and refresh tokens of `issued` expire: an explicit date, else the
+/// server's `expires_in`, else the JWT `exp`, else the provider's documented lifetime.
+fn expiries(
+    account: &Account,
+    issued: &Issued,
+    expires_at: Option<DateTime<Utc>>,
+) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let lifetimes = spec(account.provider).lifetimes;
+    let access = expires_at
+        .or_else(|| {
+            issued
+                .expires_in
+                .and_then(|secs| expiry_from_expires_in(secs, issued.issued_at))
+        })
+        .or_else(|| decode_jwt(issued.access_token.expose())?.expires_at())
+        .or_else(|| lifetimes.access.map(|life| issued.issued_at + life));
+    let refresh = issued.refresh_token.as_ref().and_then(|rt| {
+        issued
+            .refresh_expires_in
+            .and_then(|secs| expiry_from_expires_in(secs, issued.issued_at))
+            .or_else(|| decode_jwt(rt.expose())?.expires_at())
+            .or_else(|| lifetimes.refresh.map(|life| issued.issued_at + life))
+    });
+    (access, refresh)
+}
+
+/// `TOKENWALLET_MIN_VALID_SECS`: refresh in `token` when less validity remains.
+fn min_valid_secs() -> Option<i64> {
+    std::env::var("TOKENWALLET_MIN_VALID_SECS")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
