@@ -335,19 +335,18 @@ mod tests {
     fn both_tokens_in_text_and_json_import_back_as_the_same_pair() {
         let account = Account::new("b", ProviderKind::Bluexp, Grant::RefreshToken);
         let now = chrono::Utc::now();
+        let pair = Secrets {
+            access_token: Some(Secret::new("access-tok-123")),
+            refresh_token: Some(Secret::new("refresh-tok-456")),
+            ..Secrets::default()
+        };
         for format in [ExportFormat::Text, ExportFormat::Json] {
-            let text = render(&account, &secrets(), format, TokenChoice::Both).unwrap();
+            let text = render(&account, &pair, format, TokenChoice::Both).unwrap();
             let imported = crate::import::parse(&text, now).unwrap();
-            assert_eq!(
-                imported.issued.access_token.expose(),
-                "tok123",
-                "{format:?}"
-            );
-            assert_eq!(
-                imported.issued.refresh_token.as_ref().map(Secret::expose),
-                Some("ref456"),
-                "{format:?}"
-            );
+            let access = imported.issued.access_token.expose();
+            assert_eq!(access, "access-tok-123", "{format:?}");
+            let refresh = imported.issued.refresh_token.as_ref().map(Secret::expose);
+            assert_eq!(refresh, Some("refresh-tok-456"), "{format:?}");
         }
     }
 

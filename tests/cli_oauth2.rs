@@ -240,6 +240,8 @@ fn export_formats_and_private_out_file() {
         home.run(&[
             "export",
             "demo",
+            "--token",
+            "both",
             "--format",
             "json",
             "--out",

@@ -113,7 +113,7 @@ impl Home {
 
     /// The stored tokens, through `export --format json`.
     pub fn stored(&self, name: &str) -> Value {
-        let run = self.run(&["export", name, "--format", "json"]);
+        let run = self.run(&["export", name, "--token", "both", "--format", "json"]);
         run.ok();
         serde_json::from_str(&run.stdout()).unwrap()
     }
