@@ -242,33 +242,26 @@ mod tests {
         }
     }
 
+    /// The access-token export of the test secrets.
+    fn access(account: &Account, format: ExportFormat) -> String {
+        render(account, &secrets(), format, TokenChoice::Access)
+            .unwrap()
+            .to_string()
+    }
+
     #[test]
     fn active_iq_uses_its_own_header() {
         let account = Account::new("aiq", ProviderKind::ActiveIq, Grant::RefreshToken);
         assert_eq!(
-            render(
-                &account,
-                &secrets(),
-                ExportFormat::Header,
-                TokenChoice::Access
-            )
-            .unwrap()
-            .as_str(),
+            access(&account, ExportFormat::Header),
             "authorizationToken: tok123\n"
         );
-        let curl = render(
-            &account,
-            &secrets(),
-            ExportFormat::Curl,
-            TokenChoice::Access,
-        )
-        .unwrap();
+        let curl = access(&account, ExportFormat::Curl);
         assert!(
             curl.starts_with(
                 "curl -H 'authorizationToken: tok123' 'https://api.activeiq.netapp.com/v1/'"
             ),
-            "{}",
-            *curl
+            "{curl}"
         );
     }
 
@@ -280,34 +273,16 @@ mod tests {
             Grant::RefreshToken,
         );
         assert_eq!(
-            render(
-                &account,
-                &secrets(),
-                ExportFormat::Header,
-                TokenChoice::Access
-            )
-            .unwrap()
-            .as_str(),
+            access(&account, ExportFormat::Header),
             "Authorization: Bearer tok123\n"
         );
-        let env = render(&account, &secrets(), ExportFormat::Env, TokenChoice::Access).unwrap();
+        let env = access(&account, ExportFormat::Env);
         assert!(
             env.contains("PROD_CENTRAL_ACCESS_TOKEN='tok123'\n"),
-            "{}",
-            *env
+            "{env}"
         );
         assert!(env.contains("PROD_CENTRAL_AUTH_HEADER='Authorization: Bearer tok123'"));
-        assert_eq!(
-            render(
-                &account,
-                &secrets(),
-                ExportFormat::Text,
-                TokenChoice::Access
-            )
-            .unwrap()
-            .as_str(),
-            "tok123\n"
-        );
+        assert_eq!(access(&account, ExportFormat::Text), "tok123\n");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! `wallet`, `export` or `import` names a command-line option, an environment variable or
 //! a `tokenwallet` command. The fronts add those when they word an error.
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 const CORE: &[&str] = &[

@@ -319,34 +319,27 @@ async fn import(home: &Path, args: &ImportArgs) -> Result<(), Failure> {
     let account = wallet
         .import(NewAccount { account, secrets }, &content, expires_at)
         .await?;
-    eprintln!(
-        "tokenwallet: imported '{}' ({}): {}",
-        account.name,
-        account.provider,
-        summary(&account, wallet.now())
-    );
+    let what = format!("imported '{}' ({})", account.name, account.provider);
+    report(&wallet, &what, &account);
     Ok(())
+}
+
+/// Says what happened to an account and where its tokens stand now.
+fn report(wallet: &Wallet, what: &str, account: &crate::model::Account) {
+    eprintln!("tokenwallet: {what}: {}", summary(account, wallet.now()));
 }
 
 async fn generate(home: &Path, name: &str) -> Result<(), Failure> {
     let wallet = open_wallet(home)?;
     let account = wallet.generate(name).await?;
-    eprintln!(
-        "tokenwallet: '{}' has a new token: {}",
-        account.name,
-        summary(&account, wallet.now())
-    );
+    report(&wallet, &format!("'{name}' has a new token"), &account);
     Ok(())
 }
 
 async fn refresh(home: &Path, name: &str) -> Result<(), Failure> {
     let wallet = open_wallet(home)?;
     let account = wallet.refresh(name).await?;
-    eprintln!(
-        "tokenwallet: refreshed '{}': {}",
-        account.name,
-        summary(&account, wallet.now())
-    );
+    report(&wallet, &format!("refreshed '{name}'"), &account);
     Ok(())
 }
 
@@ -355,10 +348,7 @@ async fn refresh_all(home: &Path) -> Result<(), Failure> {
     let mut worst = 0;
     for (name, result) in wallet.refresh_all().await? {
         match result {
-            Ok(account) => eprintln!(
-                "tokenwallet: refreshed '{name}': {}",
-                summary(&account, wallet.now())
-            ),
+            Ok(account) => report(&wallet, &format!("refreshed '{name}'"), &account),
             Err(err) => {
                 worst = worst.max(words::exit_code(&err));
                 eprintln!("tokenwallet: {}", words::describe(&err));

@@ -1,7 +1,7 @@
 //! How the command line words the wallet's errors: with its own options, variables and
 //! commands, which the core never names.
 
-use crate::model::{Field, MissingField};
+use crate::model::Field;
 use crate::providers::ProviderError;
 use crate::store::StoreError;
 use crate::wallet::WalletError;
@@ -24,20 +24,6 @@ pub fn option(field: Field) -> &'static str {
     }
 }
 
-fn missing(missing: &[MissingField]) -> String {
-    let words: Vec<String> = missing
-        .iter()
-        .map(|m| {
-            let one = |field: Field| format!("{field} ({})", option(field));
-            match m.or {
-                Some(other) => format!("{} or {}", one(m.field), one(other)),
-                None => one(m.field),
-            }
-        })
-        .collect();
-    words.join(", ")
-}
-
 /// The exit code: 2 bad input, 3 needs sign-in, 4 unreachable or 5xx, 1 anything else.
 pub fn exit_code(err: &WalletError) -> i32 {
     if err.bad_input() || matches!(err, WalletError::Store(StoreError::UnknownStore(_))) {
@@ -55,16 +41,9 @@ pub fn exit_code(err: &WalletError) -> i32 {
 pub fn describe(err: &WalletError) -> String {
     match err {
         WalletError::NotFound(_) => format!("{err}; `tokenwallet list` shows the accounts"),
-        WalletError::Missing {
-            account,
-            provider,
-            grant,
-            missing: fields,
-        } => format!(
-            "account '{account}' ({provider}, {} grant) needs {}",
-            grant.id(),
-            missing(fields)
-        ),
+        WalletError::Missing { .. } => {
+            err.with_field_names(&|field| format!("{field} ({})", option(field)))
+        }
         WalletError::Provider {
             source: ProviderError::Missing(field),
             ..

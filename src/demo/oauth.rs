@@ -426,38 +426,10 @@ fn token(state: &mut State, issuer: &str, request: &Request) -> Response {
         }
         Some("refresh_token") => {
             let presented = field("refresh_token").unwrap_or("");
-            let Some(entry) = state.refresh.get(presented).cloned() else {
-                return error(400, "invalid_grant", "unknown refresh token");
-            };
-            if entry.client != client.id {
-                return error(
-                    400,
-                    "invalid_grant",
-                    "the refresh token belongs to another client",
-                );
+            match refresh_grant(state, &client.id, presented) {
+                Ok(grant) => grant,
+                Err(response) => return response,
             }
-            if entry.status == RefreshStatus::RotatedOut {
-                state.reuse_detected += 1;
-                state.revoked_families.insert(entry.family);
-                return error(
-                    400,
-                    "invalid_grant",
-                    "refresh token reuse detected; the grant was revoked",
-                );
-            }
-            if entry.status == RefreshStatus::Revoked
-                || state.revoked_families.contains(&entry.family)
-            {
-                return error(400, "invalid_grant", "the refresh token was revoked");
-            }
-            if entry.expires_at <= Utc::now().timestamp() {
-                return error(400, "invalid_grant", "the refresh token expired");
-            }
-            if let Some(old) = state.refresh.get_mut(presented) {
-                old.status = RefreshStatus::RotatedOut;
-            }
-            state.refreshes += 1;
-            (entry.subject, entry.family, true)
         }
         Some(other) => {
             return error(
@@ -488,6 +460,45 @@ fn token(state: &mut State, issuer: &str, request: &Request) -> Response {
         body["refresh_expires_in"] = json!(state.config.refresh_ttl_secs);
     }
     Response::json(200, &body).with_header("Cache-Control", "no-store")
+}
+
+/// The `refresh_token` grant: rotates the presented token, and revokes the whole family
+/// when a rotated-out token is presented again (reuse detection).
+fn refresh_grant(
+    state: &mut State,
+    client_id: &str,
+    presented: &str,
+) -> Result<(String, u64, bool), Response> {
+    let Some(entry) = state.refresh.get(presented).cloned() else {
+        return Err(error(400, "invalid_grant", "unknown refresh token"));
+    };
+    if entry.client != client_id {
+        return Err(error(
+            400,
+            "invalid_grant",
+            "the refresh token belongs to another client",
+        ));
+    }
+    if entry.status == RefreshStatus::RotatedOut {
+        state.reuse_detected += 1;
+        state.revoked_families.insert(entry.family);
+        return Err(error(
+            400,
+            "invalid_grant",
+            "refresh token reuse detected; the grant was revoked",
+        ));
+    }
+    if entry.status == RefreshStatus::Revoked || state.revoked_families.contains(&entry.family) {
+        return Err(error(400, "invalid_grant", "the refresh token was revoked"));
+    }
+    if entry.expires_at <= Utc::now().timestamp() {
+        return Err(error(400, "invalid_grant", "the refresh token expired"));
+    }
+    if let Some(old) = state.refresh.get_mut(presented) {
+        old.status = RefreshStatus::RotatedOut;
+    }
+    state.refreshes += 1;
+    Ok((entry.subject, entry.family, true))
 }
 
 fn revoke(state: &mut State, request: &Request) -> Response {

@@ -1,7 +1,7 @@
 //! The fields a user gives an account. Providers declare which they require and allow;
 //! core errors name them with this type, and each front words them its own way.
 
-use super::{Account, ClientAuth, Secrets};
+use super::{Account, ClientAuth, Secret, Secrets};
 
 /// One thing a user can give an account, stored in its metadata or in its secrets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -75,24 +75,40 @@ impl Field {
         )
     }
 
+    /// Its text in the account's metadata (`None` for secrets and the client auth choice).
+    pub fn text(self, account: &Account) -> Option<&str> {
+        match self {
+            Self::Url => account.url.as_deref(),
+            Self::ClientId => account.client_id.as_deref(),
+            Self::Username => account.username.as_deref(),
+            Self::CustomerId => account.customer_id.as_deref(),
+            Self::Scope => account.scope.as_deref(),
+            Self::Audience => account.audience.as_deref(),
+            Self::Issuer => account.issuer.as_deref(),
+            Self::RevokeUrl => account.revoke_url.as_deref(),
+            Self::ClientSecret | Self::Password | Self::RefreshToken | Self::ClientAuth => None,
+        }
+    }
+
+    /// Its value among the account's secrets (`None` for metadata fields).
+    pub fn secret_in(self, secrets: &Secrets) -> Option<&Secret> {
+        match self {
+            Self::ClientSecret => secrets.client_secret.as_ref(),
+            Self::Password => secrets.password.as_ref(),
+            Self::RefreshToken => secrets.refresh_token.as_ref(),
+            _ => None,
+        }
+    }
+
     /// Whether `account` and `secrets` hold a non-blank value for it.
     pub fn given(self, account: &Account, secrets: &Secrets) -> bool {
-        let text = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.trim().is_empty());
-        let secret = |value: &Option<super::Secret>| value.as_ref().is_some_and(|v| !v.is_empty());
-        match self {
-            Self::Url => text(&account.url),
-            Self::ClientId => text(&account.client_id),
-            Self::ClientSecret => secret(&secrets.client_secret),
-            Self::Username => text(&account.username),
-            Self::Password => secret(&secrets.password),
-            Self::RefreshToken => secret(&secrets.refresh_token),
-            Self::CustomerId => text(&account.customer_id),
-            Self::Scope => text(&account.scope),
-            Self::Audience => text(&account.audience),
-            Self::Issuer => text(&account.issuer),
-            Self::RevokeUrl => text(&account.revoke_url),
-            Self::ClientAuth => account.client_auth != ClientAuth::default(),
+        if self == Self::ClientAuth {
+            return account.client_auth != ClientAuth::default();
         }
+        let value = self
+            .text(account)
+            .or(self.secret_in(secrets).map(Secret::expose));
+        value.is_some_and(|v| !v.trim().is_empty())
     }
 }
 

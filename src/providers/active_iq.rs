@@ -4,11 +4,17 @@
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde_json::json;
 
-use super::{Call, Flows, Issued, ProviderError, RevokeSupport, Spec, UrlMeaning, join};
-use crate::model::{DAY, Field, Grant, HOUR, Lifetimes, Need};
+use super::{Call, Issued, O, ProviderError, R, RevokeSupport, Spec, UrlMeaning, flows, join};
+use crate::model::{DAY, Field, FieldRule, Grant, HOUR, Lifetimes};
 
 /// What the user does to get a new pair.
 const SIGN_IN_HELP: &str = "In Active IQ Digital Advisor open Quick Links > API Services, click Generate Token, download the pair as a text file and import it into this account.";
+
+/// The fields each grant takes; `r` required, `o` optional.
+#[rustfmt::skip]
+fn fields(_: Grant) -> &'static [FieldRule] {
+    &[(Field::Url, O), (Field::RefreshToken, R)]
+}
 
 /// Active IQ's facts.
 pub const SPEC: Spec = Spec {
@@ -16,12 +22,7 @@ pub const SPEC: Spec = Spec {
     presets: &[("Active IQ", "https://api.activeiq.netapp.com")],
     url_meaning: UrlMeaning::BaseUrl,
     grants: &[Grant::RefreshToken],
-    fields: |_| {
-        &[
-            (Field::Url, Need::Optional),
-            (Field::RefreshToken, Need::Required),
-        ]
-    },
+    fields,
     import_fields: &[],
     lifetimes: Lifetimes::secs(Some(HOUR), Some(7 * DAY)),
     generate_limit: None,
@@ -33,12 +34,7 @@ pub const SPEC: Spec = Spec {
     bearer: false,
     api_example: "https://api.activeiq.netapp.com/v1/",
     api_at_account_url: false,
-    flows: Flows {
-        generate: |call| Box::pin(generate(call)),
-        refresh: |call| Box::pin(refresh(call)),
-        revoke: None,
-        complete: None,
-    },
+    flows: flows!(revoke: None, complete: None),
 };
 
 const TOKEN_PATH: &str = "/v1/tokens/accessToken";
@@ -55,7 +51,7 @@ pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
 
 /// `POST /v1/tokens/accessToken` with `{"refresh_token"}`; the answer carries the new pair.
 pub async fn refresh(call: Call<'_>) -> Result<Issued, ProviderError> {
-    let refresh_token = call.secret(call.secrets.refresh_token.as_ref(), Field::RefreshToken)?;
+    let refresh_token = call.secret(Field::RefreshToken)?;
     let url = join(call.base_url()?, TOKEN_PATH)?;
     let request = call
         .http

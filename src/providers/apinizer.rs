@@ -4,8 +4,14 @@
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 
-use super::{Call, Flows, Issued, ProviderError, RevokeSupport, Spec, UrlMeaning, join};
-use crate::model::{Field, Grant, Lifetimes, Need};
+use super::{Call, Issued, ProviderError, R, RevokeSupport, Spec, UrlMeaning, flows, join};
+use crate::model::{Field, FieldRule, Grant, Lifetimes};
+
+/// The fields each grant takes; `r` required, `o` optional.
+#[rustfmt::skip]
+fn fields(_: Grant) -> &'static [FieldRule] {
+    &[(Field::Url, R), (Field::Username, R), (Field::Password, R)]
+}
 
 /// Apinizer's facts.
 pub const SPEC: Spec = Spec {
@@ -13,13 +19,7 @@ pub const SPEC: Spec = Spec {
     presets: &[],
     url_meaning: UrlMeaning::BaseUrl,
     grants: &[Grant::ClientCredentials],
-    fields: |_| {
-        &[
-            (Field::Url, Need::Required),
-            (Field::Username, Need::Required),
-            (Field::Password, Need::Required),
-        ]
-    },
+    fields,
     import_fields: &[],
     lifetimes: Lifetimes::secs(None, None),
     generate_limit: None,
@@ -31,21 +31,16 @@ pub const SPEC: Spec = Spec {
     bearer: true,
     api_example: "https://apinizer.example.com/apiops/",
     api_at_account_url: true,
-    flows: Flows {
-        generate: |call| Box::pin(generate(call)),
-        refresh: |call| Box::pin(refresh(call)),
-        revoke: None,
-        complete: None,
-    },
+    flows: flows!(revoke: None, complete: None),
 };
 
 const TOKEN_PATH: &str = "/apiops/auth/token";
 
 /// Asks the management API for a token with the stored username and password.
 pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
-    let username = call.field(call.account.username.as_ref(), Field::Username)?;
+    let username = call.field(Field::Username)?;
     // An imported personal token has no password: a new one is made in the console.
-    let password = call.secret(call.secrets.password.as_ref(), Field::Password)?;
+    let password = call.secret(Field::Password)?;
     let url = join(call.base_url()?, TOKEN_PATH)?;
     let body = form(&[
         ("grant_type", "client_credentials"),

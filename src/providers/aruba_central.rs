@@ -7,9 +7,9 @@ use serde_json::{Value, json};
 use url::Url;
 
 use super::{
-    Call, Flows, GenerateLimit, Issued, ProviderError, RevokeSupport, Spec, UrlMeaning, join,
+    Call, GenerateLimit, Issued, O, ProviderError, R, RevokeSupport, Spec, UrlMeaning, flows, join,
 };
-use crate::model::{DAY, Field, Grant, HOUR, Lifetimes, Need};
+use crate::model::{DAY, Field, FieldRule, Grant, HOUR, Lifetimes};
 
 /// The regional API gateways.
 pub const GATEWAYS: &[(&str, &str)] = &[
@@ -57,28 +57,23 @@ pub const GATEWAYS: &[(&str, &str)] = &[
 /// What the user does to get a new pair.
 const SIGN_IN_HELP: &str = "In Aruba Central open API Gateway > My Apps & Tokens, add a token (+ Add Apps & Token), click Download Token and import the JSON file; non-SSO users can instead store username, password, client secret and customer id for the OAuth login.";
 
+/// The fields each grant takes; `r` required, `o` optional.
+#[rustfmt::skip]
+fn fields(grant: Grant) -> &'static [FieldRule] {
+    use Field::{ClientId, ClientSecret, CustomerId, Password, RefreshToken, Username};
+    match grant {
+        Grant::AuthorizationCode => &[(Field::Url, O), (ClientId, R), (ClientSecret, R), (Username, R), (Password, R), (CustomerId, R)],
+        _ => &[(Field::Url, O), (ClientId, R), (ClientSecret, R), (RefreshToken, R)],
+    }
+}
+
 /// Aruba Central's facts.
 pub const SPEC: Spec = Spec {
     default_url: Some("https://apigw-prod2.central.arubanetworks.com"),
     url_meaning: UrlMeaning::BaseUrl,
     presets: GATEWAYS,
     grants: &[Grant::RefreshToken, Grant::AuthorizationCode],
-    fields: |grant| match grant {
-        Grant::AuthorizationCode => &[
-            (Field::Url, Need::Optional),
-            (Field::ClientId, Need::Required),
-            (Field::ClientSecret, Need::Required),
-            (Field::Username, Need::Required),
-            (Field::Password, Need::Required),
-            (Field::CustomerId, Need::Required),
-        ],
-        _ => &[
-            (Field::Url, Need::Optional),
-            (Field::ClientId, Need::Required),
-            (Field::ClientSecret, Need::Required),
-            (Field::RefreshToken, Need::Required),
-        ],
-    },
+    fields,
     import_fields: &[Field::ClientId, Field::ClientSecret],
     lifetimes: Lifetimes::secs(Some(2 * HOUR), Some(14 * DAY)),
     generate_limit: Some(GenerateLimit {
@@ -93,12 +88,7 @@ pub const SPEC: Spec = Spec {
     bearer: true,
     api_example: "https://apigw-prod2.central.arubanetworks.com/",
     api_at_account_url: true,
-    flows: Flows {
-        generate: |call| Box::pin(generate(call)),
-        refresh: |call| Box::pin(refresh(call)),
-        revoke: None,
-        complete: None,
-    },
+    flows: flows!(revoke: None, complete: None),
 };
 
 /// The three-step login: credentials > session cookies > authorization code > token pair.
@@ -108,27 +98,46 @@ pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
             "this account was imported, so a new token comes from the portal. {SIGN_IN_HELP}"
         )));
     }
-    let client_id = call.field(call.account.client_id.as_ref(), Field::ClientId)?;
-    let username = call.field(call.account.username.as_ref(), Field::Username)?;
-    let customer_id = call.field(call.account.customer_id.as_ref(), Field::CustomerId)?;
-    let password = call.secret(call.secrets.password.as_ref(), Field::Password)?;
-    let client_secret = call.secret(call.secrets.client_secret.as_ref(), Field::ClientSecret)?;
+    let client_id = call.field(Field::ClientId)?;
+    let client_secret = call.secret(Field::ClientSecret)?;
     let base = call.base_url()?;
+    let session = login(call, base, client_id).await?;
+    let code = authorization_code(call, base, client_id, &session).await?;
+    let url = token_url(
+        base,
+        &[
+            ("client_id", client_id),
+            ("client_secret", client_secret),
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+        ],
+    )?;
+    call.http
+        .send(call.http.client().post(url))
+        .await?
+        .into_issued(call.now)
+}
 
-    // Step 1: log in, collect the csrftoken and session cookies.
+/// The cookies of a logged-in session.
+struct Session {
+    csrf: String,
+    session: String,
+}
+
+/// Step 1: log in, collect the csrftoken and session cookies.
+async fn login(call: Call<'_>, base: &str, client_id: &str) -> Result<Session, ProviderError> {
+    let username = call.field(Field::Username)?;
+    let password = call.secret(Field::Password)?;
     let mut login = join(base, "/oauth2/authorize/central/api/login")?;
     login.query_pairs_mut().append_pair("client_id", client_id);
-    let reply = call
+    let request = call
         .http
-        .send(
-            call.http
-                .client()
-                .post(login)
-                .header(CONTENT_TYPE, "application/json")
-                .header(ACCEPT, "application/json")
-                .body(json!({ "username": username, "password": password }).to_string()),
-        )
-        .await?;
+        .client()
+        .post(login)
+        .header(CONTENT_TYPE, "application/json")
+        .header(ACCEPT, "application/json")
+        .body(json!({ "username": username, "password": password }).to_string());
+    let reply = call.http.send(request).await?;
     if !(200..300).contains(&reply.status) {
         return Err(reply.into_error());
     }
@@ -139,62 +148,53 @@ pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
             (key.trim() == name).then(|| val.trim().to_owned())
         })
     };
-    let (Some(csrf), Some(session)) = (cookie("csrftoken"), cookie("session")) else {
-        return Err(ProviderError::BadResponse(
+    match (cookie("csrftoken"), cookie("session")) {
+        (Some(csrf), Some(session)) => Ok(Session { csrf, session }),
+        _ => Err(ProviderError::BadResponse(
             "the login answer did not set the csrftoken and session cookies".to_owned(),
-        ));
-    };
+        )),
+    }
+}
 
-    // Step 2: exchange the session for an authorization code.
+/// Step 2: exchange the session for an authorization code.
+async fn authorization_code(
+    call: Call<'_>,
+    base: &str,
+    client_id: &str,
+    session: &Session,
+) -> Result<String, ProviderError> {
+    let customer_id = call.field(Field::CustomerId)?;
     let mut authorize = join(base, "/oauth2/authorize/central/api")?;
     authorize
         .query_pairs_mut()
         .append_pair("client_id", client_id)
         .append_pair("response_type", "code")
         .append_pair("scope", "all");
-    let code_json = call
+    let request = call
         .http
-        .send(
-            call.http
-                .client()
-                .post(authorize)
-                .header(CONTENT_TYPE, "application/json")
-                .header(ACCEPT, "application/json")
-                .header("X-CSRF-TOKEN", csrf)
-                .header(COOKIE, format!("session={session}"))
-                .body(json!({ "customer_id": customer_id }).to_string()),
-        )
-        .await?
-        .ok_json()?;
-    let code = code_json
+        .client()
+        .post(authorize)
+        .header(CONTENT_TYPE, "application/json")
+        .header(ACCEPT, "application/json")
+        .header("X-CSRF-TOKEN", &session.csrf)
+        .header(COOKIE, format!("session={}", session.session))
+        .body(json!({ "customer_id": customer_id }).to_string());
+    let answer = call.http.send(request).await?.ok_json()?;
+    answer
         .get("auth_code")
         .and_then(Value::as_str)
+        .map(str::to_owned)
         .ok_or_else(|| {
             ProviderError::BadResponse("the authorize answer has no auth_code".to_owned())
-        })?;
-
-    // Step 3: trade the code for the token pair.
-    let url = token_url(
-        base,
-        &[
-            ("client_id", client_id),
-            ("client_secret", client_secret),
-            ("grant_type", "authorization_code"),
-            ("code", code),
-        ],
-    )?;
-    call.http
-        .send(call.http.client().post(url))
-        .await?
-        .into_issued(call.now)
+        })
 }
 
 /// `POST {base}/oauth2/token?client_id&client_secret&grant_type=refresh_token&refresh_token`,
 /// all in the query string and no body, as Aruba documents it.
 pub async fn refresh(call: Call<'_>) -> Result<Issued, ProviderError> {
-    let client_id = call.field(call.account.client_id.as_ref(), Field::ClientId)?;
-    let client_secret = call.secret(call.secrets.client_secret.as_ref(), Field::ClientSecret)?;
-    let refresh_token = call.secret(call.secrets.refresh_token.as_ref(), Field::RefreshToken)?;
+    let client_id = call.field(Field::ClientId)?;
+    let client_secret = call.secret(Field::ClientSecret)?;
+    let refresh_token = call.secret(Field::RefreshToken)?;
     let url = token_url(
         call.base_url()?,
         &[

@@ -4,8 +4,10 @@
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde_json::{Map, Value, json};
 
-use super::{Call, Flows, Issued, ProviderError, RevokeSupport, Revoked, Spec, UrlMeaning, join};
-use crate::model::{Field, Grant, Lifetimes, Need};
+use super::{
+    Call, Issued, O, ProviderError, R, RevokeSupport, Revoked, Spec, UrlMeaning, flows, join,
+};
+use crate::model::{Field, FieldRule, Grant, Lifetimes};
 
 /// The constant client id of the BlueXP refresh-token flow (same for all customers).
 pub const REFRESH_CLIENT_ID: &str = "Mu0V1ywgYteI6w1MbD15fKfVIUrNXGWC";
@@ -13,6 +15,17 @@ pub const REFRESH_CLIENT_ID: &str = "Mu0V1ywgYteI6w1MbD15fKfVIUrNXGWC";
 pub const PASSWORD_CLIENT_ID: &str = "QC3AgHk6qdbmC7Yyr82ApBwaaJLwRrNO";
 /// The API audience.
 pub const AUDIENCE: &str = "https://api.cloud.netapp.com";
+
+/// The fields each grant takes; `r` required, `o` optional.
+#[rustfmt::skip]
+fn fields(grant: Grant) -> &'static [FieldRule] {
+    use Field::{Audience, ClientId, ClientSecret, Password, RefreshToken, Scope, Url, Username};
+    match grant {
+        Grant::Password => &[(Url, O), (ClientId, O), (Username, R), (Password, R), (Scope, O), (Audience, O)],
+        Grant::ClientCredentials => &[(Url, O), (ClientId, R), (ClientSecret, R), (Scope, O), (Audience, O)],
+        _ => &[(Url, O), (ClientId, O), (RefreshToken, R), (Scope, O), (Audience, O)],
+    }
+}
 
 /// BlueXP's facts.
 pub const SPEC: Spec = Spec {
@@ -33,30 +46,7 @@ pub const SPEC: Spec = Spec {
         Grant::Password,
         Grant::ClientCredentials,
     ],
-    fields: |grant| match grant {
-        Grant::Password => &[
-            (Field::Url, Need::Optional),
-            (Field::ClientId, Need::Optional),
-            (Field::Username, Need::Required),
-            (Field::Password, Need::Required),
-            (Field::Scope, Need::Optional),
-            (Field::Audience, Need::Optional),
-        ],
-        Grant::ClientCredentials => &[
-            (Field::Url, Need::Optional),
-            (Field::ClientId, Need::Required),
-            (Field::ClientSecret, Need::Required),
-            (Field::Scope, Need::Optional),
-            (Field::Audience, Need::Optional),
-        ],
-        _ => &[
-            (Field::Url, Need::Optional),
-            (Field::ClientId, Need::Optional),
-            (Field::RefreshToken, Need::Required),
-            (Field::Scope, Need::Optional),
-            (Field::Audience, Need::Optional),
-        ],
-    },
+    fields,
     import_fields: &[],
     lifetimes: Lifetimes::secs(None, None),
     generate_limit: None,
@@ -66,12 +56,7 @@ pub const SPEC: Spec = Spec {
     bearer: true,
     api_example: "https://api.bluexp.netapp.com/",
     api_at_account_url: false,
-    flows: Flows {
-        generate: |call| Box::pin(generate(call)),
-        refresh: |call| Box::pin(refresh(call)),
-        revoke: Some(|call| Box::pin(revoke(call))),
-        complete: None,
-    },
+    flows: flows!(revoke: Some(|call| Box::pin(revoke(call))), complete: None),
 };
 
 /// Asks Auth0 for a user or service token with the account's grant.
@@ -84,10 +69,7 @@ pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
     put("grant_type", account.grant.id());
     match account.grant {
         Grant::RefreshToken => {
-            put(
-                "refresh_token",
-                call.secret(call.secrets.refresh_token.as_ref(), Field::RefreshToken)?,
-            );
+            put("refresh_token", call.secret(Field::RefreshToken)?);
             put(
                 "client_id",
                 account.client_id.as_deref().unwrap_or(REFRESH_CLIENT_ID),
@@ -97,14 +79,8 @@ pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
             }
         }
         Grant::Password => {
-            put(
-                "username",
-                call.field(account.username.as_ref(), Field::Username)?,
-            );
-            put(
-                "password",
-                call.secret(call.secrets.password.as_ref(), Field::Password)?,
-            );
+            put("username", call.field(Field::Username)?);
+            put("password", call.secret(Field::Password)?);
             put("audience", account.audience.as_deref().unwrap_or(AUDIENCE));
             put(
                 "client_id",
@@ -119,14 +95,8 @@ pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
             put("Realm", "Username-Password-Authentication");
         }
         Grant::ClientCredentials => {
-            put(
-                "client_id",
-                call.field(account.client_id.as_ref(), Field::ClientId)?,
-            );
-            put(
-                "client_secret",
-                call.secret(call.secrets.client_secret.as_ref(), Field::ClientSecret)?,
-            );
+            put("client_id", call.field(Field::ClientId)?);
+            put("client_secret", call.secret(Field::ClientSecret)?);
             put("audience", account.audience.as_deref().unwrap_or(AUDIENCE));
         }
         Grant::AuthorizationCode => {

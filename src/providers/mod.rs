@@ -141,6 +141,25 @@ impl std::fmt::Debug for Flows {
     }
 }
 
+/// The [`Flows`] of a provider module with `generate` and `refresh` functions; `revoke` and
+/// `complete` are given as their module's functions, or `None`.
+macro_rules! flows {
+    (revoke: $revoke:expr, complete: $complete:expr) => {
+        $crate::providers::Flows {
+            generate: |call| Box::pin(generate(call)),
+            refresh: |call| Box::pin(refresh(call)),
+            revoke: $revoke,
+            complete: $complete,
+        }
+    };
+}
+pub(crate) use flows;
+
+/// Short names for the field tables of the provider files.
+pub(crate) const R: Need = Need::Required;
+/// See [`R`].
+pub(crate) const O: Need = Need::Optional;
+
 /// What the account's URL is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UrlMeaning {
@@ -264,39 +283,28 @@ pub struct Call<'a> {
     pub now: DateTime<Utc>,
 }
 
-impl Call<'_> {
+impl<'a> Call<'a> {
     /// The account's base URL, or the provider's default.
-    pub fn base_url(&self) -> Result<&str, ProviderError> {
-        self.account
-            .url
-            .as_deref()
-            .or(spec(self.account.provider).default_url)
-            .ok_or(ProviderError::Missing(Field::Url))
+    pub fn base_url(&self) -> Result<&'a str, ProviderError> {
+        let default = spec(self.account.provider).default_url;
+        required(self.account.url.as_deref().or(default), Field::Url)
     }
 
-    /// A required secret, or an error naming its field.
-    pub fn secret<'s>(
-        &self,
-        value: Option<&'s Secret>,
-        field: Field,
-    ) -> Result<&'s str, ProviderError> {
-        value
-            .map(Secret::expose)
-            .filter(|s| !s.is_empty())
-            .ok_or(ProviderError::Missing(field))
+    /// A required secret of the account, or an error naming it.
+    pub fn secret(&self, field: Field) -> Result<&'a str, ProviderError> {
+        required(field.secret_in(self.secrets).map(Secret::expose), field)
     }
 
-    /// A required metadata field, or an error naming it.
-    pub fn field<'s>(
-        &self,
-        value: Option<&'s String>,
-        field: Field,
-    ) -> Result<&'s str, ProviderError> {
-        value
-            .map(String::as_str)
-            .filter(|s| !s.is_empty())
-            .ok_or(ProviderError::Missing(field))
+    /// A required metadata field of the account, or an error naming it.
+    pub fn field(&self, field: Field) -> Result<&'a str, ProviderError> {
+        required(field.text(self.account), field)
     }
+}
+
+fn required(value: Option<&str>, field: Field) -> Result<&str, ProviderError> {
+    value
+        .filter(|s| !s.is_empty())
+        .ok_or(ProviderError::Missing(field))
 }
 
 /// Obtains a brand new token set with the account's grant.

@@ -9,9 +9,22 @@ use serde_json::Value;
 
 use super::apinizer::form;
 use super::{
-    Call, Flows, Http, Issued, ProviderError, RevokeSupport, Revoked, Spec, UrlMeaning, checked_url,
+    Call, Http, Issued, O, ProviderError, R, RevokeSupport, Revoked, Spec, UrlMeaning, checked_url,
+    flows,
 };
-use crate::model::{Account, ClientAuth, Field, Grant, Lifetimes, Need};
+use crate::model::{Account, ClientAuth, Field, FieldRule, Grant, Lifetimes, Need};
+
+/// The fields each grant takes; `r` required, `o` optional.
+#[rustfmt::skip]
+fn fields(grant: Grant) -> &'static [FieldRule] {
+    use Field::{Audience, ClientAuth, ClientId, ClientSecret, Issuer, Password, RefreshToken, RevokeUrl, Scope, Url, Username};
+    const URL: Need = Need::RequiredUnless(Issuer);
+    match grant {
+        Grant::ClientCredentials => &[(ClientId, R), (ClientSecret, R), (Url, URL), (Scope, O), (Audience, O), (Issuer, O), (RevokeUrl, O), (ClientAuth, O)],
+        Grant::Password => &[(ClientId, R), (ClientSecret, O), (Username, R), (Password, R), (Url, URL), (Scope, O), (Audience, O), (Issuer, O), (RevokeUrl, O), (ClientAuth, O)],
+        _ => &[(ClientId, R), (ClientSecret, O), (RefreshToken, R), (Url, URL), (Scope, O), (Audience, O), (Issuer, O), (RevokeUrl, O), (ClientAuth, O)],
+    }
+}
 
 /// The generic provider's facts.
 pub const SPEC: Spec = Spec {
@@ -23,41 +36,7 @@ pub const SPEC: Spec = Spec {
         Grant::Password,
         Grant::RefreshToken,
     ],
-    fields: |grant| match grant {
-        Grant::ClientCredentials => &[
-            (Field::ClientId, Need::Required),
-            (Field::ClientSecret, Need::Required),
-            (Field::Url, Need::RequiredUnless(Field::Issuer)),
-            (Field::Scope, Need::Optional),
-            (Field::Audience, Need::Optional),
-            (Field::Issuer, Need::Optional),
-            (Field::RevokeUrl, Need::Optional),
-            (Field::ClientAuth, Need::Optional),
-        ],
-        Grant::Password => &[
-            (Field::ClientId, Need::Required),
-            (Field::ClientSecret, Need::Optional),
-            (Field::Username, Need::Required),
-            (Field::Password, Need::Required),
-            (Field::Url, Need::RequiredUnless(Field::Issuer)),
-            (Field::Scope, Need::Optional),
-            (Field::Audience, Need::Optional),
-            (Field::Issuer, Need::Optional),
-            (Field::RevokeUrl, Need::Optional),
-            (Field::ClientAuth, Need::Optional),
-        ],
-        _ => &[
-            (Field::ClientId, Need::Required),
-            (Field::ClientSecret, Need::Optional),
-            (Field::RefreshToken, Need::Required),
-            (Field::Url, Need::RequiredUnless(Field::Issuer)),
-            (Field::Scope, Need::Optional),
-            (Field::Audience, Need::Optional),
-            (Field::Issuer, Need::Optional),
-            (Field::RevokeUrl, Need::Optional),
-            (Field::ClientAuth, Need::Optional),
-        ],
-    },
+    fields,
     import_fields: &[Field::ClientId, Field::ClientSecret],
     lifetimes: Lifetimes::secs(None, None),
     generate_limit: None,
@@ -67,12 +46,7 @@ pub const SPEC: Spec = Spec {
     bearer: true,
     api_example: "https://api.example.com/",
     api_at_account_url: false,
-    flows: Flows {
-        generate: |call| Box::pin(generate(call)),
-        refresh: |call| Box::pin(refresh(call)),
-        revoke: Some(|call| Box::pin(revoke(call))),
-        complete: Some(|http, account| Box::pin(complete(http, account))),
-    },
+    flows: flows!(revoke: Some(|call| Box::pin(revoke(call))), complete: Some(|http, account| Box::pin(complete(http, account)))),
 };
 
 /// Fills in the endpoints of an account with an issuer (RFC 8414 / OpenID Connect
@@ -156,14 +130,8 @@ pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
     match account.grant {
         Grant::ClientCredentials => {}
         Grant::Password => {
-            params.push((
-                "username",
-                call.field(account.username.as_ref(), Field::Username)?,
-            ));
-            params.push((
-                "password",
-                call.secret(call.secrets.password.as_ref(), Field::Password)?,
-            ));
+            params.push(("username", call.field(Field::Username)?));
+            params.push(("password", call.secret(Field::Password)?));
         }
         Grant::RefreshToken => return refresh(call).await,
         Grant::AuthorizationCode => {
@@ -261,7 +229,7 @@ fn authed<'a>(
     request: reqwest::RequestBuilder,
     mut params: Vec<(&'a str, &'a str)>,
 ) -> Result<reqwest::RequestBuilder, ProviderError> {
-    let client_id = call.field(call.account.client_id.as_ref(), Field::ClientId)?;
+    let client_id = call.field(Field::ClientId)?;
     let secret = call
         .secrets
         .client_secret

@@ -40,64 +40,68 @@ impl App {
             if response.changed() {
                 self.rebuild_view();
             }
-            let before = self.settings.sort;
-            egui::ComboBox::from_label("Sort")
-                .selected_text(match self.settings.sort {
-                    Sort::SoonestExpiry => "Soonest expiry",
-                    Sort::Name => "Name",
-                })
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(
-                        &mut self.settings.sort,
-                        Sort::SoonestExpiry,
-                        "Soonest expiry",
-                    );
-                    ui.selectable_value(&mut self.settings.sort, Sort::Name, "Name");
-                });
-            if before != self.settings.sort {
-                self.rebuild_view();
-                self.save_settings();
-            }
+            self.sort_ui(ui);
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                let before = self.settings.clipboard_clear_secs;
-                egui::ComboBox::from_label("Clear clipboard")
-                    .selected_text(
-                        self.settings
-                            .clipboard_clear_secs
-                            .map_or("never".to_owned(), |s| format!("after {s} s")),
-                    )
-                    .show_ui(ui, |ui| {
-                        for choice in [Some(30), Some(60), Some(300), None] {
-                            let text =
-                                choice.map_or("never".to_owned(), |s| format!("after {s} s"));
-                            ui.selectable_value(
-                                &mut self.settings.clipboard_clear_secs,
-                                choice,
-                                text,
-                            );
-                        }
-                    });
-                if before != self.settings.clipboard_clear_secs {
-                    self.save_settings();
-                }
-                if let Some(store) = self.store {
-                    ui.label(
-                        RichText::new(format!("secrets: {}", store.id()))
-                            .small()
-                            .weak(),
-                    );
-                }
-                let soon = self.expiring_refresh_count();
-                if soon > 0 {
-                    let dark = ui.visuals().dark_mode;
-                    ui.label(
-                        RichText::new(format!("{soon} refresh token(s) expire within a day"))
-                            .color(theme::warn_color(dark)),
-                    );
-                }
+                self.status_ui(ui);
             });
         });
         ui.add_space(4.0);
+    }
+
+    fn sort_ui(&mut self, ui: &mut egui::Ui) {
+        let before = self.settings.sort;
+        egui::ComboBox::from_label("Sort")
+            .selected_text(match self.settings.sort {
+                Sort::SoonestExpiry => "Soonest expiry",
+                Sort::Name => "Name",
+            })
+            .show_ui(ui, |ui| {
+                ui.selectable_value(
+                    &mut self.settings.sort,
+                    Sort::SoonestExpiry,
+                    "Soonest expiry",
+                );
+                ui.selectable_value(&mut self.settings.sort, Sort::Name, "Name");
+            });
+        if before != self.settings.sort {
+            self.rebuild_view();
+            self.save_settings();
+        }
+    }
+
+    /// The clipboard setting, the secret store and the dying-refresh-token badge.
+    fn status_ui(&mut self, ui: &mut egui::Ui) {
+        let before = self.settings.clipboard_clear_secs;
+        egui::ComboBox::from_label("Clear clipboard")
+            .selected_text(
+                self.settings
+                    .clipboard_clear_secs
+                    .map_or("never".to_owned(), |s| format!("after {s} s")),
+            )
+            .show_ui(ui, |ui| {
+                for choice in [Some(30), Some(60), Some(300), None] {
+                    let text = choice.map_or("never".to_owned(), |s| format!("after {s} s"));
+                    ui.selectable_value(&mut self.settings.clipboard_clear_secs, choice, text);
+                }
+            });
+        if before != self.settings.clipboard_clear_secs {
+            self.save_settings();
+        }
+        if let Some(store) = self.store {
+            ui.label(
+                RichText::new(format!("secrets: {}", store.id()))
+                    .small()
+                    .weak(),
+            );
+        }
+        let soon = self.expiring_refresh_count();
+        if soon > 0 {
+            let dark = ui.visuals().dark_mode;
+            ui.label(
+                RichText::new(format!("{soon} refresh token(s) expire within a day"))
+                    .color(theme::warn_color(dark)),
+            );
+        }
     }
 
     pub(super) fn empty_ui(&mut self, ui: &mut egui::Ui) {
@@ -124,22 +128,17 @@ impl App {
         let dark = ui.visuals().dark_mode;
         ui.add_space(4.0);
         ui.horizontal(|ui| {
-            ui.add_sized(
-                vec2(theme::NAME_WIDTH, 16.0),
-                egui::Label::new(RichText::new("Account").strong()),
-            );
-            ui.add_sized(
-                vec2(theme::BADGE_WIDTH, 16.0),
-                egui::Label::new(RichText::new("Provider").strong()),
-            );
-            ui.add_sized(
-                vec2(theme::COUNTDOWN_WIDTH, 16.0),
-                egui::Label::new(RichText::new("Access").strong()),
-            );
-            ui.add_sized(
-                vec2(theme::COUNTDOWN_WIDTH, 16.0),
-                egui::Label::new(RichText::new("Refresh").strong()),
-            );
+            for (width, title) in [
+                (theme::NAME_WIDTH, "Account"),
+                (theme::BADGE_WIDTH, "Provider"),
+                (theme::COUNTDOWN_WIDTH, "Access"),
+                (theme::COUNTDOWN_WIDTH, "Refresh"),
+            ] {
+                ui.add_sized(
+                    vec2(width, 16.0),
+                    egui::Label::new(RichText::new(title).strong()),
+                );
+            }
         });
         ui.separator();
         if self.view.is_empty() {

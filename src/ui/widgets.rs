@@ -5,27 +5,18 @@ use crate::export::TokenChoice;
 /// A labelled single-line text field in a two-column grid. Its id comes from its label,
 /// not its position: fields appearing above must not move focus (and typing) elsewhere.
 pub fn text_field(ui: &mut egui::Ui, label: &str, value: &mut String, hint: &str) {
-    let id = ui.label(label).id;
-    ui.add(
-        egui::TextEdit::singleline(value)
-            .id_salt(label)
-            .hint_text(hint)
-            .desired_width(320.0),
-    )
-    .labelled_by(id);
-    ui.end_row();
+    labelled_row(ui, label, egui::TextEdit::singleline(value).hint_text(hint));
 }
 
 /// A labelled password field in a two-column grid (same id rule as [`text_field`]).
 pub fn secret_field(ui: &mut egui::Ui, label: &str, value: &mut String) {
+    labelled_row(ui, label, egui::TextEdit::singleline(value).password(true));
+}
+
+fn labelled_row(ui: &mut egui::Ui, label: &str, edit: egui::TextEdit<'_>) {
     let id = ui.label(label).id;
-    ui.add(
-        egui::TextEdit::singleline(value)
-            .id_salt(label)
-            .password(true)
-            .desired_width(320.0),
-    )
-    .labelled_by(id);
+    ui.add(edit.id_salt(label).desired_width(320.0))
+        .labelled_by(id);
     ui.end_row();
 }
 

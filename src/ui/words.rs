@@ -1,7 +1,7 @@
 //! How the window words things: field labels, and the wallet's errors with the form's
 //! labels and the window's buttons (never a command-line option).
 
-use crate::model::{Field, MissingField, ProviderKind};
+use crate::model::{Field, ProviderKind};
 use crate::providers::{ProviderError, UrlMeaning, spec};
 use crate::store::StoreError;
 use crate::wallet::WalletError;
@@ -35,34 +35,12 @@ fn noun(field: Field, provider: ProviderKind) -> String {
     }
 }
 
-fn missing(missing: &[MissingField], provider: ProviderKind) -> String {
-    let words: Vec<String> = missing
-        .iter()
-        .map(|m| match m.or {
-            Some(other) => format!(
-                "{} or {} to discover it",
-                noun(m.field, provider),
-                noun(other, provider)
-            ),
-            None => noun(m.field, provider),
-        })
-        .collect();
-    words.join(", ")
-}
-
 /// The error as the window says it.
 pub fn describe(err: &WalletError) -> String {
     match err {
-        WalletError::Missing {
-            account,
-            provider,
-            grant,
-            missing: fields,
-        } => format!(
-            "account '{account}' ({provider}, {} grant) needs {}",
-            grant.id(),
-            missing(fields, *provider)
-        ),
+        WalletError::Missing { provider, .. } => {
+            err.with_field_names(&|field| noun(field, *provider))
+        }
         WalletError::Provider {
             source: ProviderError::Missing(field),
             provider,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::export::ExportFormat;
 use crate::import::ImportError;
-use crate::model::{Grant, MissingField, ProviderKind};
+use crate::model::{Field, Grant, MissingField, ProviderKind};
 use crate::providers::{ProviderError, spec};
 use crate::store::StoreError;
 
@@ -24,7 +24,7 @@ pub enum WalletError {
     )]
     BadName(String),
     /// Required fields are missing.
-    #[error("account '{account}' ({provider}, {} grant) needs {}", grant.id(), missing_list(.missing))]
+    #[error("{}", self.with_field_names(&|field| field.noun().to_owned()))]
     Missing {
         /// The account.
         account: String,
@@ -167,15 +167,32 @@ impl WalletError {
     }
 }
 
-fn missing_list(missing: &[MissingField]) -> String {
-    let words: Vec<String> = missing
-        .iter()
-        .map(|m| match m.or {
-            Some(other) => format!("{} or {}", m.field, other),
-            None => m.field.to_string(),
-        })
-        .collect();
-    words.join(", ")
+impl WalletError {
+    /// The message with missing fields named by `name`: each front passes its own words
+    /// (an option, a form label). Other errors read as their `Display`.
+    pub fn with_field_names(&self, name: &dyn Fn(Field) -> String) -> String {
+        let Self::Missing {
+            account,
+            provider,
+            grant,
+            missing,
+        } = self
+        else {
+            return self.to_string();
+        };
+        let words: Vec<String> = missing
+            .iter()
+            .map(|m| match m.or {
+                Some(other) => format!("{} or {}", name(m.field), name(other)),
+                None => name(m.field),
+            })
+            .collect();
+        format!(
+            "account '{account}' ({provider}, {} grant) needs {}",
+            grant.id(),
+            words.join(", ")
+        )
+    }
 }
 
 fn grant_list(provider: ProviderKind) -> String {

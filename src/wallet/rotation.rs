@@ -42,15 +42,19 @@ impl Wallet {
         let account = self.account(name)?;
         self.check_generate_limit(&account)?;
         let secrets = self.secrets.load(name)?.unwrap_or_default();
-        let call = Call {
-            http: &self.http,
-            account: &account,
-            secrets: &secrets,
-            now: self.now(),
-        };
+        let call = self.call(&account, &secrets);
         match providers::generate(call).await {
             Ok(issued) => self.store_issued(&account, secrets, issued, None, true),
             Err(err) => Err(self.record_failure(&account, err)),
+        }
+    }
+
+    fn call<'a>(&'a self, account: &'a Account, secrets: &'a Secrets) -> Call<'a> {
+        Call {
+            http: &self.http,
+            account,
+            secrets,
+            now: self.now(),
         }
     }
 
@@ -137,12 +141,7 @@ impl Wallet {
         }
         self.check_refresh_allowed(&account, mode)?;
         let secrets = self.secrets.load(name)?.unwrap_or_default();
-        let call = Call {
-            http: &self.http,
-            account: &account,
-            secrets: &secrets,
-            now: self.now(),
-        };
+        let call = self.call(&account, &secrets);
         // With no refresh token, "refresh" asks for a new token with the stored credentials:
         // that is a generate, and the provider's limit on new tokens applies to it.
         let generating = secrets.refresh_token.is_none() && account.grant.renews_with_credentials();
@@ -262,12 +261,7 @@ impl Wallet {
         let _lock = self.refresh_lock(name).await?;
         let account = self.account(name)?;
         let mut secrets = self.secrets.load(name)?.unwrap_or_default();
-        let call = Call {
-            http: &self.http,
-            account: &account,
-            secrets: &secrets,
-            now: self.now(),
-        };
+        let call = self.call(&account, &secrets);
         let outcome = providers::revoke(call)
             .await
             .map_err(|err| self.record_failure(&account, err))?;
