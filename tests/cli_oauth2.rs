@@ -468,3 +468,105 @@ fn an_answer_without_token_type_still_keeps_the_rotated_refresh_token() {
     home.run(&["refresh", "demo"]).ok();
     assert_eq!(server.state().reuse_detected, 0);
 }
+
+#[test]
+fn export_of_one_or_both_tokens_and_the_round_trip_through_import() {
+    let server = server();
+    let home = Home::new();
+    add_password_account(&home, &server, "demo");
+    home.run(&["generate", "demo"]).ok();
+    let stored = home.stored("demo");
+    let access = stored["access_token"].as_str().unwrap().to_owned();
+    let refresh = stored["refresh_token"].as_str().unwrap().to_owned();
+
+    // The default is the access token alone, in every format.
+    for format in ["text", "json", "env"] {
+        let out = home.run(&["export", "demo", "--format", format]).ok();
+        assert!(
+            out.contains(&access) && !out.contains(&refresh),
+            "{format}: {out}"
+        );
+    }
+    assert_eq!(
+        home.run(&["export", "demo", "--token", "refresh"]).ok(),
+        format!("{refresh}\n")
+    );
+    let env = home
+        .run(&["export", "demo", "--token", "refresh", "--format", "env"])
+        .ok();
+    assert!(env.contains(&format!("DEMO_REFRESH_TOKEN='{refresh}'")) && !env.contains(&access));
+
+    // Header and curl carry only the access token: asking for more is a usage error.
+    for format in ["header", "curl"] {
+        for token in ["refresh", "both"] {
+            let err = home
+                .run(&["export", "demo", "--token", token, "--format", format])
+                .fails(2);
+            assert!(err.contains("only the access token"), "{err}");
+        }
+    }
+
+    // Both, as text and as JSON, import back as the same pair.
+    for format in ["text", "json"] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pair");
+        home.run(&[
+            "export",
+            "demo",
+            "--token",
+            "both",
+            "--format",
+            format,
+            "--out",
+            file.to_str().unwrap(),
+        ])
+        .ok();
+        let copy = format!("copy-{format}");
+        home.run(&[
+            "import",
+            &copy,
+            "--provider",
+            "oauth2",
+            "--url",
+            &server.token_url(),
+            "--file",
+            file.to_str().unwrap(),
+        ])
+        .ok();
+        let imported = home.stored(&copy);
+        assert_eq!(imported["access_token"], access.as_str(), "{format}");
+        assert_eq!(imported["refresh_token"], refresh.as_str(), "{format}");
+    }
+}
+
+#[test]
+fn exporting_a_refresh_token_that_is_not_there_says_so() {
+    let server = server();
+    let home = Home::new();
+    home.run_env(
+        &[
+            "add",
+            "svc",
+            "--provider",
+            "oauth2",
+            "--url",
+            &server.token_url(),
+            "--client-id",
+            "post-client",
+            "--client-auth",
+            "post",
+        ],
+        &[("TOKENWALLET_CLIENT_SECRET", "post-secret")],
+    )
+    .ok();
+    let err = home.run(&["export", "svc"]).fails(1);
+    assert!(
+        err.contains("'svc'")
+            && err.contains("no access token")
+            && err.contains("tokenwallet generate svc"),
+        "{err}"
+    );
+    home.run(&["generate", "svc"]).ok();
+    let err = home.run(&["export", "svc", "--token", "both"]).fails(1);
+    assert!(err.contains("no refresh token"), "{err}");
+}

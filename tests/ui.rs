@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, TimeZone as _, Utc};
 use egui::accesskit::Role;
@@ -21,6 +21,9 @@ use tokenwallet::ui::platform::{Notifier, SaveDialog};
 use tokenwallet::ui::worker::{Services, WalletSource};
 use tokenwallet::ui::{App, Settings};
 use tokenwallet::wallet::{Clock, NewAccount, Wallet};
+
+mod support;
+use support::wait_until;
 
 /// A clock the test moves by hand.
 struct TestClock(Mutex<DateTime<Utc>>);
@@ -169,21 +172,29 @@ fn with_generated(
 impl Window {
     /// Runs frames until `done` holds (the worker answers on other threads).
     fn wait(&mut self, what: &str, done: impl Fn(&Self) -> bool) {
-        // Generous: CI machines are shared and slow; a passing wait returns at once.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            self.harness.run_ok();
-            if done(self) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
+        if !wait_until(
+            self,
+            |w| {
+                w.harness.run_ok();
+            },
+            done,
+        ) {
+            let labels: Vec<String> = self
+                .harness
+                .query_all_by_role(Role::Label)
+                .filter_map(|n| n.value())
+                .collect();
+            panic!("timed out waiting for {what}; the window shows: {labels:?}");
         }
-        let labels: Vec<String> = self
-            .harness
-            .query_all_by_role(Role::Label)
-            .filter_map(|n| n.value())
-            .collect();
-        panic!("timed out waiting for {what}; the window shows: {labels:?}");
+    }
+
+    /// Lets the background refresher finish `n` more rounds: enough to see that it did not
+    /// act, with no sleep.
+    fn wait_rounds(&mut self, n: u64) {
+        let target = self.harness.state().refresher_rounds() + n;
+        self.wait("the refresher's rounds", |w| {
+            w.harness.state().refresher_rounds() >= target
+        });
     }
 
     /// Clicks through AccessKit, as a screen reader would: independent of where the button
@@ -531,9 +542,8 @@ fn auto_refresh_renews_due_accounts_and_respects_the_toggle() {
     w.clock.advance(3600 - 120);
     w.wait("the auto-refresh", |w| w.access_token("auto") != auto);
     assert!(w.server.state().access_valid(&w.access_token("auto")));
-    // The refresher runs every 50 ms here; give it a few more rounds.
-    std::thread::sleep(Duration::from_millis(300));
-    w.harness.run_ok();
+    // A few more rounds of the refresher: the manual account stays as it was.
+    w.wait_rounds(3);
     assert_eq!(
         w.access_token("manual"),
         manual,
@@ -631,15 +641,15 @@ fn a_refresh_token_dying_within_a_day_is_announced_once() {
         wallet.set_auto_refresh("later", false).unwrap();
     });
     // Both refresh tokens last a day; refreshing "later" moves its expiry, not "soon"'s.
-    std::thread::sleep(Duration::from_millis(200));
+    w.wait_rounds(2);
     assert!(w.notifier.0.lock().unwrap().is_empty(), "nothing dies yet");
     w.clock.advance(2 * 3600);
     w.runtime.block_on(w.wallet.refresh("later")).unwrap();
     w.wait("the notification", |w| {
         !w.notifier.0.lock().unwrap().is_empty()
     });
-    // The refresher ticks every 50 ms: a few more rounds must not repeat it.
-    std::thread::sleep(Duration::from_millis(300));
+    // A few more rounds of the refresher must not repeat it.
+    w.wait_rounds(3);
     let shown = w.notifier.0.lock().unwrap().clone();
     assert_eq!(shown.len(), 1, "{shown:?}");
     assert_eq!(
@@ -672,15 +682,16 @@ fn wait_for(
     what: &str,
     done: impl Fn(&Harness<'static, App>) -> bool,
 ) {
-    let deadline = Instant::now() + Duration::from_mins(1);
-    while Instant::now() < deadline {
-        harness.run_ok();
-        if done(harness) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("timed out waiting for {what}");
+    assert!(
+        wait_until(
+            harness,
+            |h| {
+                h.run_ok();
+            },
+            done
+        ),
+        "timed out waiting for {what}"
+    );
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -777,4 +788,64 @@ fn try_without_saving_leaves_the_data_dir_untouched() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert!(left.is_empty(), "the real data dir was written: {left:?}");
+}
+
+#[test]
+fn the_refresh_token_is_copied_viewed_and_saved_only_when_asked() {
+    let mut w = window_with(with_generated("demo"));
+    let secrets = w.wallet.secrets("demo").unwrap().1;
+    let access = secrets.access_token.unwrap().expose().to_owned();
+    let refresh = secrets.refresh_token.unwrap().expose().to_owned();
+    assert!(
+        !w.has_text(&refresh),
+        "nothing shows the refresh token unasked"
+    );
+
+    // Copy: its own button, the clipboard rules, and a toast that names but never shows it.
+    w.click(Role::Button, "Copy refresh token");
+    w.wait("the copy", |w| w.clipboard.history().len() == 1);
+    assert_eq!(w.clipboard.history()[0], refresh);
+    w.wait("the toast", |w| {
+        w.has_text("Copied the refresh token; the clipboard clears in 60 s")
+    });
+    assert!(!w.has_text(&refresh), "the refresh token is not in a toast");
+
+    // View: access by default, the refresh token once picked; closing forgets it.
+    w.click(Role::Button, "View");
+    w.wait("the access token", |w| {
+        w.harness.query_all_by_value(&access).next().is_some()
+    });
+    assert!(w.harness.query_all_by_value(&refresh).next().is_none());
+    w.click(Role::ComboBox, "Which token");
+    w.click(Role::Button, "Refresh token");
+    w.wait("the refresh token", |w| {
+        w.harness.query_all_by_value(&refresh).next().is_some()
+    });
+    w.click(Role::Button, "Close");
+    w.wait("the view to close", |w| {
+        w.harness.query_all_by_value(&refresh).next().is_none()
+    });
+
+    // Download both: the labelled layout the importer reads, owner-only.
+    w.click(Role::ComboBox, "Tokens to save");
+    w.click(Role::Button, "Access and refresh tokens");
+    let path = w.home.path().join("both.txt");
+    *w.dialog.0.lock().unwrap() = Ok(Some(path.clone()));
+    w.click(Role::Button, "Download…");
+    w.wait("the file", |_| {
+        std::fs::read_to_string(&path).unwrap_or_default()
+            == format!("Access Token: {access}\nRefresh Token: {refresh}\n")
+    });
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    w.wait("the toast", |w| {
+        w.has_text("Saved the text tokens of 'demo'")
+    });
+    assert!(!w.has_text(&refresh));
 }

@@ -197,6 +197,11 @@ impl App {
         self.loaded
     }
 
+    /// Rounds the background refresher has finished.
+    pub fn refresher_rounds(&self) -> u64 {
+        self.worker.refresher_rounds()
+    }
+
     /// Frames drawn so far (for the idle measurement).
     pub fn frames(&self) -> u64 {
         self.frames

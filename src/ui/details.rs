@@ -200,7 +200,7 @@ impl App {
     fn download_ui(&mut self, ui: &mut egui::Ui, account: &Account) {
         ui.horizontal(|ui| {
             if account.tokens.has_refresh_token {
-                token_choice_ui(ui, "download-choice", &mut self.download.token);
+                token_choice_ui(ui, "Tokens to save", &mut self.download.token);
             } else {
                 self.download.token = TokenChoice::Access;
             }

@@ -94,7 +94,7 @@ impl App {
             ui.set_width(560.0);
             ui.heading(format!("{} of '{name}'", choice_title(choice)));
             if has_refresh {
-                token_choice_ui(ui, "view-choice", &mut picked);
+                token_choice_ui(ui, "Which token", &mut picked);
             }
             match &token {
                 Some(token) => {

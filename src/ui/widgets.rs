@@ -30,9 +30,9 @@ pub fn choice_title(choice: TokenChoice) -> &'static str {
 }
 
 /// A labelled access / refresh / both picker.
-pub fn token_choice_ui(ui: &mut egui::Ui, id: &str, choice: &mut TokenChoice) {
-    let label = ui.label("Token");
-    egui::ComboBox::from_id_salt(id)
+pub fn token_choice_ui(ui: &mut egui::Ui, label: &str, choice: &mut TokenChoice) {
+    let label_id = ui.label(label).id;
+    egui::ComboBox::from_id_salt(label)
         .selected_text(choice_title(*choice))
         .show_ui(ui, |ui| {
             for option in TokenChoice::ALL {
@@ -40,5 +40,5 @@ pub fn token_choice_ui(ui: &mut egui::Ui, id: &str, choice: &mut TokenChoice) {
             }
         })
         .response
-        .labelled_by(label.id);
+        .labelled_by(label_id);
 }

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
@@ -221,12 +222,15 @@ struct Inner {
     shown: Mutex<Vec<Account>>,
     /// The throwaway data dir of "Try without saving", removed with the worker.
     scratch: Mutex<Option<tempfile::TempDir>>,
+    /// Rounds the auto-refresher has finished.
+    rounds: Arc<AtomicU64>,
 }
 
 /// The UI's handle on the worker.
 pub struct Worker {
     commands: UnboundedSender<Command>,
     events: Receiver<Event>,
+    rounds: Arc<AtomicU64>,
 }
 
 impl Worker {
@@ -238,6 +242,7 @@ impl Worker {
         services: Services,
     ) -> Self {
         let (commands, receiver) = unbounded_channel();
+        let rounds = Arc::new(AtomicU64::new(0));
         let (sender, events) = std::sync::mpsc::channel();
         let (wallet, home) = match source {
             WalletSource::Open(wallet) => {
@@ -255,10 +260,21 @@ impl Worker {
             demo: Mutex::new(Vec::new()),
             shown: Mutex::new(Vec::new()),
             scratch: Mutex::new(None),
+            rounds: Arc::clone(&rounds),
         });
         runtime.spawn(run(Arc::clone(&inner), receiver));
         runtime.spawn(auto_refresh(inner));
-        Self { commands, events }
+        Self {
+            commands,
+            events,
+            rounds,
+        }
+    }
+
+    /// How many rounds the auto-refresher has finished: tests wait for rounds to see that
+    /// nothing happened, instead of sleeping.
+    pub fn refresher_rounds(&self) -> u64 {
+        self.rounds.load(Ordering::SeqCst)
     }
 
     /// Sends a command.
@@ -743,6 +759,7 @@ async fn auto_refresh(inner: Arc<Inner>) {
         }
         warn_of_dying_refresh_tokens(&inner, &accounts, now, &mut warned);
         inner.publish(accounts, false);
+        inner.rounds.fetch_add(1, Ordering::SeqCst);
     }
 }
 

@@ -10,6 +10,25 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+/// Steps `subject` until `done` holds, with a generous deadline (CI machines are shared and
+/// slow; a passing wait returns at once); `false` when the deadline passed. The one wait
+/// loop of the tests.
+pub fn wait_until<T>(
+    subject: &mut T,
+    mut step: impl FnMut(&mut T),
+    done: impl Fn(&T) -> bool,
+) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    while std::time::Instant::now() < deadline {
+        step(subject);
+        if done(subject) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    false
+}
+
 /// The vault passphrase the tests use.
 pub const PASSPHRASE: &str = "test passphrase 1";
 
