@@ -70,6 +70,12 @@ pub enum Fault {
     RateLimited(u64),
     /// No answer for this long.
     Hang(Duration),
+    /// An error page that echoes the request's query and body back, as some gateways do.
+    Echo(u16),
+    /// A 200 with a body of this many bytes (a misbehaving server).
+    Huge(usize),
+    /// Process the request normally (a refresh rotates), then answer after this long.
+    SlowAfterRotate(Duration),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,6 +267,13 @@ fn error(status: u16, code: &str, description: &str) -> Response {
 /// Applies a queued fault, if any.
 pub fn fault_response(fault: &Fault) -> Response {
     match *fault {
+        Fault::Echo(status) => Response::html(status, "<html><body>request echoed</body></html>"),
+        Fault::Huge(bytes) => Response::Full {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: vec![b' '; bytes],
+        },
+        Fault::SlowAfterRotate(_) => error(500, "server_error", "not a stand-alone fault"),
         Fault::Status(status) => error(status, "server_error", "the server had an internal error"),
         Fault::Html(status) => Response::html(
             status,
@@ -283,6 +296,23 @@ pub fn fault_response(fault: &Fault) -> Response {
     }
 }
 
+/// An error page quoting the request, as a gateway that echoes it would.
+pub fn echo(status: u16, request: &Request) -> Response {
+    let query: Vec<String> = request
+        .query
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let text = format!(
+        "<html><head><title>{status} request rejected: {} {} ?{} body: {}</title></head></html>",
+        request.method,
+        request.path,
+        query.join("&"),
+        String::from_utf8_lossy(&request.body)
+    );
+    Response::html(status, &text)
+}
+
 fn handle(state: &Mutex<State>, issuer: &str, request: &Request) -> Response {
     let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
     match (request.method.as_str(), request.path.as_str()) {
@@ -301,10 +331,14 @@ fn handle(state: &Mutex<State>, issuer: &str, request: &Request) -> Response {
         ),
         ("POST", "/token") => {
             state.token_requests += 1;
-            if let Some(fault) = state.faults.pop_front() {
-                return fault_response(&fault);
+            match state.faults.pop_front() {
+                Some(Fault::SlowAfterRotate(delay)) => {
+                    Response::Delayed(delay, Box::new(token(&mut state, issuer, request)))
+                }
+                Some(Fault::Echo(status)) => echo(status, request),
+                Some(fault) => fault_response(&fault),
+                None => token(&mut state, issuer, request),
             }
-            token(&mut state, issuer, request)
         }
         ("POST", "/revoke") => revoke(&mut state, request),
         ("GET", "/api/me") => {

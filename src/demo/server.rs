@@ -97,6 +97,8 @@ pub enum Response {
     },
     /// Say nothing for this long, then close: a hung server.
     Hang(Duration),
+    /// Wait this long, then send the response: a server that acted and answers slowly.
+    Delayed(Duration, Box<Response>),
 }
 
 impl Response {
@@ -194,7 +196,13 @@ fn serve(stream: TcpStream, handler: &(dyn Fn(&Request) -> Response + Send + Syn
         return;
     };
     let mut stream = stream;
-    match handler(&request) {
+    write_response(&mut stream, handler(&request));
+    stream.flush().ok();
+    stream.shutdown(std::net::Shutdown::Both).ok();
+}
+
+fn write_response(stream: &mut TcpStream, response: Response) {
+    match response {
         Response::Full {
             status,
             headers,
@@ -232,9 +240,11 @@ fn serve(stream: TcpStream, handler: &(dyn Fn(&Request) -> Response + Send + Syn
                 .ok();
         }
         Response::Hang(duration) => std::thread::sleep(duration),
+        Response::Delayed(duration, response) => {
+            std::thread::sleep(duration);
+            write_response(stream, *response);
+        }
     }
-    stream.flush().ok();
-    stream.shutdown(std::net::Shutdown::Both).ok();
 }
 
 fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {

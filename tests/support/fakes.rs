@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::Utc;
 use serde_json::{Value, json};
-use tokenwallet::demo::oauth::{Fault, fault_response, jwt, random_hex};
+use tokenwallet::demo::oauth::{Fault, echo, fault_response, jwt, random_hex};
 use tokenwallet::demo::server::{Request, Response, Server};
 
 /// What every fake keeps.
@@ -58,8 +58,10 @@ impl Fake {
         let server = Server::start(move |request| {
             let mut state = shared.lock().unwrap();
             state.requests += 1;
-            if let Some(fault) = state.faults.pop_front() {
-                return fault_response(&fault);
+            match state.faults.pop_front() {
+                Some(Fault::Echo(status)) => return echo(status, request),
+                Some(fault) => return fault_response(&fault),
+                None => {}
             }
             handler(&mut state, request)
         })

@@ -1,0 +1,291 @@
+//! "Nothing lost, nothing leaked": each test here failed on the code before its fix.
+//! The still-valid token after a dead refresh token, lifetimes from `iat`, export files
+//! that never follow a symlink or overwrite silently, secrets redacted from stored and
+//! shown errors, and bounded input.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use chrono::Utc;
+use serde_json::{Value, json};
+use support::Home;
+use support::fakes::{ARUBA_CLIENT, Fake, aruba_download};
+use tokenwallet::demo::oauth::{Config, Fault, OAuthServer, jwt, random_hex};
+
+fn setup() -> (OAuthServer, Home) {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = Home::new();
+    home.add_demo_account(&server, "demo");
+    home.run(&["generate", "demo"]).ok();
+    (server, home)
+}
+
+// Item 6: a valid token is a valid token.
+#[test]
+fn a_dead_refresh_token_still_leaves_the_valid_access_token_usable() {
+    let (server, home) = setup();
+    let access = home.stored("demo")["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server.revoke_all_grants();
+    home.run(&["refresh", "demo"]).fails(3);
+    assert_eq!(home.show("demo")["state"], "needs-sign-in");
+    let requests = server.state().token_requests;
+    let run = home.run(&["token", "demo"]);
+    assert_eq!(
+        run.ok(),
+        format!("{access}\n"),
+        "the still-valid token is printed"
+    );
+    let warning = run.stderr();
+    assert!(
+        warning.contains("warning") && warning.contains("needs a new sign-in"),
+        "{warning}"
+    );
+    assert_eq!(warning.trim().lines().count(), 1, "{warning}");
+    assert_eq!(
+        server.state().token_requests,
+        requests,
+        "no request was made"
+    );
+}
+
+#[test]
+fn with_a_dead_refresh_token_and_an_expired_access_token_token_exits_3() {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = Home::new();
+    home.add_demo_account(&server, "demo");
+    server.set_access_ttl(1);
+    home.run(&["generate", "demo"]).ok();
+    server.revoke_all_grants();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    home.run(&["refresh", "demo"]).fails(3);
+    let err = home.run(&["token", "demo"]).fails(3);
+    assert!(err.contains("needs a new sign-in"), "{err}");
+}
+
+// Item 5: lifetime from `iat`.
+#[test]
+fn an_imported_jwt_counts_its_lifetime_from_iat_and_token_refreshes_it() {
+    let fake = Fake::active_iq();
+    let home = Home::new();
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc::now().timestamp();
+    // Issued 59½ minutes ago, 30 s left: expiring, not valid.
+    let access =
+        jwt(&json!({ "typ": "access", "iat": now - 3570, "exp": now + 30, "jti": random_hex() }));
+    let rt = fake.seed_refresh_token();
+    let file = dir.path().join("pair.txt");
+    std::fs::write(
+        &file,
+        format!("Access Token: {access}\nRefresh Token: {rt}\n"),
+    )
+    .unwrap();
+    home.run(&[
+        "import",
+        "aiq",
+        "--provider",
+        "active-iq",
+        "--url",
+        &fake.url(),
+        "--file",
+        file.to_str().unwrap(),
+    ])
+    .ok();
+    assert_eq!(home.show("aiq")["state"], "expiring");
+    let printed = home.run(&["token", "aiq"]).ok();
+    assert_ne!(
+        printed.trim(),
+        access,
+        "a token with 30 s left is refreshed first"
+    );
+    assert_eq!(
+        fake.state().access_tokens.last().unwrap(),
+        printed.trim(),
+        "the printed token is the fresh one"
+    );
+}
+
+// Item 9: export files.
+#[test]
+fn export_refuses_an_existing_file_or_symlink_and_force_replaces_without_following() {
+    let (_server, home) = setup();
+    let dir = tempfile::tempdir().unwrap();
+    let existing = dir.path().join("existing.txt");
+    std::fs::write(&existing, "keep me").unwrap();
+    let out = existing.to_str().unwrap();
+    let err = home.run(&["export", "demo", "--out", out]).fails(1);
+    assert!(
+        err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "keep me");
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let target = dir.path().join("target.txt");
+        std::fs::write(&target, "the link's target").unwrap();
+        let link = dir.path().join("link.txt");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let link_str = link.to_str().unwrap();
+        home.run(&["export", "demo", "--out", link_str]).fails(1);
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "the link's target"
+        );
+        home.run(&["export", "demo", "--out", link_str, "--force"])
+            .ok();
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "the link's target",
+            "the symlink's target is never written"
+        );
+        let meta = std::fs::symlink_metadata(&link).unwrap();
+        assert!(
+            meta.file_type().is_file(),
+            "the link was replaced by a file"
+        );
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        let token = home.stored("demo")["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            std::fs::read_to_string(&link).unwrap(),
+            format!("{token}\n")
+        );
+    }
+}
+
+// Item 10: secrets in stored errors.
+#[test]
+fn a_gateway_echoing_the_request_leaks_no_secret_into_errors_or_accounts_json() {
+    let fake = Fake::aruba();
+    let home = Home::new();
+    let dir = tempfile::tempdir().unwrap();
+    let rt = fake.seed_refresh_token();
+    let file = dir.path().join("token.json");
+    std::fs::write(
+        &file,
+        aruba_download("aruba-at-downloaded", &rt, Utc::now().timestamp_millis()),
+    )
+    .unwrap();
+    home.run_env(
+        &[
+            "import",
+            "central",
+            "--provider",
+            "aruba-central",
+            "--url",
+            &fake.url(),
+            "--client-id",
+            ARUBA_CLIENT.0,
+            "--file",
+            file.to_str().unwrap(),
+        ],
+        &[("TOKENWALLET_CLIENT_SECRET", ARUBA_CLIENT.1)],
+    )
+    .ok();
+    fake.inject(Fault::Echo(502));
+    let err = home.run(&["refresh", "central"]).fails(4);
+    assert!(
+        err.contains("request rejected"),
+        "the server's words stay: {err}"
+    );
+    let accounts = std::fs::read_to_string(home.path().join("accounts.json")).unwrap();
+    for secret in [ARUBA_CLIENT.1, rt.as_str()] {
+        assert!(!err.contains(secret), "{secret} in: {err}");
+        assert!(!accounts.contains(secret), "{secret} in accounts.json");
+    }
+    assert!(err.contains("[redacted]"), "{err}");
+}
+
+#[test]
+fn a_bad_import_line_is_not_quoted_back() {
+    let home = Home::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.txt");
+    std::fs::write(&file, "secret-looking-token-value and more words\n").unwrap();
+    let err = home
+        .run(&[
+            "import",
+            "aiq",
+            "--provider",
+            "active-iq",
+            "--file",
+            file.to_str().unwrap(),
+        ])
+        .fails(2);
+    assert!(!err.contains("secret-looking"), "{err}");
+    assert!(err.contains("line 1"), "{err}");
+}
+
+// Item 12: bounded input.
+#[test]
+fn a_huge_answer_is_refused_and_the_tokens_stay() {
+    let (server, home) = setup();
+    let before = home.stored("demo");
+    server.inject(Fault::Huge(3 << 20));
+    let err = home.run(&["refresh", "demo"]).fails(1);
+    assert!(err.contains("larger than 1 MiB"), "{err}");
+    assert_eq!(home.stored("demo"), before);
+}
+
+#[test]
+fn a_huge_import_file_is_refused_before_it_is_parsed() {
+    let home = Home::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("huge.txt");
+    std::fs::write(&file, "x".repeat(3 << 20)).unwrap();
+    let err = home
+        .run(&[
+            "import",
+            "aiq",
+            "--provider",
+            "active-iq",
+            "--file",
+            file.to_str().unwrap(),
+        ])
+        .fails(2);
+    assert!(err.contains("larger than 1 MiB"), "{err}");
+}
+
+#[test]
+fn an_impossible_timeout_is_a_usage_error_not_a_panic() {
+    let (_server, mut home) = setup();
+    for bad in ["inf", "NaN", "-3", "1e30"] {
+        home.set_env("TOKENWALLET_TIMEOUT_SECS", bad);
+        let err = home.run(&["refresh", "demo"]).fails(2);
+        assert!(err.contains("TOKENWALLET_TIMEOUT_SECS"), "{bad}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn discovery_metadata_naming_another_issuer_is_refused() {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = Home::new();
+    // The server calls itself http://127.0.0.1:PORT; ask it as http://localhost:PORT.
+    let issuer = server.issuer().replace("127.0.0.1", "localhost");
+    let err = home
+        .run_env(
+            &[
+                "add",
+                "svc",
+                "--provider",
+                "oauth2",
+                "--issuer",
+                &issuer,
+                "--client-id",
+                "demo-client",
+            ],
+            &[("TOKENWALLET_CLIENT_SECRET", "demo-secret")],
+        )
+        .fails(1);
+    assert!(err.contains("issuer"), "{err}");
+    let listed: Value = serde_json::from_str(&home.run(&["list", "--json"]).ok()).unwrap();
+    assert_eq!(listed, json!([]), "nothing was added");
+}
