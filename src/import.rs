@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
-use crate::model::Secret;
+use crate::model::{Secret, decode_jwt};
 use crate::providers::{Issued, issued_from_json};
 
 /// A token set read from a file.
@@ -21,16 +21,54 @@ pub struct Imported {
 #[error("{0}")]
 pub struct ImportError(String);
 
-/// Parses a downloaded token file.
+/// The largest token file read: real downloads are a few kilobytes.
+pub const MAX_IMPORT_BYTES: usize = 1 << 20;
+
+/// Parses a downloaded token file. The issue time is the file's `created_at`, else the
+/// access token's JWT `iat`, else now: a token issued an hour ago is not an hour younger
+/// for being imported now.
 pub fn parse(text: &str, now: DateTime<Utc>) -> Result<Imported, ImportError> {
+    if text.len() > MAX_IMPORT_BYTES {
+        return Err(ImportError::too_large());
+    }
     let text = text.trim_start_matches('\u{feff}').trim();
     if text.is_empty() {
         return Err(ImportError("the file is empty".to_owned()));
     }
-    if text.starts_with('{') {
-        return parse_json(text, now);
+    let mut imported = if text.starts_with('{') {
+        parse_json(text, now)?
+    } else {
+        parse_text(text, now)?
+    };
+    if imported.issued.issued_at == now
+        && let Some(iat) = decode_jwt(imported.issued.access_token.expose())
+            .and_then(|jwt| jwt.time_claim("iat"))
+            .filter(|iat| *iat <= now)
+    {
+        imported.issued.issued_at = iat;
     }
-    parse_text(text, now)
+    Ok(imported)
+}
+
+/// Reads at most [`MAX_IMPORT_BYTES`] from `reader` (a file or stdin).
+pub fn read_bounded(reader: impl std::io::Read) -> Result<String, ImportError> {
+    use std::io::Read as _;
+    let mut text = String::new();
+    let limit = u64::try_from(MAX_IMPORT_BYTES).unwrap_or(u64::MAX) + 1;
+    reader
+        .take(limit)
+        .read_to_string(&mut text)
+        .map_err(|err| ImportError(format!("the file could not be read as text ({err})")))?;
+    if text.len() > MAX_IMPORT_BYTES {
+        return Err(ImportError::too_large());
+    }
+    Ok(text)
+}
+
+impl ImportError {
+    fn too_large() -> Self {
+        Self("the file is larger than 1 MiB, which no token download is".to_owned())
+    }
 }
 
 fn parse_json(text: &str, now: DateTime<Utc>) -> Result<Imported, ImportError> {
@@ -71,7 +109,12 @@ fn parse_text(text: &str, now: DateTime<Utc>) -> Result<Imported, ImportError> {
     let mut access = None;
     let mut refresh = None;
     let mut bare = Vec::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+    for (number, line) in text
+        .lines()
+        .map(str::trim)
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+    {
         let split = line
             .split_once(':')
             .filter(|(k, _)| !k.contains(' ') || k.to_ascii_lowercase().contains("token"));
@@ -87,10 +130,11 @@ fn parse_text(text: &str, now: DateTime<Utc>) -> Result<Imported, ImportError> {
                 access = Some(value.to_owned());
             }
             Some((key, _)) if key.contains("token") || key.contains("expir") => {}
+            // The line is not quoted back: it may hold a token.
             _ if line.contains(char::is_whitespace) => {
                 return Err(ImportError(format!(
-                    "could not read the line '{}'",
-                    line.chars().take(40).collect::<String>()
+                    "could not read line {}: it is neither `name: value` nor a bare token",
+                    number + 1
                 )));
             }
             _ => bare.push(line.to_owned()),

@@ -215,6 +215,22 @@ impl Window {
         self.harness.run_ok();
     }
 
+    /// Types `path` over the suggested one in the "Save to" field, then presses Save.
+    fn save_to(&mut self, path: &std::path::Path) {
+        self.harness
+            .get_by_role_and_label(Role::TextInput, "Save to")
+            .focus();
+        self.harness.run_ok();
+        self.harness
+            .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        self.harness.run_ok();
+        self.harness
+            .get_by_role_and_label(Role::TextInput, "Save to")
+            .type_text(path.to_str().unwrap());
+        self.harness.run_ok();
+        self.click(Role::Button, "Save");
+    }
+
     fn has_text(&self, text: &str) -> bool {
         self.harness
             .query_all_by_label_contains(text)
@@ -440,18 +456,7 @@ fn without_a_save_dialog_download_asks_for_a_path() {
         w.has_text("no desktop portal is running")
     });
     let path = w.home.path().join("typed.txt");
-    let field = w.harness.get_by_role_and_label(Role::TextInput, "Save to");
-    field.focus();
-    w.harness.run_ok();
-    // Replace the suggested path.
-    w.harness
-        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    w.harness.run_ok();
-    w.harness
-        .get_by_role_and_label(Role::TextInput, "Save to")
-        .type_text(path.to_str().unwrap());
-    w.harness.run_ok();
-    w.click(Role::Button, "Save");
+    w.save_to(&path);
     w.wait("the file", |_| path.exists());
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
@@ -848,4 +853,32 @@ fn the_refresh_token_is_copied_viewed_and_saved_only_when_asked() {
         w.has_text("Saved the text tokens of 'demo'")
     });
     assert!(!w.has_text(&refresh));
+}
+
+#[test]
+fn a_typed_path_that_exists_is_replaced_only_after_asking() {
+    let mut w = window_with(with_generated("demo"));
+    *w.dialog.0.lock().unwrap() = Err("no desktop portal is running".into());
+    let path = w.home.path().join("exists.txt");
+    std::fs::write(&path, "keep me").unwrap();
+    w.click(Role::Button, "Download…");
+    w.wait("the path field", |w| w.has_text("no desktop portal"));
+    w.save_to(&path);
+    w.wait("the question", |w| {
+        w.has_text("already exists. Replace it?")
+    });
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep me");
+    w.click(Role::Button, "Cancel");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep me");
+    w.click(Role::Button, "Download…");
+    w.wait("the path field", |w| w.has_text("no desktop portal"));
+    w.save_to(&path);
+    w.wait("the question", |w| {
+        w.has_text("already exists. Replace it?")
+    });
+    w.click(Role::Button, "Replace");
+    let token = w.access_token("demo");
+    w.wait("the replaced file", |_| {
+        std::fs::read_to_string(&path).unwrap_or_default() == format!("{token}\n")
+    });
 }

@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
 
 use crate::export::{ExportFormat, TokenChoice};
-use crate::import::parse_date;
+use crate::import::{parse_date, read_bounded};
 use crate::model::{ClientAuth, Field, Grant, ProviderKind, Secret, decode_jwt};
 use crate::providers::{Revoked, spec};
 use crate::store::{SecretStoreKind, StoreError, default_home, store_choice_from_env};
@@ -101,6 +101,9 @@ pub struct ExportArgs {
     /// Write to this file (created 0600) instead of stdout.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
+    /// Replace what is at --out (atomically; a symlink is replaced, never followed).
+    #[arg(long, requires = "out")]
+    pub force: bool,
 }
 
 /// Where and how to reach the provider.
@@ -304,15 +307,18 @@ async fn import(home: &Path, args: &ImportArgs) -> Result<(), Failure> {
         .transpose()
         .map_err(|err| usage(err.to_string()))?;
     let content = if args.file == "-" {
-        std::io::read_to_string(std::io::stdin())
+        read_bounded(std::io::stdin().lock())
             .map_err(|err| usage(format!("could not read stdin: {err}")))?
     } else {
-        std::fs::read_to_string(&args.file).map_err(|err| {
-            usage(format!(
-                "could not read the import file {}: {err}",
-                args.file
-            ))
-        })?
+        std::fs::File::open(&args.file)
+            .map_err(|err| err.to_string())
+            .and_then(|file| read_bounded(file).map_err(|err| err.to_string()))
+            .map_err(|err| {
+                usage(format!(
+                    "could not read the import file {}: {err}",
+                    args.file
+                ))
+            })?
     };
     let NewAccount { account, secrets } = fields.build();
     let wallet = open_wallet(home)?;
@@ -446,7 +452,7 @@ fn export(home: &Path, args: &ExportArgs) -> Result<(), Failure> {
     let name = &args.name;
     match &args.out {
         Some(path) => {
-            wallet.export_to_file(name, request, path)?;
+            wallet.export_to_file(name, request, path, args.force)?;
             eprintln!(
                 "tokenwallet: wrote the {} export of '{name}' ({} token{}) to {} (mode 0600)",
                 request.format.id(),

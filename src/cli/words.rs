@@ -57,6 +57,9 @@ pub fn describe(err: &WalletError) -> String {
             format!("{err}: run `tokenwallet generate {account}` or import a token file")
         }
         WalletError::Store(store) => describe_store(store),
+        WalletError::HttpSetup(ProviderError::BadTimeout(_)) => {
+            format!("TOKENWALLET_TIMEOUT_SECS: {err}")
+        }
         _ => err.to_string(),
     }
 }
@@ -74,6 +77,7 @@ pub fn describe_store(err: &StoreError) -> String {
             format!("{err}: set TOKENWALLET_SECRET_STORE=file")
         }
         StoreError::UnknownStore(_) => format!("TOKENWALLET_SECRET_STORE: {err}"),
+        StoreError::Exists(_) => format!("{err}; add --force to replace it"),
         _ => err.to_string(),
     }
 }

@@ -11,6 +11,20 @@ use url::{Host, Url};
 use super::ProviderError;
 use crate::model::Secret;
 
+/// The largest answer read from a server; token answers are a few kilobytes.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// Parses a timeout in seconds: a finite number from 0.1 to 3600.
+pub fn parse_timeout(value: &str) -> Result<Duration, ProviderError> {
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|secs| (0.1..=3600.0).contains(secs))
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| ProviderError::BadTimeout(value.trim().chars().take(20).collect()))
+}
+
 /// Default time limit on one request, connect included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -35,13 +49,13 @@ impl Http {
         Ok(Self { client, timeout })
     }
 
-    /// A client with the timeout from `TOKENWALLET_TIMEOUT_SECS` (default 30 s).
+    /// A client with the timeout from `TOKENWALLET_TIMEOUT_SECS` (default 30 s). A value
+    /// that is not a number of seconds from 0.1 to an hour is refused, not guessed at.
     pub fn from_env() -> Result<Self, ProviderError> {
-        let timeout = std::env::var("TOKENWALLET_TIMEOUT_SECS")
-            .ok()
-            .and_then(|secs| secs.trim().parse::<f64>().ok())
-            .filter(|secs| *secs > 0.0)
-            .map_or(DEFAULT_TIMEOUT, Duration::from_secs_f64);
+        let timeout = match std::env::var("TOKENWALLET_TIMEOUT_SECS") {
+            Ok(value) if !value.trim().is_empty() => parse_timeout(&value)?,
+            _ => DEFAULT_TIMEOUT,
+        };
         Self::new(timeout)
     }
 
@@ -50,7 +64,7 @@ impl Http {
         &self.client
     }
 
-    /// Sends a request and reads the whole reply. Connection failures and timeouts become
+    /// Sends a request and reads the whole reply (at most [`MAX_BODY_BYTES`]). Connection failures and timeouts become
     /// [`ProviderError::Unreachable`] / [`ProviderError::Timeout`]; no URL (which may carry a
     /// secret in its query) ever reaches the message.
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<Reply, ProviderError> {
@@ -60,10 +74,21 @@ impl Http {
             .map_err(|err| self.transport_error(&err))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response
-            .text()
+        let mut response = response;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|err| self.transport_error(&err))?;
+            .map_err(|err| self.transport_error(&err))?
+        {
+            if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(ProviderError::BadResponse(
+                    "the answer is larger than 1 MiB, which no token answer is".to_owned(),
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         tracing::debug!(status, body_len = body.len(), "reply received");
         Ok(Reply {
             status,

@@ -14,7 +14,9 @@ use std::pin::Pin;
 
 use chrono::{DateTime, Utc};
 
-pub use http::{Http, Issued, Reply, checked_url, issued_from_json, join};
+pub use http::{
+    Http, Issued, MAX_BODY_BYTES, Reply, checked_url, issued_from_json, join, parse_timeout,
+};
 
 use crate::model::{
     Account, Field, FieldRule, Grant, Lifetimes, Need, ProviderKind, Secret, Secrets,
@@ -72,6 +74,9 @@ pub enum ProviderError {
     /// A 2xx answer that is not a usable token response.
     #[error("the server's answer could not be used: {0}")]
     BadResponse(String),
+    /// The configured request timeout is not a usable number of seconds.
+    #[error("the request timeout must be a number of seconds from 0.1 to 3600, not '{0}'")]
+    BadTimeout(String),
     /// The account lacks something this flow needs.
     #[error("the account lacks {0}; add it to the account")]
     Missing(Field),
@@ -97,6 +102,46 @@ impl ProviderError {
                 ) || (*status == 401 && code.is_none())
             }
             _ => false,
+        }
+    }
+
+    /// The same error with each of `secrets` (and its URL-encoded form) replaced by
+    /// `[redacted]` wherever the server's words quote it.
+    #[must_use]
+    pub fn redacted<'s>(self, secrets: impl Iterator<Item = &'s str>) -> Self {
+        let secrets: Vec<&str> = secrets.filter(|s| s.len() >= 4).collect();
+        let clean = |mut text: String| {
+            for secret in &secrets {
+                let encoded =
+                    url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>();
+                for form in [secret.to_string(), encoded.replace('+', "%20"), encoded] {
+                    text = text.replace(&form, "[redacted]");
+                }
+            }
+            text
+        };
+        match self {
+            Self::Server { status, message } => Self::Server {
+                status,
+                message: clean(message),
+            },
+            Self::InvalidGrant { status, message } => Self::InvalidGrant {
+                status,
+                message: clean(message),
+            },
+            Self::Rejected {
+                status,
+                code,
+                message,
+            } => Self::Rejected {
+                status,
+                code: code.map(clean),
+                message: clean(message),
+            },
+            Self::BadResponse(message) => Self::BadResponse(clean(message)),
+            Self::Unreachable(message) => Self::Unreachable(clean(message)),
+            Self::Unsupported(message) => Self::Unsupported(clean(message)),
+            other => other,
         }
     }
 

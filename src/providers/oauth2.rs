@@ -91,11 +91,30 @@ pub async fn discover(http: &Http, issuer: &str) -> Result<Discovered, ProviderE
             .send(http.client().get(url).header(ACCEPT, "application/json"))
             .await?;
         match reply.ok_json() {
-            Ok(json) => return discovered_from(&json),
+            Ok(json) => {
+                check_issuer(&json, trimmed)?;
+                return discovered_from(&json);
+            }
             Err(err) => last_error = Some(err),
         }
     }
     Err(last_error.unwrap_or_else(|| ProviderError::BadResponse("no metadata".to_owned())))
+}
+
+/// RFC 8414 §3.3 / OIDC Discovery §4.3: the metadata's `issuer` must be the issuer asked
+/// for, or the metadata may be an impostor's.
+fn check_issuer(json: &Value, asked: &str) -> Result<(), ProviderError> {
+    let found = json
+        .get("issuer")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if found.trim_end_matches('/') == asked.trim_end_matches('/') {
+        Ok(())
+    } else {
+        Err(ProviderError::BadResponse(format!(
+            "the server's metadata names the issuer '{found}', not '{asked}' as configured"
+        )))
+    }
 }
 
 fn discovered_from(json: &Value) -> Result<Discovered, ProviderError> {

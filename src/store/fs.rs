@@ -6,45 +6,48 @@ use std::path::Path;
 
 use super::StoreError;
 
-/// Opens `path` for writing, created owner-only (0600) and truncated.
-fn open_private(path: &Path) -> std::io::Result<File> {
+/// Creates `path` owner-only (0600); fails if anything, a symlink included, is there.
+fn create_new_private(path: &Path) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;
         options.mode(0o600);
     }
-    let file = options.open(path)?;
-    #[cfg(unix)]
-    {
-        // An existing file keeps its old mode on open: tighten it.
-        use std::os::unix::fs::PermissionsExt as _;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(file)
+    options.open(path)
 }
 
-/// Writes `bytes` to `path` as an owner-only (0600) file.
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let mut file = open_private(path).map_err(|err| StoreError::io("create", path, err))?;
+/// Writes `bytes` to a new owner-only (0600) file at `path`. An existing file or symlink
+/// there is refused ([`StoreError::Exists`]), never followed or overwritten.
+pub fn write_new_private(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let mut file = create_new_private(path).map_err(|err| match err.kind() {
+        std::io::ErrorKind::AlreadyExists => StoreError::Exists(path.to_owned()),
+        _ => StoreError::io("create", path, err),
+    })?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .map_err(|err| StoreError::io("write", path, err))
 }
 
 /// Replaces `path` with `bytes` atomically: a reader sees the old file or the new one,
-/// never a half-written one, and a crash leaves one of the two.
+/// never a half-written one, and a crash leaves one of the two. The new file is owner-only
+/// (0600); a symlink at `path` is replaced itself, its target is never written.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = write_private(&temp, bytes).and_then(|()| {
-        std::fs::rename(&temp, path).map_err(|err| StoreError::io("replace", path, err))
-    });
-    if result.is_err() {
+    let mut attempt = 0;
+    let temp = loop {
+        let temp = dir.join(format!(".{name}.{}-{attempt}.tmp", std::process::id()));
+        match write_new_private(&temp, bytes) {
+            Err(StoreError::Exists(_)) if attempt < 16 => attempt += 1,
+            Err(err) => return Err(err),
+            Ok(()) => break temp,
+        }
+    };
+    if let Err(err) = std::fs::rename(&temp, path) {
         std::fs::remove_file(&temp).ok();
-        return result;
+        return Err(StoreError::io("replace", path, err));
     }
     // Make the rename itself durable.
     if let Ok(dir) = File::open(dir) {
@@ -78,17 +81,24 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn private_write_tightens_an_existing_file() {
-        use std::os::unix::fs::PermissionsExt as _;
+    fn a_new_private_file_never_replaces_or_follows_what_is_there() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.txt");
         std::fs::write(&path, "old").unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        write_private(&path, b"new").unwrap();
+        assert!(matches!(
+            write_new_private(&path, b"new"),
+            Err(StoreError::Exists(_))
+        ));
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        assert!(write_new_private(&link, b"new").is_err());
+        write_atomic(&link, b"new").unwrap();
         assert_eq!(
-            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-            0o600
+            std::fs::read(&path).unwrap(),
+            b"old",
+            "the target is untouched"
         );
-        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        assert_eq!(std::fs::read(&link).unwrap(), b"new");
     }
 }

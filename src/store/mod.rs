@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use accounts::{AccountsData, AccountsFile};
-pub use fs::{write_atomic, write_private};
+pub use fs::{write_atomic, write_new_private};
 pub use keyring::KeyringStore;
 pub use lock::{FileLock, lock_async, lock_blocking};
 pub use memory::MemoryStore;
@@ -52,6 +52,9 @@ pub enum StoreError {
     /// The OS keyring failed.
     #[error("the OS keyring failed ({0}); the encrypted vault file can be used instead")]
     Keyring(String),
+    /// A file is already there and was not to be replaced.
+    #[error("{0} already exists; nothing was written")]
+    Exists(PathBuf),
     /// Another process held a lock too long.
     #[error("another process of this wallet has held {0} for too long; try again")]
     LockTimeout(PathBuf),

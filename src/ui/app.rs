@@ -67,6 +67,15 @@ pub(super) enum Confirm {
     Revoke(String),
     /// Delete the account.
     Remove(String),
+    /// Replace an existing file with a download.
+    Replace {
+        /// Account.
+        name: String,
+        /// Which tokens, in which format.
+        request: ExportRequest,
+        /// The existing file.
+        path: std::path::PathBuf,
+    },
 }
 
 /// The vault passphrase screen.
@@ -357,6 +366,17 @@ impl App {
                     request,
                     reason,
                     path: suggested,
+                });
+            }
+            Event::ConfirmReplace {
+                name,
+                request,
+                path,
+            } => {
+                self.confirm = Some(Confirm::Replace {
+                    name,
+                    request,
+                    path,
                 });
             }
             Event::TryIt(result) => self.try_result = Some(result),

@@ -216,6 +216,7 @@ impl App {
                     name: account.name.clone(),
                     request: self.download,
                     path: None,
+                    replace: false,
                 });
             }
         });

@@ -50,6 +50,11 @@ impl App {
                 format!("Remove '{name}' and delete its secrets from this wallet?"),
                 "Remove",
             ),
+            Confirm::Replace { path, .. } => (
+                "Replace file",
+                format!("{} already exists. Replace it?", path.display()),
+                "Replace",
+            ),
         };
         let mut decided = None;
         let response = egui::Modal::new(egui::Id::unique("confirm")).show(ctx, |ui| {
@@ -67,10 +72,20 @@ impl App {
             });
         });
         if decided == Some(true) {
-            match confirm {
-                Confirm::Revoke(name) => self.send(Command::Revoke(name.clone())),
-                Confirm::Remove(name) => self.send(Command::Remove(name.clone())),
-            }
+            self.send(match confirm.clone() {
+                Confirm::Revoke(name) => Command::Revoke(name),
+                Confirm::Remove(name) => Command::Remove(name),
+                Confirm::Replace {
+                    name,
+                    request,
+                    path,
+                } => Command::Download {
+                    name,
+                    request,
+                    path: Some(path),
+                    replace: true,
+                },
+            });
         }
         if decided.is_some() || response.should_close() {
             self.confirm = None;
@@ -164,6 +179,7 @@ impl App {
                     name: pending.name,
                     request: pending.request,
                     path: Some(pending.path.trim().into()),
+                    replace: false,
                 });
             }
         } else if cancel {

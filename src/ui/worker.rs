@@ -18,9 +18,10 @@ use super::words::describe;
 use crate::clipboard::{Clipboard, copy_with_auto_clear};
 use crate::demo::oauth::OAuthServer;
 use crate::export::{ExportFormat, TokenChoice};
+use crate::import::read_bounded;
 use crate::model::{Account, JwtParts, Secret, decode_jwt, format_countdown};
 use crate::providers::Revoked;
-use crate::store::{SecretStoreKind, VaultStore};
+use crate::store::{SecretStoreKind, StoreError, VaultStore};
 use crate::wallet::{Clock, ExportRequest, NewAccount, Wallet, WalletError};
 
 /// How often the auto-refresher looks for due accounts, by default.
@@ -109,6 +110,8 @@ pub enum Command {
         request: ExportRequest,
         /// Where to write, once known.
         path: Option<PathBuf>,
+        /// Replace what is there (the user confirmed it).
+        replace: bool,
     },
     /// Send a GET with the token and report the answer.
     TryIt {
@@ -182,6 +185,15 @@ pub enum Event {
         reason: String,
         /// A path to start from (in the downloads folder).
         suggested: String,
+    },
+    /// The chosen file exists: ask before replacing it.
+    ConfirmReplace {
+        /// Account.
+        name: String,
+        /// Which tokens, in which format.
+        request: ExportRequest,
+        /// The existing file.
+        path: PathBuf,
     },
     /// A Try it answer.
     TryIt(TryItResult),
@@ -417,7 +429,8 @@ async fn handle(inner: &Arc<Inner>, command: Command) {
             name,
             request,
             path,
-        } => download(inner, &wallet, name, request, path).await,
+            replace,
+        } => download(inner, &wallet, name, request, path, replace).await,
         Command::TryIt { name, url } => try_it(inner, &wallet, name, &url).await,
         Command::StartDemo { generate } => start_demo(inner, &wallet, generate).await,
         Command::Claims(name) => claims(inner, &wallet, name),
@@ -498,10 +511,15 @@ async fn import(
     let name = new.account.name.clone();
     let content = match source {
         ImportSource::Text(text) => Ok(text),
-        ImportSource::Path(path) => tokio::fs::read_to_string(&path)
-            .await
-            .map(Zeroizing::new)
-            .map_err(|err| format!("Could not read {}: {err}", path.display())),
+        ImportSource::Path(path) => tokio::task::spawn_blocking(move || {
+            std::fs::File::open(&path)
+                .map_err(|err| err.to_string())
+                .and_then(|file| read_bounded(file).map_err(|err| err.to_string()))
+                .map(Zeroizing::new)
+                .map_err(|err| format!("Could not read {}: {err}", path.display()))
+        })
+        .await
+        .unwrap_or_else(|err| Err(err.to_string())),
     };
     let result = match content {
         Ok(content) => wallet
@@ -634,21 +652,24 @@ async fn ask_path(inner: &Arc<Inner>, name: &str, request: ExportRequest) -> Opt
     }
 }
 
+/// Saves the export. A path from the native dialog may replace a file (the dialog asked);
+/// a typed path that exists is asked about first.
 async fn download(
     inner: &Arc<Inner>,
     wallet: &Wallet,
     name: String,
     request: ExportRequest,
     path: Option<PathBuf>,
+    replace: bool,
 ) {
-    let path = match path {
-        Some(path) => path,
+    let (path, replace) = match path {
+        Some(path) => (path, replace),
         None => match ask_path(inner, &name, request).await {
-            Some(path) => path,
+            Some(path) => (path, true),
             None => return,
         },
     };
-    match wallet.export_to_file(&name, request, &path) {
+    match wallet.export_to_file(&name, request, &path, replace) {
         Ok(()) => inner.toast(
             true,
             format!(
@@ -662,6 +683,11 @@ async fn download(
                 path.display()
             ),
         ),
+        Err(WalletError::Store(StoreError::Exists(_))) => inner.emit(Event::ConfirmReplace {
+            name,
+            request,
+            path,
+        }),
         Err(err) => inner.toast(false, format!("Could not save: {}", describe(&err))),
     }
 }

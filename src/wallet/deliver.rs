@@ -7,7 +7,7 @@ use zeroize::Zeroizing;
 
 use crate::export::{ExportFormat, RenderError, TokenChoice, render};
 use crate::providers::{checked_url, spec};
-use crate::store::write_private;
+use crate::store::{write_atomic, write_new_private};
 
 use super::{Wallet, WalletError};
 
@@ -54,15 +54,22 @@ impl Wallet {
         })
     }
 
-    /// Writes the export to `path` as an owner-only (0600) file.
+    /// Writes the export to a new owner-only (0600) file at `path`. Something already there
+    /// (a file or a symlink) is refused unless `replace`, and even then it is replaced
+    /// atomically, never followed.
     pub fn export_to_file(
         &self,
         name: &str,
         request: ExportRequest,
         path: &Path,
+        replace: bool,
     ) -> Result<(), WalletError> {
         let text = self.export(name, request)?;
-        write_private(path, text.as_bytes())?;
+        if replace {
+            write_atomic(path, text.as_bytes())?;
+        } else {
+            write_new_private(path, text.as_bytes())?;
+        }
         Ok(())
     }
 
@@ -81,11 +88,10 @@ impl Wallet {
         let token = self.token(name).await?.token;
         let (header, value) = spec(account.provider).header(token.expose());
         let request = self.http.client().get(url).header(header, value);
-        let reply = self
-            .http
-            .send(request)
-            .await
-            .map_err(|source| super::rotation::provider_error(&account, source))?;
+        let reply = self.http.send(request).await.map_err(|source| {
+            let secrets = [token.expose()];
+            super::rotation::provider_error(&account, source.redacted(secrets.into_iter()))
+        })?;
         Ok(ApiReply {
             status: reply.status,
             body_start: reply.body.chars().take(ApiReply::BODY_CHARS).collect(),

@@ -163,6 +163,7 @@ impl WalletError {
                 | Self::BadUrl { .. }
                 | Self::BadImport { .. }
                 | Self::AccessOnly(_)
+                | Self::HttpSetup(ProviderError::BadTimeout(_))
         )
     }
 }
@@ -227,6 +228,7 @@ fn advice(source: &ProviderError, provider: ProviderKind) -> String {
         ProviderError::BadUrl(_)
         | ProviderError::InsecureUrl(_)
         | ProviderError::Missing(_)
+        | ProviderError::BadTimeout(_)
         | ProviderError::Unsupported(_)
         | ProviderError::InvalidGrant { .. } => String::new(),
     }

@@ -45,7 +45,7 @@ impl Wallet {
         let call = self.call(&account, &secrets);
         match providers::generate(call).await {
             Ok(issued) => self.store_issued(&account, secrets, issued, None, true),
-            Err(err) => Err(self.record_failure(&account, err)),
+            Err(err) => Err(self.record_failure(&account, &secrets, err)),
         }
     }
 
@@ -155,7 +155,7 @@ impl Wallet {
         };
         match result {
             Ok(issued) => self.store_issued(&account, secrets, issued, None, generating),
-            Err(err) => Err(self.record_failure(&account, err)),
+            Err(err) => Err(self.record_failure(&account, &secrets, err)),
         }
     }
 
@@ -209,11 +209,20 @@ impl Wallet {
                 });
             }
             AccountState::NeedsSignIn => {
-                return Err(WalletError::NeedsSignIn {
+                let err = WalletError::NeedsSignIn {
                     account: account.name.clone(),
                     provider: account.provider,
                     last_error: account.tokens.last_error.clone(),
-                });
+                };
+                // A valid token is a valid token: hand it out, and say it cannot be renewed.
+                if access_still_valid(&account, now) {
+                    let token = self.stored_access_token(&account)?;
+                    return Ok(TokenOutcome {
+                        token,
+                        warning: Some(err),
+                    });
+                }
+                return Err(err);
             }
             _ => {}
         }
@@ -225,8 +234,7 @@ impl Wallet {
                 warning: None,
             });
         }
-        let still_valid = account.tokens.has_access_token
-            && account.tokens.access_expires_at.is_none_or(|at| at > now);
+        let still_valid = access_still_valid(&account, now);
         let refreshed = if account.tokens.has_access_token
             || account.tokens.has_refresh_token
             || !account.grant.renews_with_credentials()
@@ -264,7 +272,7 @@ impl Wallet {
         let call = self.call(&account, &secrets);
         let outcome = providers::revoke(call)
             .await
-            .map_err(|err| self.record_failure(&account, err))?;
+            .map_err(|err| self.record_failure(&account, &secrets, err))?;
         secrets.access_token = None;
         secrets.refresh_token = None;
         secrets.id_token = None;
@@ -347,8 +355,15 @@ impl Wallet {
     }
 
     /// Notes a failure on the account (last error, needs sign-in, back-off) and returns the
-    /// error to show. The tokens are not touched.
-    fn record_failure(&self, account: &Account, err: ProviderError) -> WalletError {
+    /// error to show, with every secret of the account redacted from the server's words (a
+    /// gateway may echo the request). The tokens are not touched.
+    fn record_failure(
+        &self,
+        account: &Account,
+        secrets: &Secrets,
+        err: ProviderError,
+    ) -> WalletError {
+        let err = err.redacted(secrets.values());
         let sign_in = err.needs_sign_in();
         let retry_after = match &err {
             // The server's number, capped at a day: a huge value must neither overflow
@@ -401,6 +416,11 @@ fn expiries(
             .or_else(|| lifetimes.refresh.map(|life| issued.issued_at + life))
     });
     (access, refresh)
+}
+
+/// Whether the stored access token has not expired (or has no known expiry).
+fn access_still_valid(account: &Account, now: DateTime<Utc>) -> bool {
+    account.tokens.has_access_token && account.tokens.access_expires_at.is_none_or(|at| at > now)
 }
 
 /// `TOKENWALLET_MIN_VALID_SECS`: refresh in `token` when less validity remains.
