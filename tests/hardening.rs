@@ -289,3 +289,46 @@ fn discovery_metadata_naming_another_issuer_is_refused() {
     let listed: Value = serde_json::from_str(&home.run(&["list", "--json"]).ok()).unwrap();
     assert_eq!(listed, json!([]), "nothing was added");
 }
+
+// Item 4: files from a newer version.
+#[test]
+fn an_accounts_file_from_a_newer_version_is_refused_and_left_alone() {
+    let (server, home) = setup();
+    let path = home.path().join("accounts.json");
+    let mut data: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    data["version"] = json!(2);
+    let text = serde_json::to_string_pretty(&data).unwrap();
+    std::fs::write(&path, &text).unwrap();
+    for args in [
+        &["list"][..],
+        &["token", "demo"],
+        &["refresh", "demo"],
+        &["remove", "demo"],
+    ] {
+        let err = home.run(args).fails(1);
+        assert!(err.contains("newer version"), "{args:?}: {err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "{args:?}");
+    }
+    home.add_demo_account_fails(&server, "other");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
+#[test]
+fn unknown_fields_of_the_same_version_survive_a_rewrite() {
+    let (_server, home) = setup();
+    let path = home.path().join("accounts.json");
+    let mut data: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    data["future_setting"] = json!({ "kept": true });
+    data["accounts"][0]["future_field"] = json!([1, 2, 3]);
+    data["accounts"][0]["tokens"]["future_meta"] = json!("still here");
+    std::fs::write(&path, serde_json::to_string_pretty(&data).unwrap()).unwrap();
+    home.run(&["refresh", "demo"]).ok();
+    let after: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(after["future_setting"], json!({ "kept": true }));
+    assert_eq!(after["accounts"][0]["future_field"], json!([1, 2, 3]));
+    assert_eq!(after["accounts"][0]["tokens"]["future_meta"], "still here");
+    assert_ne!(
+        after["accounts"][0]["tokens"]["generation"], data["accounts"][0]["tokens"]["generation"],
+        "the file was rewritten"
+    );
+}

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::expiry::{AccountState, TokenMeta, refresh_due, refresh_token_expires_soon};
+use super::secrets::Extra;
 
 /// The provider an account talks to; the CLI's `--provider` value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -165,6 +166,9 @@ pub struct Account {
     /// What is known about the stored tokens.
     #[serde(default)]
     pub tokens: TokenMeta,
+    /// Fields of a newer version, kept.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 fn default_true() -> bool {
@@ -189,6 +193,7 @@ impl Account {
             client_auth: ClientAuth::default(),
             auto_refresh: true,
             tokens: TokenMeta::default(),
+            extra: Extra::default(),
         }
     }
 

@@ -37,6 +37,9 @@ pub struct TokenMeta {
     pub retry_after: Option<DateTime<Utc>>,
     /// Bumped on every stored token change, so a waiter can tell someone else refreshed.
     pub generation: u64,
+    /// Fields of a newer version, kept.
+    #[serde(flatten)]
+    pub extra: super::secrets::Extra,
 }
 
 /// An hour, in seconds.

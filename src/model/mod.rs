@@ -13,4 +13,4 @@ pub use expiry::{
 };
 pub use field::{Field, FieldRule, MissingField, Need, missing_fields};
 pub use jwt::{JwtParts, decode_jwt};
-pub use secrets::{Secret, Secrets};
+pub use secrets::{Extra, Secret, Secrets};

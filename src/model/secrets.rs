@@ -44,6 +44,18 @@ impl From<&str> for Secret {
     }
 }
 
+/// Fields a newer version wrote that this one does not know: kept as they were and written
+/// back, so a downgrade followed by an upgrade loses nothing. `Debug` shows only the names.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Extra(pub serde_json::Map<String, serde_json::Value>);
+
+impl std::fmt::Debug for Extra {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
 /// Everything secret about one account, stored as one entry in the secret store.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Secrets {
@@ -62,6 +74,9 @@ pub struct Secrets {
     /// The OpenID Connect id token, when the server sent one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token: Option<Secret>,
+    /// Fields of a newer version, kept.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl Secrets {

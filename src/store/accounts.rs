@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{SecretStoreKind, StoreError, lock_blocking, write_atomic};
-use crate::model::Account;
+use crate::model::{Account, Extra};
 
 /// The accounts file's content.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -20,10 +20,16 @@ pub struct AccountsData {
     /// The accounts, in the order they were added.
     #[serde(default)]
     pub accounts: Vec<Account>,
+    /// Fields of a newer version, kept.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
+/// The newest `accounts.json` format this version reads and writes.
+pub const ACCOUNTS_FORMAT: u32 = 1;
+
 fn version() -> u32 {
-    1
+    ACCOUNTS_FORMAT
 }
 
 impl AccountsData {
@@ -73,10 +79,19 @@ impl AccountsFile {
             }
             Err(err) => return Err(StoreError::io("read", &self.path, err)),
         };
-        serde_json::from_slice(&bytes).map_err(|err| StoreError::Corrupt {
-            path: self.path.clone(),
-            detail: err.to_string(),
-        })
+        let data: AccountsData =
+            serde_json::from_slice(&bytes).map_err(|err| StoreError::Corrupt {
+                path: self.path.clone(),
+                detail: err.to_string(),
+            })?;
+        if data.version > ACCOUNTS_FORMAT {
+            return Err(StoreError::NewerFormat {
+                path: self.path.clone(),
+                found: data.version,
+                supported: ACCOUNTS_FORMAT,
+            });
+        }
+        Ok(data)
     }
 
     /// Locks the file, reads it, applies `change`, and writes it back if `change` succeeded.

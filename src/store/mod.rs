@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-pub use accounts::{AccountsData, AccountsFile};
+pub use accounts::{ACCOUNTS_FORMAT, AccountsData, AccountsFile};
 pub use fs::{write_atomic, write_new_private};
 pub use keyring::KeyringStore;
 pub use lock::{FileLock, lock_async, lock_blocking};
@@ -52,6 +52,18 @@ pub enum StoreError {
     /// The OS keyring failed.
     #[error("the OS keyring failed ({0}); the encrypted vault file can be used instead")]
     Keyring(String),
+    /// A file was written by a newer version, in a format this one does not know.
+    #[error(
+        "{path} was written by a newer version of this program (format {found}; this one reads up to {supported}); nothing was changed: update to the newer version"
+    )]
+    NewerFormat {
+        /// The file.
+        path: PathBuf,
+        /// Its format version.
+        found: u32,
+        /// The newest this version reads.
+        supported: u32,
+    },
     /// A file is already there and was not to be replaced.
     #[error("{0} already exists; nothing was written")]
     Exists(PathBuf),

@@ -11,8 +11,10 @@ use std::sync::{Mutex, PoisonError};
 use age::secrecy::SecretString;
 use zeroize::Zeroizing;
 
+use serde::{Deserialize, Serialize};
+
 use super::{SecretStore, SecretStoreKind, StoreError, lock_blocking, write_atomic};
-use crate::model::{Secret, Secrets};
+use crate::model::{Extra, Secret, Secrets};
 
 /// The vault's file name in the data dir.
 pub const VAULT_FILE: &str = "secrets.age";
@@ -31,7 +33,7 @@ pub struct VaultStore {
     /// whose bytes are identical reuses it instead of deriving the key again (scrypt is
     /// the whole cost); age encrypts with a fresh salt and nonce, so any write by another
     /// process changes the bytes and is decrypted.
-    last: Mutex<Option<(Vec<u8>, Entries)>>,
+    last: Mutex<Option<(Vec<u8>, Content)>>,
     /// How many times the file was decrypted (for tests of the reuse).
     decryptions: AtomicUsize,
 }
@@ -45,6 +47,20 @@ impl std::fmt::Debug for VaultStore {
 }
 
 type Entries = BTreeMap<String, Secrets>;
+
+/// The newest vault content format this version reads and writes.
+pub const VAULT_FORMAT: u32 = 1;
+
+/// What the vault decrypts to: `{"version": 1, "accounts": {…}}`. The first vaults held
+/// the accounts map alone; they are read as version 0 and rewritten in this form.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Content {
+    version: u32,
+    accounts: Entries,
+    /// Fields of a newer version, kept.
+    #[serde(flatten)]
+    extra: Extra,
+}
 
 impl VaultStore {
     /// The vault of the data dir `home`, opened with `passphrase`. Checks the passphrase
@@ -76,10 +92,10 @@ impl VaultStore {
         home.join(VAULT_FILE).exists()
     }
 
-    fn read(&self) -> Result<Entries, StoreError> {
+    fn read(&self) -> Result<Content, StoreError> {
         let encrypted = match std::fs::read(&self.path) {
             Ok(bytes) => bytes,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Entries::new()),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Content::default()),
             Err(err) => return Err(StoreError::io("read", &self.path, err)),
         };
         let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
@@ -93,7 +109,7 @@ impl VaultStore {
         Ok(entries)
     }
 
-    fn decrypt(&self, encrypted: &[u8]) -> Result<Entries, StoreError> {
+    fn decrypt(&self, encrypted: &[u8]) -> Result<Content, StoreError> {
         self.decryptions.fetch_add(1, Ordering::Relaxed);
         let corrupt = |detail: String| StoreError::Corrupt {
             path: self.path.clone(),
@@ -116,16 +132,33 @@ impl VaultStore {
         reader
             .read_to_end(&mut plain)
             .map_err(|err| corrupt(err.to_string()))?;
-        serde_json::from_slice(&plain).map_err(|err| corrupt(err.to_string()))
+        let value: serde_json::Value =
+            serde_json::from_slice(&plain).map_err(|err| corrupt(err.to_string()))?;
+        let content = if value.get("version").is_some_and(serde_json::Value::is_u64) {
+            serde_json::from_value::<Content>(value).map_err(|err| corrupt(err.to_string()))?
+        } else {
+            Content {
+                accounts: serde_json::from_value(value).map_err(|err| corrupt(err.to_string()))?,
+                ..Content::default()
+            }
+        };
+        if content.version > VAULT_FORMAT {
+            return Err(StoreError::NewerFormat {
+                path: self.path.clone(),
+                found: content.version,
+                supported: VAULT_FORMAT,
+            });
+        }
+        Ok(content)
     }
 
-    fn write(&self, entries: &Entries) -> Result<(), StoreError> {
+    fn write(&self, content: &Content) -> Result<(), StoreError> {
         let corrupt = |detail: String| StoreError::Corrupt {
             path: self.path.clone(),
             detail,
         };
         let plain =
-            Zeroizing::new(serde_json::to_vec(entries).map_err(|err| corrupt(err.to_string()))?);
+            Zeroizing::new(serde_json::to_vec(content).map_err(|err| corrupt(err.to_string()))?);
         let mut recipient =
             age::scrypt::Recipient::new(SecretString::from(self.passphrase.expose().to_owned()));
         recipient.set_work_factor(self.work_factor);
@@ -142,15 +175,16 @@ impl VaultStore {
         writer.finish().map_err(|err| corrupt(err.to_string()))?;
         write_atomic(&self.path, &encrypted)?;
         *self.last.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some((encrypted, entries.clone()));
+            Some((encrypted, content.clone()));
         Ok(())
     }
 
     fn modify(&self, change: impl FnOnce(&mut Entries)) -> Result<(), StoreError> {
         let _lock = lock_blocking(&self.lock_path)?;
-        let mut entries = self.read()?;
-        change(&mut entries);
-        self.write(&entries)
+        let mut content = self.read()?;
+        change(&mut content.accounts);
+        content.version = VAULT_FORMAT;
+        self.write(&content)
     }
 }
 
@@ -160,7 +194,7 @@ impl SecretStore for VaultStore {
     }
 
     fn load(&self, account: &str) -> Result<Option<Secrets>, StoreError> {
-        Ok(self.read()?.remove(account))
+        Ok(self.read()?.accounts.remove(account))
     }
 
     fn save(&self, account: &str, secrets: &Secrets) -> Result<(), StoreError> {
@@ -252,5 +286,54 @@ mod tests {
             VaultStore::open(dir.path(), Secret::new("p")),
             Err(StoreError::Corrupt { .. })
         ));
+    }
+
+    /// Encrypts `plain` as a vault file would be, with the test work factor.
+    fn encrypted(store: &VaultStore, plain: &serde_json::Value) -> Vec<u8> {
+        let mut recipient = age::scrypt::Recipient::new(SecretString::from("pw".to_owned()));
+        recipient.set_work_factor(store.work_factor);
+        let encryptor =
+            age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+                .unwrap();
+        let mut out = Vec::new();
+        let mut writer = encryptor.wrap_output(&mut out).unwrap();
+        writer.write_all(plain.to_string().as_bytes()).unwrap();
+        writer.finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn unknown_fields_survive_and_a_first_format_vault_is_read_and_upgraded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = VaultStore::open(dir.path(), Secret::new("pw")).unwrap();
+        // The first vaults held the accounts map alone; this entry has a field from the future.
+        let legacy = serde_json::json!({ "a": { "refresh_token": "rt-a", "future": "kept" } });
+        std::fs::write(dir.path().join(VAULT_FILE), encrypted(&store, &legacy)).unwrap();
+        let a = store.load("a").unwrap().unwrap();
+        assert_eq!(a.refresh_token, Some(Secret::new("rt-a")));
+        store.save("b", &secrets("rt-b")).unwrap();
+        let reopened = VaultStore::open(dir.path(), Secret::new("pw")).unwrap();
+        let content = reopened.read().unwrap();
+        assert_eq!(content.version, VAULT_FORMAT);
+        assert_eq!(
+            content.accounts["a"].extra.0.get("future"),
+            Some(&serde_json::json!("kept"))
+        );
+        assert_eq!(content.accounts["b"], secrets("rt-b"));
+    }
+
+    #[test]
+    fn a_vault_from_a_newer_version_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = VaultStore::open(dir.path(), Secret::new("pw")).unwrap();
+        let newer = serde_json::json!({ "version": VAULT_FORMAT + 1, "accounts": {} });
+        let bytes = encrypted(&store, &newer);
+        std::fs::write(dir.path().join(VAULT_FILE), &bytes).unwrap();
+        assert!(matches!(
+            VaultStore::open(dir.path(), Secret::new("pw")),
+            Err(StoreError::NewerFormat { found: 2, .. })
+        ));
+        assert!(store.save("x", &secrets("rt-x")).is_err());
+        assert_eq!(std::fs::read(dir.path().join(VAULT_FILE)).unwrap(), bytes);
     }
 }

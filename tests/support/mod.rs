@@ -123,6 +123,29 @@ impl Home {
         .ok();
     }
 
+    /// `add NAME` as [`Home::add_demo_account`], expecting it to fail; returns stderr.
+    pub fn add_demo_account_fails(
+        &self,
+        server: &tokenwallet::demo::oauth::OAuthServer,
+        name: &str,
+    ) -> String {
+        let run = self.run_env(
+            &[
+                "add",
+                name,
+                "--provider",
+                "oauth2",
+                "--url",
+                &server.token_url(),
+                "--client-id",
+                "demo-client",
+            ],
+            &[("TOKENWALLET_CLIENT_SECRET", "demo-secret")],
+        );
+        assert_ne!(run.code(), 0, "{}", run.stderr());
+        run.stderr()
+    }
+
     /// `show NAME --json`.
     pub fn show(&self, name: &str) -> Value {
         let run = self.run(&["show", name, "--json"]);
