@@ -332,3 +332,88 @@ fn unknown_fields_of_the_same_version_survive_a_rewrite() {
         "the file was rewritten"
     );
 }
+
+/// A proxy that records the first line of every connection and answers 502.
+struct FakeProxy {
+    url: String,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl FakeProxy {
+    fn start() -> Self {
+        use std::io::{BufRead as _, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = std::sync::Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = std::io::BufReader::new(stream);
+                let mut line = String::new();
+                reader.read_line(&mut line).ok();
+                record.lock().unwrap().push(line.trim().to_owned());
+                let mut stream = reader.into_inner();
+                stream
+                    .write_all(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .ok();
+            }
+        });
+        Self { url, seen }
+    }
+
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+// Item 8: proxies.
+#[test]
+fn loopback_never_goes_through_a_proxy() {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = Home::new();
+    home.add_demo_account(&server, "demo");
+    let proxy = FakeProxy::start();
+    let env = [
+        ("HTTP_PROXY", proxy.url.as_str()),
+        ("http_proxy", proxy.url.as_str()),
+        ("HTTPS_PROXY", proxy.url.as_str()),
+        ("ALL_PROXY", proxy.url.as_str()),
+    ];
+    home.run_env(&["generate", "demo"], &env).ok();
+    home.run_env(&["refresh", "demo"], &env).ok();
+    assert_eq!(
+        proxy.seen(),
+        Vec::<String>::new(),
+        "the proxy saw the password"
+    );
+}
+
+#[test]
+fn a_remote_host_goes_through_https_proxy() {
+    let home = Home::new();
+    let proxy = FakeProxy::start();
+    home.run_env(
+        &[
+            "add",
+            "remote",
+            "--provider",
+            "oauth2",
+            "--url",
+            "https://tokens.example.invalid/token",
+            "--client-id",
+            "c",
+        ],
+        &[("TOKENWALLET_CLIENT_SECRET", "s")],
+    )
+    .ok();
+    // The proxy answers 502 to the CONNECT: nothing ever leaves this machine.
+    home.run_env(
+        &["generate", "remote"],
+        &[("HTTPS_PROXY", proxy.url.as_str())],
+    )
+    .fails(4);
+    assert_eq!(
+        proxy.seen(),
+        ["CONNECT tokens.example.invalid:443 HTTP/1.1"]
+    );
+}

@@ -55,7 +55,6 @@ pub async fn refresh(call: Call<'_>) -> Result<Issued, ProviderError> {
     let url = join(call.base_url()?, TOKEN_PATH)?;
     let request = call
         .http
-        .client()
         .post(url)
         .header(ACCEPT, "application/json")
         .header(CONTENT_TYPE, "application/json")

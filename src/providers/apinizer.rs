@@ -49,7 +49,6 @@ pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
     ]);
     let request = call
         .http
-        .client()
         .post(url)
         .header(ACCEPT, "application/json")
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")

@@ -113,7 +113,7 @@ pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
         ],
     )?;
     call.http
-        .send(call.http.client().post(url))
+        .send(call.http.post(url))
         .await?
         .into_issued(call.now)
 }
@@ -132,7 +132,6 @@ async fn login(call: Call<'_>, base: &str, client_id: &str) -> Result<Session, P
     login.query_pairs_mut().append_pair("client_id", client_id);
     let request = call
         .http
-        .client()
         .post(login)
         .header(CONTENT_TYPE, "application/json")
         .header(ACCEPT, "application/json")
@@ -172,7 +171,6 @@ async fn authorization_code(
         .append_pair("scope", "all");
     let request = call
         .http
-        .client()
         .post(authorize)
         .header(CONTENT_TYPE, "application/json")
         .header(ACCEPT, "application/json")
@@ -204,11 +202,7 @@ pub async fn refresh(call: Call<'_>) -> Result<Issued, ProviderError> {
             ("refresh_token", refresh_token),
         ],
     )?;
-    let request = call
-        .http
-        .client()
-        .post(url)
-        .header(ACCEPT, "application/json");
+    let request = call.http.post(url).header(ACCEPT, "application/json");
     call.http.send(request).await?.into_issued(call.now)
 }
 

@@ -108,7 +108,6 @@ pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
     }
     let request = call
         .http
-        .client()
         .post(join(call.base_url()?, "/oauth/token")?)
         .header(CONTENT_TYPE, "application/json")
         .header(ACCEPT, "application/json")
@@ -141,7 +140,6 @@ pub async fn revoke(call: Call<'_>) -> Result<Revoked, ProviderError> {
     }
     let request = call
         .http
-        .client()
         .post(join(call.base_url()?, "/oauth/revoke")?)
         .header(CONTENT_TYPE, "application/json")
         .body(body.to_string());

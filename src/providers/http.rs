@@ -29,24 +29,36 @@ pub fn parse_timeout(value: &str) -> Result<Duration, ProviderError> {
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// An HTTP client with the wallet's rules: a timeout on every request, no redirects,
-/// rustls only.
+/// rustls only, and loopback never through a proxy: `HTTPS_PROXY` / `HTTP_PROXY` /
+/// `NO_PROXY` apply to remote hosts only, so a proxy never sees a loopback account's
+/// secrets (which travel in clear text to `http://127.0.0.1`).
 #[derive(Clone, Debug)]
 pub struct Http {
-    client: reqwest::Client,
+    proxied: reqwest::Client,
+    direct: reqwest::Client,
     timeout: Duration,
 }
 
 impl Http {
     /// A client whose every request gives up after `timeout`.
     pub fn new(timeout: Duration) -> Result<Self, ProviderError> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("tokenwallet/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|err| ProviderError::Unreachable(err.without_url().to_string()))?;
-        Ok(Self { client, timeout })
+        let builder = || {
+            reqwest::Client::builder()
+                .timeout(timeout)
+                .connect_timeout(timeout.min(Duration::from_secs(10)))
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("tokenwallet/", env!("CARGO_PKG_VERSION")))
+        };
+        let build = |builder: reqwest::ClientBuilder| {
+            builder
+                .build()
+                .map_err(|err| ProviderError::Unreachable(err.without_url().to_string()))
+        };
+        Ok(Self {
+            proxied: build(builder())?,
+            direct: build(builder().no_proxy())?,
+            timeout,
+        })
     }
 
     /// A client with the timeout from `TOKENWALLET_TIMEOUT_SECS` (default 30 s). A value
@@ -59,9 +71,23 @@ impl Http {
         Self::new(timeout)
     }
 
-    /// The underlying client, for building a request to a URL already checked by [`checked_url`].
-    pub fn client(&self) -> &reqwest::Client {
-        &self.client
+    /// A GET to a URL already checked by [`checked_url`].
+    pub fn get(&self, url: Url) -> reqwest::RequestBuilder {
+        self.client_for(&url).get(url)
+    }
+
+    /// A POST to a URL already checked by [`checked_url`].
+    pub fn post(&self, url: Url) -> reqwest::RequestBuilder {
+        self.client_for(&url).post(url)
+    }
+
+    /// The direct client for loopback hosts, else the one that honours proxy settings.
+    fn client_for(&self, url: &Url) -> &reqwest::Client {
+        if is_loopback(url) {
+            &self.direct
+        } else {
+            &self.proxied
+        }
     }
 
     /// Sends a request and reads the whole reply (at most [`MAX_BODY_BYTES`]). Connection failures and timeouts become

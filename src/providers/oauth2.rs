@@ -88,7 +88,7 @@ pub async fn discover(http: &Http, issuer: &str) -> Result<Discovered, ProviderE
     ] {
         let url = checked_url(&format!("{trimmed}{well_known}"))?;
         let reply = http
-            .send(http.client().get(url).header(ACCEPT, "application/json"))
+            .send(http.get(url).header(ACCEPT, "application/json"))
             .await?;
         match reply.ok_json() {
             Ok(json) => {
@@ -206,7 +206,7 @@ pub async fn revoke(call: Call<'_>) -> Result<Revoked, ProviderError> {
     for (token, hint) in tokens {
         let Some(token) = token else { continue };
         let params = vec![("token", token.expose()), ("token_type_hint", hint)];
-        let request = authed(call, call.http.client().post(url.clone()), params)?;
+        let request = authed(call, call.http.post(url.clone()), params)?;
         let result = match call.http.send(request).await {
             Ok(reply) if (200..300).contains(&reply.status) => Ok(()),
             Ok(reply) => Err(reply.into_error()),
@@ -227,8 +227,7 @@ pub async fn revoke(call: Call<'_>) -> Result<Revoked, ProviderError> {
 
 async fn token_request(call: Call<'_>, params: Vec<(&str, &str)>) -> Result<Issued, ProviderError> {
     let url = checked_url(call.base_url()?)?;
-    let request =
-        authed(call, call.http.client().post(url), params)?.header(ACCEPT, "application/json");
+    let request = authed(call, call.http.post(url), params)?.header(ACCEPT, "application/json");
     let mut issued = call.http.send(request).await?.into_issued(call.now)?;
     // RFC 6749 §5.1 requires token_type, but refusing the answer would throw away a
     // refresh token the server has already rotated: take it as Bearer and say so.
