@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::lock::FILE_LOCK_TIMEOUT;
 use super::{SecretStoreKind, StoreError, lock_blocking, write_atomic};
 use crate::model::{Account, Extra};
 
@@ -99,7 +100,7 @@ impl AccountsFile {
         &self,
         change: impl FnOnce(&mut AccountsData) -> Result<T, E>,
     ) -> Result<T, E> {
-        let _lock = lock_blocking(&self.lock_path)?;
+        let _lock = lock_blocking(&self.lock_path, FILE_LOCK_TIMEOUT)?;
         let mut data = self.load()?;
         let result = change(&mut data)?;
         let json = serde_json::to_vec_pretty(&data).map_err(|err| StoreError::Corrupt {

@@ -1,48 +1,42 @@
-//! The OS keyring (macOS Keychain, Windows Credential Manager, Secret Service on Linux):
-//! one entry per account, holding that account's secrets as JSON.
+//! The OS keyring (macOS Keychain, Windows Credential Manager, Secret Service on Linux).
+//!
+//! No entry may exceed the smallest platform limit: Windows Credential Manager takes at most
+//! 2 560 bytes of UTF-16, 1 280 characters, less than one real JWT. So each secret has entries
+//! of its own, cut into parts of at most [`MAX_PART_UTF16`] UTF-16 units, and one small index
+//! entry per account names them. A save writes the parts of a new generation first, then
+//! switches the index, then deletes the old parts: a crash at any point leaves the old or
+//! the new secrets whole, never a mix.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 use super::{SecretStore, SecretStoreKind, StoreError};
 use crate::model::Secrets;
 
 const SERVICE: &str = "tokenwallet";
 
-/// Secrets in the OS keyring, namespaced by data dir so two wallets never mix.
-#[derive(Debug, Clone)]
-pub struct KeyringStore {
-    namespace: String,
+/// The most UTF-16 units one entry holds: under Windows' 1 280, with room to spare.
+pub const MAX_PART_UTF16: usize = 1200;
+
+/// Where entries are kept: the OS keyring, or a stand-in in tests.
+pub trait KeyringBackend: Send + Sync {
+    /// The value of entry `name`, if there is one.
+    fn get(&self, name: &str) -> Result<Option<Zeroizing<String>>, StoreError>;
+    /// Sets entry `name`.
+    fn set(&self, name: &str, value: &str) -> Result<(), StoreError>;
+    /// Deletes entry `name` (no error if there is none).
+    fn delete(&self, name: &str) -> Result<(), StoreError>;
 }
 
-impl KeyringStore {
-    /// The keyring entries of the wallet in `home`.
-    pub fn new(home: &Path) -> Self {
-        let canonical = home.canonicalize().unwrap_or_else(|_| home.to_owned());
-        Self {
-            namespace: format!("{:016x}", fnv1a(canonical.to_string_lossy().as_bytes())),
-        }
-    }
+/// The platform's keyring through the `keyring` crate.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OsKeyring;
 
-    /// Whether an OS keyring answers at all (a missing entry counts as an answer).
-    pub fn reachable() -> bool {
-        let probe = Self::off_runtime(|| {
-            keyring::Entry::new(SERVICE, "reachability-probe")
-                .and_then(|entry| entry.get_password())
-                .map(drop)
-                .or_else(|err| match err {
-                    keyring::Error::NoEntry => Ok(()),
-                    err => Err(StoreError::Keyring(err.to_string())),
-                })
-        });
-        match probe {
-            Ok(()) => true,
-            Err(err) => {
-                tracing::debug!(error = %err, "OS keyring not reachable");
-                false
-            }
-        }
-    }
-
+impl OsKeyring {
     /// Runs a keyring call on a plain thread: the Secret Service backend blocks on its own
     /// executor, which must not happen inside the wallet's tokio runtime.
     fn off_runtime<T: Send>(
@@ -56,10 +50,160 @@ impl KeyringStore {
         })
     }
 
-    fn entry(&self, account: &str) -> Result<keyring::Entry, StoreError> {
-        keyring::Entry::new(SERVICE, &format!("{}/{account}", self.namespace))
-            .map_err(|err| StoreError::Keyring(err.to_string()))
+    fn entry(name: &str) -> Result<keyring::Entry, StoreError> {
+        keyring::Entry::new(SERVICE, name).map_err(|err| StoreError::Keyring(err.to_string()))
     }
+}
+
+impl KeyringBackend for OsKeyring {
+    fn get(&self, name: &str) -> Result<Option<Zeroizing<String>>, StoreError> {
+        let entry = Self::entry(name)?;
+        match Self::off_runtime(|| Ok(entry.get_password()))? {
+            Ok(value) => Ok(Some(Zeroizing::new(value))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(err) => Err(StoreError::Keyring(err.to_string())),
+        }
+    }
+
+    fn set(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        let entry = Self::entry(name)?;
+        Self::off_runtime(|| {
+            entry
+                .set_password(value)
+                .map_err(|err| StoreError::Keyring(err.to_string()))
+        })
+    }
+
+    fn delete(&self, name: &str) -> Result<(), StoreError> {
+        let entry = Self::entry(name)?;
+        match Self::off_runtime(|| Ok(entry.delete_credential()))? {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(err) => Err(StoreError::Keyring(err.to_string())),
+        }
+    }
+}
+
+/// The index entry of an account: which generation of parts is current, and how many
+/// parts each secret has.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Index {
+    /// Layout version: 2 (version 1 kept all secrets as one JSON entry).
+    v: u32,
+    /// The current generation of parts.
+    generation: u64,
+    /// Parts per secret, by the secret's JSON name.
+    parts: BTreeMap<String, usize>,
+    /// The names whose value is JSON (fields of a newer version); the others are text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    json: Vec<String>,
+}
+
+/// Secrets in the OS keyring, namespaced by data dir so two wallets never mix.
+#[derive(Clone)]
+pub struct KeyringStore {
+    namespace: String,
+    backend: Arc<dyn KeyringBackend>,
+}
+
+impl std::fmt::Debug for KeyringStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyringStore")
+            .field("namespace", &self.namespace)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyringStore {
+    /// The keyring entries of the wallet in `home`.
+    pub fn new(home: &Path) -> Self {
+        Self::with_backend(home, Arc::new(OsKeyring))
+    }
+
+    /// The same layout over another backend (tests with a platform's limits).
+    pub fn with_backend(home: &Path, backend: Arc<dyn KeyringBackend>) -> Self {
+        let canonical = home.canonicalize().unwrap_or_else(|_| home.to_owned());
+        Self {
+            namespace: format!("{:016x}", fnv1a(canonical.to_string_lossy().as_bytes())),
+            backend,
+        }
+    }
+
+    /// Whether an OS keyring answers at all (a missing entry counts as an answer).
+    pub fn reachable() -> bool {
+        match OsKeyring.get("reachability-probe") {
+            Ok(_) => true,
+            Err(err) => {
+                tracing::debug!(error = %err, "OS keyring not reachable");
+                false
+            }
+        }
+    }
+
+    fn index_name(&self, account: &str) -> String {
+        format!("{}/{account}", self.namespace)
+    }
+
+    fn part_name(&self, account: &str, generation: u64, secret: &str, part: usize) -> String {
+        format!("{}/{account}/{generation}/{secret}/{part}", self.namespace)
+    }
+
+    /// The index, or the secrets of the first layout (one JSON entry), if any.
+    fn read_index(&self, account: &str) -> Result<Option<Result<Index, Secrets>>, StoreError> {
+        let Some(text) = self.backend.get(&self.index_name(account))? else {
+            return Ok(None);
+        };
+        let damaged = |err: serde_json::Error| {
+            StoreError::Keyring(format!("the keyring entry of {account} is damaged: {err}"))
+        };
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(damaged)?;
+        if value.get("v").is_some() {
+            Ok(Some(Ok(serde_json::from_value(value).map_err(damaged)?)))
+        } else {
+            Ok(Some(Err(serde_json::from_value(value).map_err(damaged)?)))
+        }
+    }
+
+    fn delete_parts(&self, account: &str, index: &Index) {
+        for (secret, parts) in &index.parts {
+            for part in 0..*parts {
+                let name = self.part_name(account, index.generation, secret, part);
+                if let Err(err) = self.backend.delete(&name) {
+                    tracing::debug!(error = %err, "an old keyring part stays behind");
+                }
+            }
+        }
+    }
+}
+
+/// Cuts `text` into parts of at most [`MAX_PART_UTF16`] UTF-16 units.
+fn parts(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut units) = (0, 0);
+    for (at, c) in text.char_indices() {
+        if units + c.len_utf16() > MAX_PART_UTF16 {
+            out.push(&text[start..at]);
+            (start, units) = (at, 0);
+        }
+        units += c.len_utf16();
+    }
+    out.push(&text[start..]);
+    out
+}
+
+/// Each secret's JSON name, its text, and whether that text is JSON (a newer version's
+/// field that is not a string).
+fn named_values(secrets: &Secrets) -> Result<Vec<(String, Zeroizing<String>, bool)>, StoreError> {
+    let json = serde_json::to_value(secrets).map_err(|err| StoreError::Keyring(err.to_string()))?;
+    let serde_json::Value::Object(map) = json else {
+        return Ok(Vec::new());
+    };
+    Ok(map
+        .into_iter()
+        .map(|(name, value)| match value {
+            serde_json::Value::String(text) => (name, Zeroizing::new(text), false),
+            other => (name, Zeroizing::new(other.to_string()), true),
+        })
+        .collect())
 }
 
 /// A stable 64-bit FNV-1a hash (std's hasher may change between Rust versions).
@@ -75,40 +219,192 @@ impl SecretStore for KeyringStore {
     }
 
     fn load(&self, account: &str) -> Result<Option<Secrets>, StoreError> {
-        let entry = self.entry(account)?;
-        match Self::off_runtime(|| Ok(entry.get_password()))? {
-            Ok(json) => serde_json::from_str(&json).map(Some).map_err(|err| {
-                StoreError::Keyring(format!("the keyring entry of {account} is damaged: {err}"))
-            }),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(err) => Err(StoreError::Keyring(err.to_string())),
+        let index = match self.read_index(account)? {
+            None => return Ok(None),
+            Some(Err(legacy)) => return Ok(Some(legacy)),
+            Some(Ok(index)) => index,
+        };
+        let mut map = serde_json::Map::new();
+        for (secret, count) in &index.parts {
+            let mut value = Zeroizing::new(String::new());
+            for part in 0..*count {
+                let name = self.part_name(account, index.generation, secret, part);
+                let text = self.backend.get(&name)?.ok_or_else(|| {
+                    StoreError::Keyring(format!("a keyring entry of {account} is missing"))
+                })?;
+                value.push_str(&text);
+            }
+            let json = if index.json.contains(secret) {
+                serde_json::from_str(&value).map_err(|err| {
+                    StoreError::Keyring(format!("a keyring entry of {account} is damaged: {err}"))
+                })?
+            } else {
+                serde_json::Value::String(value.to_string())
+            };
+            map.insert(secret.clone(), json);
         }
+        serde_json::from_value(serde_json::Value::Object(map))
+            .map(Some)
+            .map_err(|err| {
+                StoreError::Keyring(format!(
+                    "the keyring entries of {account} are damaged: {err}"
+                ))
+            })
     }
 
     fn save(&self, account: &str, secrets: &Secrets) -> Result<(), StoreError> {
-        let json = zeroize::Zeroizing::new(
-            serde_json::to_string(secrets).map_err(|err| StoreError::Keyring(err.to_string()))?,
-        );
-        let entry = self.entry(account)?;
-        Self::off_runtime(|| {
-            entry
-                .set_password(&json)
-                .map_err(|err| StoreError::Keyring(err.to_string()))
-        })
+        let old = self.read_index(account).ok().flatten().and_then(Result::ok);
+        let generation = old.as_ref().map_or(1, |index| index.generation + 1);
+        let mut index = Index {
+            v: 2,
+            generation,
+            ..Index::default()
+        };
+        for (secret, value, json) in named_values(secrets)? {
+            if json {
+                index.json.push(secret.clone());
+            }
+            let pieces = parts(&value);
+            for (part, piece) in pieces.iter().enumerate() {
+                self.backend
+                    .set(&self.part_name(account, generation, &secret, part), piece)?;
+            }
+            index.parts.insert(secret, pieces.len());
+        }
+        let json =
+            serde_json::to_string(&index).map_err(|err| StoreError::Keyring(err.to_string()))?;
+        self.backend.set(&self.index_name(account), &json)?;
+        if let Some(old) = old {
+            self.delete_parts(account, &old);
+        }
+        Ok(())
     }
 
     fn delete(&self, account: &str) -> Result<(), StoreError> {
-        let entry = self.entry(account)?;
-        match Self::off_runtime(|| Ok(entry.delete_credential()))? {
-            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(err) => Err(StoreError::Keyring(err.to_string())),
+        if let Some(Ok(index)) = self.read_index(account)? {
+            self.delete_parts(account, &index);
         }
+        self.backend.delete(&self.index_name(account))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
     use super::*;
+    use crate::model::Secret;
+
+    /// A keyring with Windows Credential Manager's limit: 2 560 bytes of UTF-16.
+    #[derive(Default)]
+    struct WindowsLimit(Mutex<BTreeMap<String, String>>);
+
+    impl KeyringBackend for WindowsLimit {
+        fn get(&self, name: &str) -> Result<Option<Zeroizing<String>>, StoreError> {
+            Ok(self
+                .0
+                .lock()
+                .unwrap()
+                .get(name)
+                .cloned()
+                .map(Zeroizing::new))
+        }
+
+        fn set(&self, name: &str, value: &str) -> Result<(), StoreError> {
+            let bytes = value.encode_utf16().count() * 2;
+            if bytes > 2560 {
+                return Err(StoreError::Keyring(format!(
+                    "Attribute 'password encoded as UTF-16' is longer than platform limit of 2560 chars ({bytes})"
+                )));
+            }
+            self.0
+                .lock()
+                .unwrap()
+                .insert(name.to_owned(), value.to_owned());
+            Ok(())
+        }
+
+        fn delete(&self, name: &str) -> Result<(), StoreError> {
+            self.0.lock().unwrap().remove(name);
+            Ok(())
+        }
+    }
+
+    /// A JWT-sized token of `len` characters (RS512 pairs are about 1 350 each).
+    fn token(tag: &str, len: usize) -> Secret {
+        Secret::new(format!("{tag}.{}", "x".repeat(len)))
+    }
+
+    fn realistic() -> Secrets {
+        let mut extra = serde_json::Map::new();
+        extra.insert("future".into(), serde_json::json!({ "n": 1 }));
+        Secrets {
+            client_secret: Some(Secret::new("12345678")),
+            extra: crate::model::Extra(extra),
+            access_token: Some(token("access", 1350)),
+            refresh_token: Some(token("refresh", 1350)),
+            id_token: Some(token("id", 3000)),
+            ..Secrets::default()
+        }
+    }
+
+    #[test]
+    fn realistic_jwts_fit_a_keyring_with_windows_limit() {
+        let backend = Arc::new(WindowsLimit::default());
+        let dir = tempfile::tempdir().unwrap();
+        let store = KeyringStore::with_backend(dir.path(), backend.clone());
+        // The first layout, one JSON entry, is refused by this limit.
+        let blob = serde_json::to_string(&realistic()).unwrap();
+        assert!(backend.set("one-blob", &blob).is_err());
+        store.save("aiq", &realistic()).unwrap();
+        assert_eq!(store.load("aiq").unwrap(), Some(realistic()));
+        // A new save replaces the parts: the old generation's entries are gone.
+        let mut rotated = realistic();
+        rotated.refresh_token = Some(token("rotated", 1500));
+        store.save("aiq", &rotated).unwrap();
+        assert_eq!(store.load("aiq").unwrap(), Some(rotated));
+        let names: Vec<String> = backend.0.lock().unwrap().keys().cloned().collect();
+        assert!(names.iter().all(|n| !n.contains("/1/")), "{names:?}");
+        store.delete("aiq").unwrap();
+        assert_eq!(store.load("aiq").unwrap(), None);
+        assert!(backend.0.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_first_layout_still_loads_and_is_rewritten_on_save() {
+        let backend = Arc::new(WindowsLimit::default());
+        let dir = tempfile::tempdir().unwrap();
+        let store = KeyringStore::with_backend(dir.path(), backend.clone());
+        let small = Secrets {
+            refresh_token: Some(Secret::new("rt-old-layout")),
+            ..Secrets::default()
+        };
+        backend
+            .set(
+                &store.index_name("a"),
+                &serde_json::to_string(&small).unwrap(),
+            )
+            .unwrap();
+        assert_eq!(store.load("a").unwrap(), Some(small.clone()));
+        store.save("a", &small).unwrap();
+        assert_eq!(store.load("a").unwrap(), Some(small));
+        assert!(
+            backend.0.lock().unwrap().len() > 1,
+            "now one entry per secret"
+        );
+    }
+
+    #[test]
+    fn parts_respect_utf16_units() {
+        let text = "é😀".repeat(500);
+        let pieces = parts(&text);
+        assert!(
+            pieces
+                .iter()
+                .all(|p| p.encode_utf16().count() <= MAX_PART_UTF16)
+        );
+        assert_eq!(pieces.concat(), text);
+    }
 
     #[test]
     fn namespaces_are_stable_and_distinct() {

@@ -36,15 +36,29 @@ fn open(path: &Path) -> Result<File, StoreError> {
         .map_err(|err| StoreError::io("open", path, err))
 }
 
-/// Takes the lock, waiting as long as it takes. For short critical sections (file updates).
-pub fn lock_blocking(path: &Path) -> Result<FileLock, StoreError> {
+/// How long a short critical section (a file update) may keep others waiting: far more
+/// than any update takes, so reaching it means a stuck process, reported instead of hanging.
+pub const FILE_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Takes the lock for a short critical section (a file update), giving up after `timeout`.
+pub fn lock_blocking(path: &Path, timeout: Duration) -> Result<FileLock, StoreError> {
     let file = open(path)?;
-    file.lock()
-        .map_err(|err| StoreError::io("lock", path, err))?;
-    Ok(FileLock {
-        _file: file,
-        path: path.to_owned(),
-    })
+    let deadline = Instant::now() + timeout;
+    loop {
+        match file.try_lock() {
+            Ok(()) => {
+                return Ok(FileLock {
+                    _file: file,
+                    path: path.to_owned(),
+                });
+            }
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(TryLockError::WouldBlock) => return Err(StoreError::LockTimeout(path.to_owned())),
+            Err(TryLockError::Error(err)) => return Err(StoreError::io("lock", path, err)),
+        }
+    }
 }
 
 /// Takes the lock without blocking the async runtime, giving up after `timeout`.
@@ -76,12 +90,25 @@ mod tests {
     async fn a_second_handle_waits_for_the_first() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.lock");
-        let first = lock_blocking(&path).unwrap();
+        let first = lock_blocking(&path, FILE_LOCK_TIMEOUT).unwrap();
         let err = lock_async(&path, Duration::from_millis(100))
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::LockTimeout(_)));
         drop(first);
         assert!(lock_async(&path, Duration::from_millis(100)).await.is_ok());
+    }
+
+    #[test]
+    fn a_held_file_lock_times_out_instead_of_hanging() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("accounts.lock");
+        let held = lock_blocking(&path, FILE_LOCK_TIMEOUT).unwrap();
+        let started = Instant::now();
+        let err = lock_blocking(&path, Duration::from_millis(150)).unwrap_err();
+        assert!(matches!(err, StoreError::LockTimeout(_)), "{err}");
+        assert!(started.elapsed() >= Duration::from_millis(150));
+        drop(held);
+        assert!(lock_blocking(&path, Duration::from_millis(150)).is_ok());
     }
 }

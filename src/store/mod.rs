@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 pub use accounts::{ACCOUNTS_FORMAT, AccountsData, AccountsFile};
 pub use fs::{write_atomic, write_new_private};
-pub use keyring::KeyringStore;
-pub use lock::{FileLock, lock_async, lock_blocking};
+pub use keyring::{KeyringBackend, KeyringStore, MAX_PART_UTF16, OsKeyring};
+pub use lock::{FILE_LOCK_TIMEOUT, FileLock, lock_async, lock_blocking};
 pub use memory::MemoryStore;
 pub use vault::{VAULT_FILE, VaultStore};
 

@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 
 use serde::{Deserialize, Serialize};
 
+use super::lock::FILE_LOCK_TIMEOUT;
 use super::{SecretStore, SecretStoreKind, StoreError, lock_blocking, write_atomic};
 use crate::model::{Extra, Secret, Secrets};
 
@@ -180,7 +181,7 @@ impl VaultStore {
     }
 
     fn modify(&self, change: impl FnOnce(&mut Entries)) -> Result<(), StoreError> {
-        let _lock = lock_blocking(&self.lock_path)?;
+        let _lock = lock_blocking(&self.lock_path, FILE_LOCK_TIMEOUT)?;
         let mut content = self.read()?;
         change(&mut content.accounts);
         content.version = VAULT_FORMAT;
