@@ -37,6 +37,9 @@ pub struct TokenMeta {
     pub retry_after: Option<DateTime<Utc>>,
     /// Bumped on every stored token change, so a waiter can tell someone else refreshed.
     pub generation: u64,
+    /// The newest tokens are in a rescue (the secret store refused them) until a save works.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub rescued: bool,
     /// Fields of a newer version, kept.
     #[serde(flatten)]
     pub extra: super::secrets::Extra,

@@ -34,6 +34,19 @@ impl SecretStore for MemoryStore {
         Ok(())
     }
 
+    /// Memory is all this store has: the entry itself is the rescue.
+    fn save_rescue(&self, account: &str, secrets: &Secrets) -> Result<(), StoreError> {
+        self.save(account, secrets)
+    }
+
+    fn load_rescue(&self, _account: &str) -> Result<Option<Secrets>, StoreError> {
+        Ok(None)
+    }
+
+    fn clear_rescue(&self, _account: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     fn delete(&self, account: &str) -> Result<(), StoreError> {
         self.entries
             .lock()

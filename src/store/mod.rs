@@ -6,6 +6,7 @@ mod fs;
 mod keyring;
 mod lock;
 mod memory;
+mod rescue;
 mod vault;
 
 use std::path::{Path, PathBuf};
@@ -125,6 +126,14 @@ pub trait SecretStore: Send + Sync {
     fn save(&self, account: &str, secrets: &Secrets) -> Result<(), StoreError>;
     /// Forgets the account's secrets (no error if there were none).
     fn delete(&self, account: &str) -> Result<(), StoreError>;
+    /// Keeps `secrets` apart from the account's entry, encrypted, after [`SecretStore::save`]
+    /// failed: the new refresh token must survive until a save succeeds. A store with
+    /// nowhere else to keep them says so.
+    fn save_rescue(&self, account: &str, secrets: &Secrets) -> Result<(), StoreError>;
+    /// The account's rescued secrets, if any: newer than its entry.
+    fn load_rescue(&self, account: &str) -> Result<Option<Secrets>, StoreError>;
+    /// Forgets the rescue once the account's entry holds it.
+    fn clear_rescue(&self, account: &str) -> Result<(), StoreError>;
 }
 
 /// The secret store to use in `home`: `choice`, else the one the wallet already uses, else

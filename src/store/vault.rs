@@ -3,7 +3,6 @@
 //! updating different accounts never lose each other's changes.
 
 use std::collections::BTreeMap;
-use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -14,6 +13,7 @@ use zeroize::Zeroizing;
 use serde::{Deserialize, Serialize};
 
 use super::lock::FILE_LOCK_TIMEOUT;
+use super::rescue::{RescueDir, decrypt, encrypt};
 use super::{SecretStore, SecretStoreKind, StoreError, lock_blocking, write_atomic};
 use crate::model::{Extra, Secret, Secrets};
 
@@ -37,6 +37,8 @@ pub struct VaultStore {
     last: Mutex<Option<(Vec<u8>, Content)>>,
     /// How many times the file was decrypted (for tests of the reuse).
     decryptions: AtomicUsize,
+    /// Where a set the vault refused is kept.
+    rescue: RescueDir,
 }
 
 impl std::fmt::Debug for VaultStore {
@@ -82,6 +84,7 @@ impl VaultStore {
             work_factor,
             last: Mutex::new(None),
             decryptions: AtomicUsize::new(0),
+            rescue: RescueDir::new(home),
         };
         // Checks the passphrase now, not at the first use.
         store.read()?;
@@ -116,23 +119,12 @@ impl VaultStore {
             path: self.path.clone(),
             detail,
         };
-        let decryptor =
-            age::Decryptor::new_buffered(encrypted).map_err(|err| corrupt(err.to_string()))?;
-        let mut identity =
-            age::scrypt::Identity::new(SecretString::from(self.passphrase.expose().to_owned()));
-        identity.set_max_work_factor(22);
-        let mut reader = decryptor
-            .decrypt(std::iter::once(&identity as &dyn age::Identity))
-            .map_err(|err| match err {
-                age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
-                    StoreError::WrongPassphrase
-                }
-                other => corrupt(other.to_string()),
-            })?;
-        let mut plain = Zeroizing::new(Vec::new());
-        reader
-            .read_to_end(&mut plain)
-            .map_err(|err| corrupt(err.to_string()))?;
+        let plain = decrypt(encrypted, &self.identity()).map_err(|err| match err {
+            age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
+                StoreError::WrongPassphrase
+            }
+            other => corrupt(other.to_string()),
+        })?;
         let value: serde_json::Value =
             serde_json::from_slice(&plain).map_err(|err| corrupt(err.to_string()))?;
         let content = if value.get("version").is_some_and(serde_json::Value::is_u64) {
@@ -160,24 +152,25 @@ impl VaultStore {
         };
         let plain =
             Zeroizing::new(serde_json::to_vec(content).map_err(|err| corrupt(err.to_string()))?);
-        let mut recipient =
-            age::scrypt::Recipient::new(SecretString::from(self.passphrase.expose().to_owned()));
-        recipient.set_work_factor(self.work_factor);
-        let encryptor =
-            age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-                .map_err(|err| corrupt(err.to_string()))?;
-        let mut encrypted = Vec::new();
-        let mut writer = encryptor
-            .wrap_output(&mut encrypted)
-            .map_err(|err| corrupt(err.to_string()))?;
-        writer
-            .write_all(&plain)
-            .map_err(|err| corrupt(err.to_string()))?;
-        writer.finish().map_err(|err| corrupt(err.to_string()))?;
+        let encrypted = encrypt(&plain, &self.recipient()).map_err(corrupt)?;
         write_atomic(&self.path, &encrypted)?;
         *self.last.lock().unwrap_or_else(PoisonError::into_inner) =
             Some((encrypted, content.clone()));
         Ok(())
+    }
+
+    fn identity(&self) -> age::scrypt::Identity {
+        let mut identity =
+            age::scrypt::Identity::new(SecretString::from(self.passphrase.expose().to_owned()));
+        identity.set_max_work_factor(22);
+        identity
+    }
+
+    fn recipient(&self) -> age::scrypt::Recipient {
+        let mut recipient =
+            age::scrypt::Recipient::new(SecretString::from(self.passphrase.expose().to_owned()));
+        recipient.set_work_factor(self.work_factor);
+        recipient
     }
 
     fn modify(&self, change: impl FnOnce(&mut Entries)) -> Result<(), StoreError> {
@@ -208,6 +201,19 @@ impl SecretStore for VaultStore {
         self.modify(|entries| {
             entries.remove(account);
         })
+    }
+
+    /// A rescue file encrypted with the vault's passphrase.
+    fn save_rescue(&self, account: &str, secrets: &Secrets) -> Result<(), StoreError> {
+        self.rescue.write(account, secrets, &self.recipient())
+    }
+
+    fn load_rescue(&self, account: &str) -> Result<Option<Secrets>, StoreError> {
+        self.rescue.read(account, &self.identity())
+    }
+
+    fn clear_rescue(&self, account: &str) -> Result<(), StoreError> {
+        self.rescue.clear(account)
     }
 }
 
@@ -291,16 +297,7 @@ mod tests {
 
     /// Encrypts `plain` as a vault file would be, with the test work factor.
     fn encrypted(store: &VaultStore, plain: &serde_json::Value) -> Vec<u8> {
-        let mut recipient = age::scrypt::Recipient::new(SecretString::from("pw".to_owned()));
-        recipient.set_work_factor(store.work_factor);
-        let encryptor =
-            age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-                .unwrap();
-        let mut out = Vec::new();
-        let mut writer = encryptor.wrap_output(&mut out).unwrap();
-        writer.write_all(plain.to_string().as_bytes()).unwrap();
-        writer.finish().unwrap();
-        out
+        encrypt(plain.to_string().as_bytes(), &store.recipient()).unwrap()
     }
 
     #[test]

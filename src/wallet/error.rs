@@ -127,6 +127,18 @@ pub enum WalletError {
         /// "access token" or "refresh token".
         what: &'static str,
     },
+    /// The secret store refused the new tokens; they are kept in a rescue.
+    #[error("account '{account}' ({provider}): the new tokens could not be saved ({reason}); {}", if *on_disk { "they are kept in an encrypted rescue file and are saved at the next use" } else { "they are kept in memory only, until this program exits: fix the secret store and use the account again before then" })]
+    Rescued {
+        /// The account.
+        account: String,
+        /// Its provider.
+        provider: ProviderKind,
+        /// Why the store refused.
+        reason: String,
+        /// Whether a rescue file holds them (else memory only).
+        on_disk: bool,
+    },
     /// The export format carries only the access token (a header line, a curl command).
     #[error("the {} format carries only the access token", .0.id())]
     AccessOnly(ExportFormat),

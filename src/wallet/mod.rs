@@ -12,8 +12,9 @@ mod fields;
 mod rotation;
 mod validation;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -75,6 +76,9 @@ pub struct Wallet {
     secrets: Arc<dyn SecretStore>,
     http: Http,
     clock: Arc<dyn Clock>,
+    /// Token sets the store refused to save, by account: the only copy of a rotated
+    /// refresh token until a save succeeds (also in a rescue file where the store can).
+    rescued: Mutex<HashMap<String, Secrets>>,
 }
 
 impl std::fmt::Debug for Wallet {
@@ -101,6 +105,7 @@ impl Wallet {
             secrets,
             http,
             clock,
+            rescued: Mutex::new(HashMap::new()),
         })
     }
 
@@ -213,7 +218,7 @@ impl Wallet {
                 return Err(WalletError::Exists(account.name));
             }
             Some(old) => {
-                let secrets = self.secrets.load(&old.name)?.unwrap_or_default();
+                let secrets = self.load_secrets(&old.name)?;
                 (old, secrets)
             }
             None => {
@@ -263,8 +268,56 @@ impl Wallet {
     /// The account and its secrets, read only when asked.
     pub fn secrets(&self, name: &str) -> Result<(Account, Secrets), WalletError> {
         let account = self.account(name)?;
-        let secrets = self.secrets.load(name)?.unwrap_or_default();
+        let secrets = self.load_secrets(name)?;
         Ok((account, secrets))
+    }
+
+    /// The account's secrets. A rescued set (newer than the store's entry) comes first, and
+    /// is stored properly now if the store takes it.
+    fn load_secrets(&self, name: &str) -> Result<Secrets, WalletError> {
+        let in_memory = self.rescued_sets().get(name).cloned();
+        let rescued = match in_memory {
+            Some(secrets) => Some(secrets),
+            None => self.secrets.load_rescue(name).unwrap_or_else(|err| {
+                tracing::warn!(account = name, error = %err, "a rescue file could not be read");
+                None
+            }),
+        };
+        let Some(secrets) = rescued else {
+            return Ok(self.secrets.load(name)?.unwrap_or_default());
+        };
+        match self.secrets.save(name, &secrets) {
+            Ok(()) => self.rescue_saved(name),
+            Err(err) => {
+                let message = "the rescued tokens still cannot be saved";
+                tracing::warn!(account = name, error = %err, "{message}");
+            }
+        }
+        Ok(secrets)
+    }
+
+    fn rescued_sets(&self) -> std::sync::MutexGuard<'_, HashMap<String, Secrets>> {
+        self.rescued.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The store holds the account's newest set: the rescue is no longer needed.
+    fn rescue_saved(&self, name: &str) {
+        let had = self.rescued_sets().remove(name).is_some();
+        if let Err(err) = self.secrets.clear_rescue(name) {
+            tracing::warn!(account = name, error = %err, "a rescue file stays behind");
+        }
+        let noted = self
+            .account(name)
+            .is_ok_and(|account| account.tokens.rescued);
+        if had || noted {
+            self.update_account(name, |account| {
+                if account.tokens.rescued {
+                    account.tokens.rescued = false;
+                    account.tokens.last_error = None;
+                }
+            })
+            .ok();
+        }
     }
 
     fn update_account(

@@ -41,7 +41,7 @@ impl Wallet {
         let _lock = self.refresh_lock(name).await?;
         let account = self.account(name)?;
         self.check_generate_limit(&account)?;
-        let secrets = self.secrets.load(name)?.unwrap_or_default();
+        let secrets = self.load_secrets(name)?;
         let call = self.call(&account, &secrets);
         match providers::generate(call).await {
             Ok(issued) => self.store_issued(&account, secrets, issued, None, true),
@@ -140,7 +140,7 @@ impl Wallet {
             return Ok(account);
         }
         self.check_refresh_allowed(&account, mode)?;
-        let secrets = self.secrets.load(name)?.unwrap_or_default();
+        let secrets = self.load_secrets(name)?;
         let call = self.call(&account, &secrets);
         // With no refresh token, "refresh" asks for a new token with the stored credentials:
         // that is a generate, and the provider's limit on new tokens applies to it.
@@ -227,7 +227,7 @@ impl Wallet {
             _ => {}
         }
         if !self.due(&account)
-            && let Some(token) = self.secrets.load(name)?.and_then(|s| s.access_token)
+            && let Some(token) = self.load_secrets(name)?.access_token
         {
             return Ok(TokenOutcome {
                 token,
@@ -253,9 +253,8 @@ impl Wallet {
     }
 
     fn stored_access_token(&self, account: &Account) -> Result<crate::model::Secret, WalletError> {
-        self.secrets
-            .load(&account.name)?
-            .and_then(|s| s.access_token)
+        self.load_secrets(&account.name)?
+            .access_token
             .ok_or_else(|| WalletError::NoToken {
                 account: account.name.clone(),
                 provider: account.provider,
@@ -268,7 +267,7 @@ impl Wallet {
     pub async fn revoke(&self, name: &str) -> Result<Revoked, WalletError> {
         let _lock = self.refresh_lock(name).await?;
         let account = self.account(name)?;
-        let mut secrets = self.secrets.load(name)?.unwrap_or_default();
+        let mut secrets = self.load_secrets(name)?;
         let call = self.call(&account, &secrets);
         let outcome = providers::revoke(call)
             .await
@@ -311,9 +310,14 @@ impl Wallet {
         if issued.id_token.is_some() {
             secrets.id_token = issued.id_token;
         }
-        self.save_issued(&account.name, &secrets, rotated)?;
+        let rescued = match self.save_issued(&account.name, &secrets, rotated) {
+            Ok(()) => None,
+            Err(err) if rotated => Some(self.rescue(account, &secrets, &err)),
+            Err(err) => return Err(err),
+        };
         let has_refresh = secrets.refresh_token.is_some();
-        self.update_account(&account.name, |stored| {
+        let note = rescued.as_ref().map(ToString::to_string);
+        let stored = self.update_account(&account.name, |stored| {
             let tokens = &mut stored.tokens;
             tokens.has_access_token = true;
             tokens.has_refresh_token = has_refresh;
@@ -331,10 +335,36 @@ impl Wallet {
             }
             tokens.needs_sign_in = false;
             tokens.revoked = false;
-            tokens.last_error = None;
+            tokens.rescued = note.is_some();
+            tokens.last_error = note;
             tokens.retry_after = None;
             tokens.generation += 1;
-        })
+        })?;
+        match rescued {
+            Some(err) => Err(err),
+            None => Ok(stored),
+        }
+    }
+
+    /// The store refused a set holding a rotated refresh token: keep it in memory for the
+    /// life of the process and, where the store can, in an encrypted rescue file that the
+    /// next load picks up. Returns the error that says where it is.
+    fn rescue(&self, account: &Account, secrets: &Secrets, err: &WalletError) -> WalletError {
+        self.rescued_sets()
+            .insert(account.name.clone(), secrets.clone());
+        let on_disk = match self.secrets.save_rescue(&account.name, secrets) {
+            Ok(()) => true,
+            Err(rescue_err) => {
+                tracing::warn!(account = %account.name, error = %rescue_err, "no rescue file either");
+                false
+            }
+        };
+        WalletError::Rescued {
+            account: account.name.clone(),
+            provider: account.provider,
+            reason: err.to_string(),
+            on_disk,
+        }
     }
 
     /// Saves new tokens. A rotated refresh token exists nowhere else once the server has
@@ -343,7 +373,10 @@ impl Wallet {
         let mut attempt = 0;
         loop {
             match self.secrets.save(name, secrets) {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    self.rescue_saved(name);
+                    return Ok(());
+                }
                 Err(err) if rotated && attempt < 3 => {
                     attempt += 1;
                     tracing::warn!(account = name, error = %err, attempt, "saving the new tokens failed; retrying");

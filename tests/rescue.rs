@@ -1,0 +1,156 @@
+//! A failed save never loses a rotated refresh token: the set goes to memory and to an
+//! encrypted rescue file, the account says so, and the next run stores it and uses it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokenwallet::demo::oauth::{Config, OAuthServer};
+use tokenwallet::model::{Account, Grant, ProviderKind, Secret, Secrets};
+use tokenwallet::providers::Http;
+use tokenwallet::store::{SecretStore, SecretStoreKind, StoreError, VaultStore};
+use tokenwallet::wallet::{NewAccount, SystemClock, Wallet, WalletError};
+
+/// A vault whose saves fail on demand, like a keyring that locked itself.
+struct Flaky {
+    inner: VaultStore,
+    failing: AtomicBool,
+}
+
+impl SecretStore for Flaky {
+    fn kind(&self) -> SecretStoreKind {
+        self.inner.kind()
+    }
+    fn load(&self, account: &str) -> Result<Option<Secrets>, StoreError> {
+        self.inner.load(account)
+    }
+    fn save(&self, account: &str, secrets: &Secrets) -> Result<(), StoreError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(StoreError::Keyring("the keyring is locked".into()));
+        }
+        self.inner.save(account, secrets)
+    }
+    fn delete(&self, account: &str) -> Result<(), StoreError> {
+        self.inner.delete(account)
+    }
+    fn save_rescue(&self, account: &str, secrets: &Secrets) -> Result<(), StoreError> {
+        self.inner.save_rescue(account, secrets)
+    }
+    fn load_rescue(&self, account: &str) -> Result<Option<Secrets>, StoreError> {
+        self.inner.load_rescue(account)
+    }
+    fn clear_rescue(&self, account: &str) -> Result<(), StoreError> {
+        self.inner.clear_rescue(account)
+    }
+}
+
+fn wallet(home: &std::path::Path, store: Arc<dyn SecretStore>) -> Wallet {
+    Wallet::new(
+        home,
+        store,
+        Http::new(Duration::from_secs(5)).unwrap(),
+        Arc::new(SystemClock),
+    )
+    .unwrap()
+}
+
+fn demo(server: &OAuthServer) -> NewAccount {
+    let mut account = Account::new("demo", ProviderKind::Oauth2, Grant::Password);
+    account.url = Some(server.token_url());
+    account.client_id = Some("demo-client".into());
+    account.username = Some("demo".into());
+    let secrets = Secrets {
+        client_secret: Some(Secret::new("demo-secret")),
+        password: Some(Secret::new("demo-password")),
+        ..Secrets::default()
+    };
+    NewAccount { account, secrets }
+}
+
+#[test]
+fn a_refused_save_keeps_the_rotated_refresh_token_for_the_next_run() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let passphrase = Secret::new("rescue test passphrase");
+    let flaky = Arc::new(Flaky {
+        inner: VaultStore::open(home.path(), passphrase.clone()).unwrap(),
+        failing: AtomicBool::new(false),
+    });
+    let first = wallet(home.path(), flaky.clone());
+    runtime.block_on(first.add(demo(&server))).unwrap();
+    runtime.block_on(first.generate("demo")).unwrap();
+    let old_rt = first.secrets("demo").unwrap().1.refresh_token.unwrap();
+
+    // The store refuses the rotated set: the refresh is reported, not silently lost.
+    flaky.failing.store(true, Ordering::SeqCst);
+    let err = runtime.block_on(first.refresh("demo")).unwrap_err();
+    assert!(
+        matches!(err, WalletError::Rescued { on_disk: true, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("rescue file"), "{err}");
+    assert!(
+        !server.state().refresh_valid(old_rt.expose()),
+        "the server rotated"
+    );
+    let account = first.account("demo").unwrap();
+    assert!(account.tokens.rescued);
+    assert!(
+        account
+            .tokens
+            .last_error
+            .unwrap()
+            .contains("could not be saved")
+    );
+    // This process still uses the new chain.
+    let token = runtime.block_on(first.token("demo")).unwrap().token;
+    assert!(server.state().access_valid(token.expose()));
+
+    // The rescue file is encrypted: no secret in any file of the data dir.
+    let new_rt = first.secrets("demo").unwrap().1.refresh_token.unwrap();
+    assert_ne!(new_rt, old_rt);
+    for entry in walk(home.path()) {
+        let bytes = std::fs::read(&entry).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(new_rt.expose()),
+            "{} holds the token",
+            entry.display()
+        );
+    }
+    drop(first);
+
+    // A restart with a store that works: the rescued refresh token is the one used.
+    let second = wallet(
+        home.path(),
+        Arc::new(VaultStore::open(home.path(), passphrase).unwrap()),
+    );
+    runtime.block_on(second.refresh("demo")).unwrap();
+    assert_eq!(server.state().reuse_detected, 0, "no dead token was sent");
+    assert_eq!(server.state().refreshes, 2);
+    let account = second.account("demo").unwrap();
+    assert!(!account.tokens.rescued);
+    assert_eq!(account.tokens.last_error, None);
+    let rescue_dir = home.path().join("rescue");
+    assert_eq!(
+        std::fs::read_dir(rescue_dir).unwrap().count(),
+        0,
+        "the rescue is gone"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
