@@ -417,3 +417,49 @@ fn a_remote_host_goes_through_https_proxy() {
         ["CONNECT tokens.example.invalid:443 HTTP/1.1"]
     );
 }
+
+// Item 2: a refresh in flight is not cut off.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_a_refresh_stores_the_rotated_token_before_stopping() {
+    let (server, home) = setup();
+    let before = home.stored("demo")["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refreshes = server.state().refreshes;
+    // The server rotates at once and answers 1.2 s later (the timeout is 2 s); Ctrl-C comes
+    // in between.
+    server.inject(Fault::SlowAfterRotate(std::time::Duration::from_millis(
+        1200,
+    )));
+    let child = home
+        .command(&["refresh", "demo"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut waited = 0;
+    while server.state().refreshes == refreshes && waited < 500 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        waited += 1;
+    }
+    assert!(!server.state().refresh_valid(&before), "the server rotated");
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("saving the new tokens"), "{stderr}");
+    let after = home.stored("demo")["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        server.state().refresh_valid(&after),
+        "the stored chain works"
+    );
+    home.run(&["refresh", "demo"]).ok();
+}

@@ -882,3 +882,34 @@ fn a_typed_path_that_exists_is_replaced_only_after_asking() {
         std::fs::read_to_string(&path).unwrap_or_default() == format!("{token}\n")
     });
 }
+
+#[test]
+fn closing_during_a_refresh_waits_until_the_new_tokens_are_saved() {
+    let mut w = window_with(with_generated("demo"));
+    w.server
+        .inject(Fault::SlowAfterRotate(Duration::from_millis(1200)));
+    let refreshes = w.server.state().refreshes;
+    w.click(Role::Button, "Refresh");
+    w.wait("the server to rotate", |w| {
+        w.server.state().refreshes > refreshes
+    });
+    w.harness
+        .input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    w.harness.run_ok();
+    assert!(
+        w.has_text("Saving the new tokens before closing"),
+        "the close waits"
+    );
+    w.wait("the new tokens", |w| {
+        let rt = w.wallet.secrets("demo").unwrap().1.refresh_token.unwrap();
+        w.server.state().refresh_valid(rt.expose())
+    });
+    w.wait("the window to let go", |w| {
+        !w.has_text("Saving the new tokens before closing")
+    });
+}

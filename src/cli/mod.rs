@@ -215,12 +215,40 @@ pub fn run(cli: Cli) -> i32 {
             return 1;
         }
     };
-    match runtime.block_on(execute(&home, command)) {
+    match runtime.block_on(interruptible(execute(&home, command))) {
         Ok(()) => 0,
         Err(failure) => {
             eprintln!("tokenwallet: {}", failure.message);
             failure.code
         }
+    }
+}
+
+/// Runs `work`, honouring Ctrl-C at once unless a token request is between sending and
+/// storing: the server may have rotated, so its answer is stored first. A second Ctrl-C
+/// stops at once.
+async fn interruptible(work: impl Future<Output = Result<(), Failure>>) -> Result<(), Failure> {
+    let interrupted = || Failure {
+        code: 130,
+        message: "interrupted".to_owned(),
+    };
+    tokio::pin!(work);
+    tokio::select! {
+        result = &mut work => return result,
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    if crate::wallet::requests_in_flight() == 0 {
+        return Err(interrupted());
+    }
+    eprintln!(
+        "tokenwallet: saving the new tokens before stopping (Ctrl-C again stops now and may lose them)"
+    );
+    tokio::select! {
+        result = &mut work => result.and(Err(Failure {
+            code: 130,
+            message: "interrupted; the new tokens were saved first".to_owned(),
+        })),
+        _ = tokio::signal::ctrl_c() => Err(interrupted()),
     }
 }
 

@@ -136,6 +136,8 @@ pub struct App {
     expiring_refresh: Option<(i64, usize)>,
     /// Whether the worker delivered the account list at least once.
     loaded: bool,
+    /// The user closed the window while new tokens were being saved: close when done.
+    closing: bool,
 }
 
 impl App {
@@ -178,6 +180,7 @@ impl App {
             stats: std::env::var_os("TOKENWALLET_FRAME_STATS").map(|_| (Instant::now(), 0)),
             expiring_refresh: None,
             loaded: false,
+            closing: false,
         }
     }
 
@@ -475,6 +478,34 @@ impl App {
         }
     }
 
+    /// Whether the window is closing but waits for new tokens to be saved: a refresh the
+    /// server may already have rotated must be stored, so the close is held off (shown as
+    /// "Saving…") until no token request is in flight.
+    pub fn saving_before_close(&mut self, ui: &mut egui::Ui) -> bool {
+        let ctx = ui.ctx().clone();
+        let in_flight = crate::wallet::requests_in_flight() > 0;
+        if ctx.input(|i| i.viewport().close_requested()) && in_flight {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.closing = true;
+        }
+        if !self.closing {
+            return false;
+        }
+        if !in_flight {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            return false;
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.vertical_centered(|ui| {
+                ui.add_space(120.0);
+                ui.spinner();
+                ui.label("Saving the new tokens before closing…");
+            });
+        });
+        ctx.request_repaint_after(Duration::from_millis(100));
+        true
+    }
+
     /// Draws one frame. Needs no `eframe::Frame`, so benchmarks and tests can drive it.
     pub fn ui_main(&mut self, ui: &mut egui::Ui) {
         self.frames += 1;
@@ -492,6 +523,9 @@ impl App {
         }
         for event in self.worker.poll() {
             self.on_event(event);
+        }
+        if self.saving_before_close(ui) {
+            return;
         }
         if self.unlock.is_some() {
             egui::CentralPanel::default().show(ui, |ui| self.unlock_ui(ui));

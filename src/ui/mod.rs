@@ -81,5 +81,13 @@ pub fn run(home: &Path) -> anyhow::Result<()> {
             Ok(Box::new(app))
         }),
     );
+    // A refresh the server may already have rotated is stored before the runtime stops.
+    if !crate::wallet::wait_for_requests_in_flight(SAVE_ON_EXIT_LIMIT) {
+        tracing::warn!("a token request was still unanswered when the window closed");
+    }
+    drop(runtime);
     result.map_err(|err| anyhow::anyhow!("{err}"))
 }
+
+/// How long closing waits for token requests between sending and storing.
+const SAVE_ON_EXIT_LIMIT: std::time::Duration = std::time::Duration::from_secs(45);

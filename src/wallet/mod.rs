@@ -22,6 +22,7 @@ use chrono::{DateTime, Utc};
 pub use deliver::{ApiReply, ExportRequest};
 pub use error::WalletError;
 pub use fields::AccountFields;
+pub use rotation::{requests_in_flight, wait_for_requests_in_flight};
 pub use validation::{validate, validate_endpoints, validate_name};
 
 use crate::import::{self, Imported};

@@ -5,6 +5,7 @@
 //!   fresh token instead of spending the dead one;
 //! - a rejected refresh token marks the account *needs sign-in* and deletes nothing.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -26,6 +27,42 @@ enum RefreshMode {
     IfDue,
 }
 
+/// Token requests of this process from the moment they are sent until their answer is
+/// stored: once sent, the server may have rotated, and only storing the answer keeps the
+/// chain. An interrupt or a closing window waits while this is above zero.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// How many token requests of this process are between sending and storing.
+pub fn requests_in_flight() -> usize {
+    IN_FLIGHT.load(Ordering::SeqCst)
+}
+
+/// Waits until no token request is between sending and storing, or `limit` passed;
+/// `true` when none is left.
+pub fn wait_for_requests_in_flight(limit: Duration) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    while requests_in_flight() > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    requests_in_flight() == 0
+}
+
+/// Counts one request in flight for as long as it lives.
+struct InFlight;
+
+impl InFlight {
+    fn start() -> Self {
+        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+        Self
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// The error for a provider's failure on `account`.
 pub(super) fn provider_error(account: &Account, source: ProviderError) -> WalletError {
     WalletError::Provider {
@@ -43,6 +80,7 @@ impl Wallet {
         self.check_generate_limit(&account)?;
         let secrets = self.load_secrets(name)?;
         let call = self.call(&account, &secrets);
+        let _in_flight = InFlight::start();
         match providers::generate(call).await {
             Ok(issued) => self.store_issued(&account, secrets, issued, None, true),
             Err(err) => Err(self.record_failure(&account, &secrets, err)),
@@ -148,6 +186,7 @@ impl Wallet {
         if generating {
             self.check_generate_limit(&account)?;
         }
+        let _in_flight = InFlight::start();
         let result = if generating {
             providers::generate(call).await
         } else {
