@@ -63,6 +63,23 @@ impl Drop for InFlight {
     }
 }
 
+/// A recorded attempt at a brand new token, with the time it replaced.
+struct Attempt {
+    previous: Option<DateTime<Utc>>,
+}
+
+/// A test-only fault hook: aborts the process at `step` when `TOKENWALLET_CRASH_AT` names
+/// it, as a crash or a kill would. Compiled into debug builds only (the tests' builds),
+/// never into a release.
+fn crash_point(step: &str) {
+    #[cfg(debug_assertions)]
+    if std::env::var("TOKENWALLET_CRASH_AT").is_ok_and(|at| at == step) {
+        std::process::abort();
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = step;
+}
+
 /// The error for a provider's failure on `account`.
 pub(super) fn provider_error(account: &Account, source: ProviderError) -> WalletError {
     WalletError::Provider {
@@ -81,9 +98,41 @@ impl Wallet {
         let secrets = self.load_secrets(name)?;
         let call = self.call(&account, &secrets);
         let _in_flight = InFlight::start();
+        let previous = self.note_generate_attempt(&account)?;
         match providers::generate(call).await {
-            Ok(issued) => self.store_issued(&account, secrets, issued, None, true),
-            Err(err) => Err(self.record_failure(&account, &secrets, err)),
+            Ok(issued) => {
+                crash_point("after-response");
+                self.store_issued(&account, secrets, issued, None, true)
+            }
+            Err(err) => {
+                self.undo_generate_attempt(&account, previous);
+                Err(self.record_failure(&account, &secrets, err))
+            }
+        }
+    }
+
+    /// Before asking for a brand new token where the provider limits them, records the
+    /// attempt: a crash after the server issued one must not let the next run break the
+    /// limit. Returns the time it replaced, to restore when the request fails cleanly.
+    fn note_generate_attempt(&self, account: &Account) -> Result<Option<Attempt>, WalletError> {
+        if spec(account.provider).generate_limit.is_none() {
+            return Ok(None);
+        }
+        let now = self.now();
+        self.update_account(&account.name, |stored| {
+            stored.tokens.last_generated_at = Some(now);
+        })?;
+        Ok(Some(Attempt {
+            previous: account.tokens.last_generated_at,
+        }))
+    }
+
+    fn undo_generate_attempt(&self, account: &Account, attempt: Option<Attempt>) {
+        if let Some(attempt) = attempt {
+            self.update_account(&account.name, |stored| {
+                stored.tokens.last_generated_at = attempt.previous;
+            })
+            .ok();
         }
     }
 
@@ -187,14 +236,25 @@ impl Wallet {
             self.check_generate_limit(&account)?;
         }
         let _in_flight = InFlight::start();
+        let previous = if generating {
+            self.note_generate_attempt(&account)?
+        } else {
+            None
+        };
         let result = if generating {
             providers::generate(call).await
         } else {
             providers::refresh(call).await
         };
         match result {
-            Ok(issued) => self.store_issued(&account, secrets, issued, None, generating),
-            Err(err) => Err(self.record_failure(&account, &secrets, err)),
+            Ok(issued) => {
+                crash_point("after-response");
+                self.store_issued(&account, secrets, issued, None, generating)
+            }
+            Err(err) => {
+                self.undo_generate_attempt(&account, previous);
+                Err(self.record_failure(&account, &secrets, err))
+            }
         }
     }
 
@@ -354,6 +414,7 @@ impl Wallet {
             Err(err) if rotated => Some(self.rescue(account, &secrets, &err)),
             Err(err) => return Err(err),
         };
+        crash_point("after-secrets");
         let has_refresh = secrets.refresh_token.is_some();
         let note = rescued.as_ref().map(ToString::to_string);
         let stored = self.update_account(&account.name, |stored| {
@@ -379,6 +440,7 @@ impl Wallet {
             tokens.retry_after = None;
             tokens.generation += 1;
         })?;
+        crash_point("after-metadata");
         match rescued {
             Some(err) => Err(err),
             None => Ok(stored),
