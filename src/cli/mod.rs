@@ -142,6 +142,10 @@ pub struct EndpointArgs {
     /// Client authentication: basic or post.
     #[arg(long, value_parser = ["basic", "post"])]
     pub client_auth: Option<String>,
+    /// A PEM file of extra CA certificates to trust for this account (behind TLS
+    /// inspection), beside the system's store.
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<String>,
 }
 
 /// `add` arguments.
@@ -516,6 +520,7 @@ fn fields_from(name: &str, args: &EndpointArgs) -> Result<AccountFields, Failure
         (Field::CustomerId, &args.customer_id),
         (Field::RevokeUrl, &args.revoke_url),
         (Field::Issuer, &args.issuer),
+        (Field::CaFile, &args.ca_file),
     ] {
         fields.set(field, value.as_deref());
     }

@@ -21,6 +21,7 @@ pub fn option(field: Field) -> &'static str {
         Field::Issuer => "--issuer",
         Field::RevokeUrl => "--revoke-url",
         Field::ClientAuth => "--client-auth",
+        Field::CaFile => "--ca-file",
     }
 }
 
@@ -53,7 +54,11 @@ pub fn describe(err: &WalletError) -> String {
             source: ProviderError::Rejected { .. },
             ..
         } => format!("{err} (`tokenwallet show {account}` shows them)"),
-        WalletError::NoToken { account, .. } => {
+        WalletError::NoToken {
+            account,
+            what: "access token",
+            ..
+        } => {
             format!("{err}: run `tokenwallet generate {account}` or import a token file")
         }
         WalletError::Store(store) => describe_store(store),

@@ -157,6 +157,9 @@ pub struct Account {
     /// Issuer used for discovery (`oauth2`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
+    /// A PEM file of extra CA certificates trusted for this account, beside the system's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
     /// Client authentication method (`oauth2`).
     #[serde(default)]
     pub client_auth: ClientAuth,
@@ -190,6 +193,7 @@ impl Account {
             customer_id: None,
             revoke_url: None,
             issuer: None,
+            ca_file: None,
             client_auth: ClientAuth::default(),
             auto_refresh: true,
             tokens: TokenMeta::default(),

@@ -30,11 +30,13 @@ pub enum Field {
     RevokeUrl,
     /// Where the client secret goes (HTTP Basic or the form body).
     ClientAuth,
+    /// A PEM file of extra CA certificates to trust for this account (TLS inspection).
+    CaFile,
 }
 
 impl Field {
     /// Every field, in the order forms show them.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::Url,
         Self::ClientId,
         Self::ClientSecret,
@@ -47,6 +49,7 @@ impl Field {
         Self::Issuer,
         Self::RevokeUrl,
         Self::ClientAuth,
+        Self::CaFile,
     ];
 
     /// How a sentence names it ("needs a client id").
@@ -64,6 +67,7 @@ impl Field {
             Self::Issuer => "an issuer",
             Self::RevokeUrl => "a revocation endpoint",
             Self::ClientAuth => "a client authentication method",
+            Self::CaFile => "a CA certificate file",
         }
     }
 
@@ -86,6 +90,7 @@ impl Field {
             Self::Audience => account.audience.as_deref(),
             Self::Issuer => account.issuer.as_deref(),
             Self::RevokeUrl => account.revoke_url.as_deref(),
+            Self::CaFile => account.ca_file.as_deref(),
             Self::ClientSecret | Self::Password | Self::RefreshToken | Self::ClientAuth => None,
         }
     }

@@ -39,26 +39,51 @@ pub struct Http {
     timeout: Duration,
 }
 
+/// Trust: the operating system's store (which honours `SSL_CERT_FILE` and `SSL_CERT_DIR`)
+/// and the Mozilla roots built in, plus any extra CA certificates of an account.
+fn client_builder(timeout: Duration, extra: &[reqwest::Certificate]) -> reqwest::ClientBuilder {
+    let mut builder = reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("tokenwallet/", env!("CARGO_PKG_VERSION")));
+    for cert in extra {
+        builder = builder.add_root_certificate(cert.clone());
+    }
+    builder
+}
+
 impl Http {
     /// A client whose every request gives up after `timeout`.
     pub fn new(timeout: Duration) -> Result<Self, ProviderError> {
-        let builder = || {
-            reqwest::Client::builder()
-                .timeout(timeout)
-                .connect_timeout(timeout.min(Duration::from_secs(10)))
-                .redirect(reqwest::redirect::Policy::none())
-                .user_agent(concat!("tokenwallet/", env!("CARGO_PKG_VERSION")))
-        };
+        Self::with_roots(timeout, &[])
+    }
+
+    fn with_roots(
+        timeout: Duration,
+        extra: &[reqwest::Certificate],
+    ) -> Result<Self, ProviderError> {
         let build = |builder: reqwest::ClientBuilder| {
             builder
                 .build()
                 .map_err(|err| ProviderError::Unreachable(err.without_url().to_string()))
         };
         Ok(Self {
-            proxied: build(builder())?,
-            direct: build(builder().no_proxy())?,
+            proxied: build(client_builder(timeout, extra))?,
+            direct: build(client_builder(timeout, extra).no_proxy())?,
             timeout,
         })
+    }
+
+    /// The same client trusting the CA certificates of the PEM file at `path` too.
+    pub fn with_ca_file(&self, path: &str) -> Result<Self, ProviderError> {
+        let bytes = std::fs::read(path)
+            .map_err(|err| ProviderError::BadCaFile(format!("{path} could not be read ({err})")))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&bytes)
+            .ok()
+            .filter(|certs| !certs.is_empty())
+            .ok_or_else(|| ProviderError::BadCaFile(format!("{path} holds no PEM certificate")))?;
+        Self::with_roots(self.timeout, &certs)
     }
 
     /// A client with the timeout from `TOKENWALLET_TIMEOUT_SECS` (default 30 s). A value

@@ -74,6 +74,9 @@ pub enum ProviderError {
     /// A 2xx answer that is not a usable token response.
     #[error("the server's answer could not be used: {0}")]
     BadResponse(String),
+    /// The account's CA file cannot be used.
+    #[error("the CA file {0}")]
+    BadCaFile(String),
     /// The configured request timeout is not a usable number of seconds.
     #[error("the request timeout must be a number of seconds from 0.1 to 3600, not '{0}'")]
     BadTimeout(String),
@@ -273,9 +276,10 @@ impl Spec {
             .any(|&(f, need)| f == field && need != Need::Optional)
     }
 
-    /// Whether `field` is taken at all with `grant`.
+    /// Whether `field` is taken at all with `grant` (a URL and a CA file always are).
     pub fn takes(&self, grant: Grant, field: Field) -> bool {
-        field == Field::Url || self.rules(grant).iter().any(|&(f, _)| f == field)
+        matches!(field, Field::Url | Field::CaFile)
+            || self.rules(grant).iter().any(|&(f, _)| f == field)
     }
 
     /// The header line that carries `token` on the provider's API calls.

@@ -211,6 +211,7 @@ impl AddForm {
         for &field in spec(provider).import_fields {
             self.field_ui(ui, field, "for refreshing");
         }
+        self.field_ui(ui, Field::CaFile, "PEM file of a company CA (optional)");
     }
 
     fn credentials_ui(&mut self, ui: &mut egui::Ui) {
@@ -242,6 +243,7 @@ impl AddForm {
             };
             self.field_ui(ui, field, hint);
         }
+        self.field_ui(ui, Field::CaFile, "PEM file of a company CA (optional)");
     }
 
     fn field_ui(&mut self, ui: &mut egui::Ui, field: Field, hint: &str) {

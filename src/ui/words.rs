@@ -24,6 +24,7 @@ pub fn label(field: Field, provider: ProviderKind) -> &'static str {
         Field::Issuer => "Issuer",
         Field::RevokeUrl => "Revoke URL",
         Field::ClientAuth => "Client auth",
+        Field::CaFile => "Extra CA file",
     }
 }
 

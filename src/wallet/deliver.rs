@@ -87,8 +87,9 @@ impl Wallet {
         let url = checked_url(url).map_err(bad_url)?;
         let token = self.token(name).await?.token;
         let (header, value) = spec(account.provider).header(token.expose());
-        let request = self.http.get(url).header(header, value);
-        let reply = self.http.send(request).await.map_err(|source| {
+        let http = self.http_for(&account)?;
+        let request = http.get(url).header(header, value);
+        let reply = http.send(request).await.map_err(|source| {
             let secrets = [token.expose()];
             super::rotation::provider_error(&account, source.redacted(secrets.into_iter()))
         })?;

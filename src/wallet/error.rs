@@ -241,6 +241,7 @@ fn advice(source: &ProviderError, provider: ProviderKind) -> String {
         | ProviderError::InsecureUrl(_)
         | ProviderError::Missing(_)
         | ProviderError::BadTimeout(_)
+        | ProviderError::BadCaFile(_)
         | ProviderError::Unsupported(_)
         | ProviderError::InvalidGrant { .. } => String::new(),
     }

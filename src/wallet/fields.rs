@@ -75,6 +75,7 @@ impl AccountFields {
         account.customer_id = self.value(Field::CustomerId);
         account.revoke_url = self.value(Field::RevokeUrl);
         account.issuer = self.value(Field::Issuer);
+        account.ca_file = self.value(Field::CaFile);
         if spec(self.provider).takes(self.grant(), Field::ClientAuth) {
             account.client_auth = self.client_auth;
         }

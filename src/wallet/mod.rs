@@ -164,7 +164,8 @@ impl Wallet {
         if self.accounts.load()?.get(&account.name).is_some() {
             return Err(WalletError::Exists(account.name));
         }
-        providers::complete(&self.http, &mut account)
+        let http = self.http_for(&account)?.into_owned();
+        providers::complete(&http, &mut account)
             .await
             .map_err(|source| rotation::provider_error(&account, source))?;
         validate(&account, &secrets)?;
@@ -224,6 +225,7 @@ impl Wallet {
             }
             None => {
                 validate_endpoints(&account)?;
+                self.http_for(&account)?;
                 (account, Secrets::default())
             }
         };
@@ -271,6 +273,23 @@ impl Wallet {
         let account = self.account(name)?;
         let secrets = self.load_secrets(name)?;
         Ok((account, secrets))
+    }
+
+    /// The HTTP client for the account: the wallet's, or one that also trusts the account's
+    /// extra CA file.
+    fn http_for(&self, account: &Account) -> Result<std::borrow::Cow<'_, Http>, WalletError> {
+        match &account.ca_file {
+            None => Ok(std::borrow::Cow::Borrowed(&self.http)),
+            Some(path) => self
+                .http
+                .with_ca_file(path)
+                .map(std::borrow::Cow::Owned)
+                .map_err(|source| WalletError::BadUrl {
+                    account: account.name.clone(),
+                    provider: account.provider,
+                    source,
+                }),
+        }
     }
 
     /// The account's secrets. A rescued set (newer than the store's entry) comes first, and

@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::model::{Account, AccountState, Secrets, decode_jwt, expiry_from_expires_in};
-use crate::providers::{self, Call, Issued, ProviderError, Revoked, spec};
+use crate::providers::{self, Call, Http, Issued, ProviderError, Revoked, spec};
 
 use super::{TokenOutcome, Wallet, WalletError};
 
@@ -96,7 +96,8 @@ impl Wallet {
         let account = self.account(name)?;
         self.check_generate_limit(&account)?;
         let secrets = self.load_secrets(name)?;
-        let call = self.call(&account, &secrets);
+        let http = self.http_for(&account)?;
+        let call = self.call(&http, &account, &secrets);
         let _in_flight = InFlight::start();
         let previous = self.note_generate_attempt(&account)?;
         match providers::generate(call).await {
@@ -136,9 +137,9 @@ impl Wallet {
         }
     }
 
-    fn call<'a>(&'a self, account: &'a Account, secrets: &'a Secrets) -> Call<'a> {
+    fn call<'a>(&self, http: &'a Http, account: &'a Account, secrets: &'a Secrets) -> Call<'a> {
         Call {
-            http: &self.http,
+            http,
             account,
             secrets,
             now: self.now(),
@@ -228,7 +229,8 @@ impl Wallet {
         }
         self.check_refresh_allowed(&account, mode)?;
         let secrets = self.load_secrets(name)?;
-        let call = self.call(&account, &secrets);
+        let http = self.http_for(&account)?;
+        let call = self.call(&http, &account, &secrets);
         // With no refresh token, "refresh" asks for a new token with the stored credentials:
         // that is a generate, and the provider's limit on new tokens applies to it.
         let generating = secrets.refresh_token.is_none() && account.grant.renews_with_credentials();
@@ -367,7 +369,8 @@ impl Wallet {
         let _lock = self.refresh_lock(name).await?;
         let account = self.account(name)?;
         let mut secrets = self.load_secrets(name)?;
-        let call = self.call(&account, &secrets);
+        let http = self.http_for(&account)?;
+        let call = self.call(&http, &account, &secrets);
         let outcome = providers::revoke(call)
             .await
             .map_err(|err| self.record_failure(&account, &secrets, err))?;
