@@ -913,3 +913,33 @@ fn closing_during_a_refresh_waits_until_the_new_tokens_are_saved() {
         !w.has_text("Saving the new tokens before closing")
     });
 }
+
+#[test]
+fn try_it_asks_before_sending_the_token_to_another_host() {
+    let mut w = window_with(with_generated("demo"));
+    w.harness.get_by_label("Try it").click_accesskit();
+    w.harness.run_ok();
+    // The same server by another name: not a host this account knows.
+    let url = format!("{}/api/me", w.server.issuer()).replace("127.0.0.1", "localhost");
+    w.type_into(Role::TextInput, "URL", &url);
+    w.click(Role::Button, "Send GET");
+    w.wait("the question", |w| {
+        w.has_text("localhost is not a host of the provider of 'demo'")
+    });
+    w.click(Role::Button, "Cancel");
+    assert!(!w.has_text("HTTP 200 in"), "nothing was sent");
+    assert!(w.account("demo").api_hosts.is_empty());
+
+    w.click(Role::Button, "Send GET");
+    w.wait("the question", |w| {
+        w.has_text("Send its access token there?")
+    });
+    w.click(Role::Button, "Send");
+    w.wait("the answer", |w| w.has_text("HTTP 200 in"));
+    assert_eq!(w.account("demo").api_hosts, ["localhost"]);
+
+    // Confirmed once for this account: no second question.
+    w.click(Role::Button, "Send GET");
+    w.wait("the answer again", |w| w.has_text("HTTP 200 in"));
+    assert!(!w.has_text("Send its access token there?"));
+}

@@ -163,6 +163,9 @@ pub struct Account {
     /// Client authentication method (`oauth2`).
     #[serde(default)]
     pub client_auth: ClientAuth,
+    /// Hosts, beside the provider's own, that the user confirmed for *Try it* calls.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub api_hosts: Vec<String>,
     /// Refresh in the background before the access token expires.
     #[serde(default = "default_true")]
     pub auto_refresh: bool,
@@ -195,6 +198,7 @@ impl Account {
             issuer: None,
             ca_file: None,
             client_auth: ClientAuth::default(),
+            api_hosts: Vec::new(),
             auto_refresh: true,
             tokens: TokenMeta::default(),
             extra: Extra::default(),

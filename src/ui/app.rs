@@ -67,6 +67,15 @@ pub(super) enum Confirm {
     Revoke(String),
     /// Delete the account.
     Remove(String),
+    /// Send the account's token to a host that is not its provider's.
+    SendToken {
+        /// Account.
+        name: String,
+        /// The URL.
+        url: String,
+        /// Its host.
+        host: String,
+    },
     /// Replace an existing file with a download.
     Replace {
         /// Account.
@@ -324,23 +333,7 @@ impl App {
                 unlock.error = error;
                 unlock.waiting = false;
             }
-            Event::Accounts(accounts) => {
-                self.loaded = true;
-                self.accounts = accounts;
-                self.expiring_refresh = None;
-                if self
-                    .selected
-                    .as_ref()
-                    .is_some_and(|name| !self.accounts.iter().any(|a| &a.name == name))
-                {
-                    self.selected = None;
-                }
-                if self.selected.is_none() {
-                    self.selected = self.accounts.first().map(|a| a.name.clone());
-                }
-                self.rebuild_view();
-                self.request_claims();
-            }
+            Event::Accounts(accounts) => self.accounts_arrived(accounts),
             Event::Busy(name, busy) => {
                 if busy {
                     self.busy.insert(name);
@@ -382,6 +375,9 @@ impl App {
                     path,
                 });
             }
+            Event::ConfirmTryIt { name, url, host } => {
+                self.confirm = Some(Confirm::SendToken { name, url, host });
+            }
             Event::TryIt(result) => self.try_result = Some(result),
             Event::Claims(name, claims) => {
                 let generation = self
@@ -392,6 +388,25 @@ impl App {
                 self.claims = Some((name, generation, claims));
             }
         }
+    }
+
+    /// The worker sent the account list as stored now.
+    fn accounts_arrived(&mut self, accounts: Vec<Account>) {
+        self.loaded = true;
+        self.accounts = accounts;
+        self.expiring_refresh = None;
+        if self
+            .selected
+            .as_ref()
+            .is_some_and(|name| !self.accounts.iter().any(|a| &a.name == name))
+        {
+            self.selected = None;
+        }
+        if self.selected.is_none() {
+            self.selected = self.accounts.first().map(|a| a.name.clone());
+        }
+        self.rebuild_view();
+        self.request_claims();
     }
 
     /// Selects an account, dropping anything revealed of the previous one.

@@ -344,6 +344,7 @@ impl App {
                     self.send(Command::TryIt {
                         name: account.name.clone(),
                         url: self.try_url.trim().to_owned(),
+                        confirm: false,
                     });
                 }
             });

@@ -50,6 +50,13 @@ impl App {
                 format!("Remove '{name}' and delete its secrets from this wallet?"),
                 "Remove",
             ),
+            Confirm::SendToken { name, host, .. } => (
+                "Send the token elsewhere?",
+                format!(
+                    "{host} is not a host of the provider of '{name}'. Send its access token there? Anyone who runs {host} could use it until it expires."
+                ),
+                "Send",
+            ),
             Confirm::Replace { path, .. } => (
                 "Replace file",
                 format!("{} already exists. Replace it?", path.display()),
@@ -75,6 +82,11 @@ impl App {
             self.send(match confirm.clone() {
                 Confirm::Revoke(name) => Command::Revoke(name),
                 Confirm::Remove(name) => Command::Remove(name),
+                Confirm::SendToken { name, url, .. } => Command::TryIt {
+                    name,
+                    url,
+                    confirm: true,
+                },
                 Confirm::Replace {
                     name,
                     request,

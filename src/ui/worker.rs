@@ -119,6 +119,8 @@ pub enum Command {
         name: String,
         /// The URL to call.
         url: String,
+        /// The user confirmed sending the token to this URL's host.
+        confirm: bool,
     },
     /// Start the built-in demo server and add its account (and get its first token).
     StartDemo {
@@ -194,6 +196,15 @@ pub enum Event {
         request: ExportRequest,
         /// The existing file.
         path: PathBuf,
+    },
+    /// Try it would send the token to a host that is not the provider's: ask first.
+    ConfirmTryIt {
+        /// Account.
+        name: String,
+        /// The URL.
+        url: String,
+        /// Its host.
+        host: String,
     },
     /// A Try it answer.
     TryIt(TryItResult),
@@ -431,7 +442,7 @@ async fn handle(inner: &Arc<Inner>, command: Command) {
             path,
             replace,
         } => download(inner, &wallet, name, request, path, replace).await,
-        Command::TryIt { name, url } => try_it(inner, &wallet, name, &url).await,
+        Command::TryIt { name, url, confirm } => try_it(inner, &wallet, name, url, confirm).await,
         Command::StartDemo { generate } => start_demo(inner, &wallet, generate).await,
         Command::Claims(name) => claims(inner, &wallet, name),
         Command::SaveSettings(json) => {
@@ -692,9 +703,13 @@ async fn download(
     }
 }
 
-async fn try_it(inner: &Arc<Inner>, wallet: &Wallet, name: String, url: &str) {
+async fn try_it(inner: &Arc<Inner>, wallet: &Wallet, name: String, url: String, confirm: bool) {
     let started = Instant::now();
-    let result = match wallet.call_api(&name, url).await {
+    let result = match wallet.call_api(&name, &url, confirm).await {
+        Err(WalletError::UnconfirmedHost { host, .. }) => {
+            inner.emit(Event::ConfirmTryIt { name, url, host });
+            return;
+        }
         Ok(reply) => TryItResult {
             name,
             status: Ok(reply.status),

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 use crate::export::{ExportFormat, RenderError, TokenChoice, render};
+use crate::model::Account;
 use crate::providers::{checked_url, spec};
 use crate::store::{write_atomic, write_new_private};
 
@@ -34,6 +35,24 @@ pub struct ApiReply {
 impl ApiReply {
     /// How much of the body is kept.
     pub const BODY_CHARS: usize = 2000;
+}
+
+/// The hosts an account's token may go to without asking: its provider's (default URL,
+/// presets, API), its own endpoints, and those the user confirmed.
+fn known_hosts(account: &Account) -> Vec<String> {
+    let spec = spec(account.provider);
+    let own = [&account.url, &account.issuer, &account.revoke_url];
+    let urls = own
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .chain(spec.default_url)
+        .chain(spec.presets.iter().map(|(_, url)| *url))
+        .chain(std::iter::once(spec.api_example));
+    urls.filter_map(|url| url::Url::parse(url).ok())
+        .filter_map(|url| url.host_str().map(str::to_ascii_lowercase))
+        .chain(account.api_hosts.iter().cloned())
+        .collect()
 }
 
 impl Wallet {
@@ -75,8 +94,15 @@ impl Wallet {
 
     /// Sends a GET to `url` with a valid access token of the account (refreshed first when
     /// due) in the provider's header, with the providers' HTTP rules: a timeout, no
-    /// redirects, plain http only to loopback.
-    pub async fn call_api(&self, name: &str, url: &str) -> Result<ApiReply, WalletError> {
+    /// redirects, plain http only to loopback. The token goes only to the provider's hosts
+    /// or one the user confirmed for this account; `confirm` confirms (and remembers) this
+    /// URL's host.
+    pub async fn call_api(
+        &self,
+        name: &str,
+        url: &str,
+        confirm: bool,
+    ) -> Result<ApiReply, WalletError> {
         let started = Instant::now();
         let account = self.account(name)?;
         let bad_url = |source| WalletError::BadUrl {
@@ -85,6 +111,17 @@ impl Wallet {
             source,
         };
         let url = checked_url(url).map_err(bad_url)?;
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        if !known_hosts(&account).contains(&host) {
+            if !confirm {
+                return Err(WalletError::UnconfirmedHost {
+                    account: account.name.clone(),
+                    provider: account.provider,
+                    host,
+                });
+            }
+            self.update_account(name, |stored| stored.api_hosts.push(host.clone()))?;
+        }
         let token = self.token(name).await?.token;
         let (header, value) = spec(account.provider).header(token.expose());
         let http = self.http_for(&account)?;

@@ -139,6 +139,19 @@ pub enum WalletError {
         /// Whether a rescue file holds them (else memory only).
         on_disk: bool,
     },
+    /// An API call would send the token to a host that is not the provider's, and the user
+    /// has not confirmed it for this account.
+    #[error(
+        "account '{account}' ({provider}): {host} is not a host of this provider; confirm it before the token is sent there"
+    )]
+    UnconfirmedHost {
+        /// The account.
+        account: String,
+        /// Its provider.
+        provider: ProviderKind,
+        /// The host asked for.
+        host: String,
+    },
     /// The export format carries only the access token (a header line, a curl command).
     #[error("the {} format carries only the access token", .0.id())]
     AccessOnly(ExportFormat),
