@@ -23,6 +23,10 @@ use crate::store::{SecretStoreKind, store_choice_from_env, store_kind};
 use crate::wallet::{SystemClock, Wallet};
 use worker::{Services, WalletSource};
 
+/// The app id: the desktop entry's name, the metainfo id, the icon name and the window's
+/// app id (Wayland ties the window to its menu entry and icon by it).
+pub const APP_ID: &str = "io.github.tokenwallet";
+
 /// The window settings file in the data dir.
 pub const SETTINGS_FILE: &str = "settings.json";
 
@@ -56,7 +60,7 @@ pub fn run(home: &Path) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("tokenwallet")
-            .with_app_id("tokenwallet")
+            .with_app_id(APP_ID)
             .with_inner_size([1100.0, 680.0])
             .with_min_inner_size([760.0, 420.0])
             .with_drag_and_drop(true)

@@ -1,0 +1,186 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'tokenwallet'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'tokenwallet' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add an account (secrets from `TOKENWALLET_CLIENT_SECRET`, `_PASSWORD`, `_REFRESH_TOKEN` or a prompt)')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a token file downloaded from a portal (`-` reads stdin)')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Obtain a brand new token set')
+            [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Renew the access token (one account, or --all)')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke the tokens at the provider (where it has an API) and forget them')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Delete the account and its secrets')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print a valid access token (refreshed first when needed) and nothing else')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the accounts')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one account (never a secret)')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the access token, the refresh token or both out as text, JSON, .env, a header line or a curl command')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tokenwallet;add' {
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Provider: active-iq, bluexp, apinizer, aruba-central, oauth2')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL (oauth2: the token endpoint)')
+            [CompletionResult]::new('--grant', '--grant', [CompletionResultType]::ParameterName, 'Grant: `refresh_token`, `password`, `client_credentials`, `authorization_code`')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth client id')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'Username')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scope to request')
+            [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'Audience to request')
+            [CompletionResult]::new('--customer-id', '--customer-id', [CompletionResultType]::ParameterName, 'Aruba Central customer id')
+            [CompletionResult]::new('--revoke-url', '--revoke-url', [CompletionResultType]::ParameterName, 'RFC 7009 revocation endpoint (oauth2)')
+            [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'Issuer to discover the endpoints from (oauth2)')
+            [CompletionResult]::new('--client-auth', '--client-auth', [CompletionResultType]::ParameterName, 'Client authentication: basic or post')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'A PEM file of extra CA certificates to trust for this account (behind TLS inspection), beside the system''s store')
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenwallet;import' {
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The downloaded file, or `-` for stdin')
+            [CompletionResult]::new('--expires-at', '--expires-at', [CompletionResultType]::ParameterName, 'Expiry of a token whose file does not say (YYYY-MM-DD or RFC 3339)')
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Provider: active-iq, bluexp, apinizer, aruba-central, oauth2')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL (oauth2: the token endpoint)')
+            [CompletionResult]::new('--grant', '--grant', [CompletionResultType]::ParameterName, 'Grant: `refresh_token`, `password`, `client_credentials`, `authorization_code`')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth client id')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'Username')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scope to request')
+            [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'Audience to request')
+            [CompletionResult]::new('--customer-id', '--customer-id', [CompletionResultType]::ParameterName, 'Aruba Central customer id')
+            [CompletionResult]::new('--revoke-url', '--revoke-url', [CompletionResultType]::ParameterName, 'RFC 7009 revocation endpoint (oauth2)')
+            [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'Issuer to discover the endpoints from (oauth2)')
+            [CompletionResult]::new('--client-auth', '--client-auth', [CompletionResultType]::ParameterName, 'Client authentication: basic or post')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'A PEM file of extra CA certificates to trust for this account (behind TLS inspection), beside the system''s store')
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenwallet;generate' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenwallet;refresh' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Refresh every account that can be renewed without you')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenwallet;revoke' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenwallet;remove' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenwallet;token' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenwallet;list' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenwallet;show' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenwallet;export' {
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Which token: access, refresh or both (header and curl carry only the access token)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write to this file (created 0600) instead of stdout')
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace what is at --out (atomically; a symlink is replaced, never followed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenwallet;help' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add an account (secrets from `TOKENWALLET_CLIENT_SECRET`, `_PASSWORD`, `_REFRESH_TOKEN` or a prompt)')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a token file downloaded from a portal (`-` reads stdin)')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Obtain a brand new token set')
+            [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Renew the access token (one account, or --all)')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke the tokens at the provider (where it has an API) and forget them')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Delete the account and its secrets')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print a valid access token (refreshed first when needed) and nothing else')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the accounts')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one account (never a secret)')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the access token, the refresh token or both out as text, JSON, .env, a header line or a curl command')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tokenwallet;help;add' {
+            break
+        }
+        'tokenwallet;help;import' {
+            break
+        }
+        'tokenwallet;help;generate' {
+            break
+        }
+        'tokenwallet;help;refresh' {
+            break
+        }
+        'tokenwallet;help;revoke' {
+            break
+        }
+        'tokenwallet;help;remove' {
+            break
+        }
+        'tokenwallet;help;token' {
+            break
+        }
+        'tokenwallet;help;list' {
+            break
+        }
+        'tokenwallet;help;show' {
+            break
+        }
+        'tokenwallet;help;export' {
+            break
+        }
+        'tokenwallet;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,126 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_tokenwallet_global_optspecs
+    string join \n home= h/help V/version
+end
+
+function __fish_tokenwallet_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_tokenwallet_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_tokenwallet_using_subcommand
+    set -l cmd (__fish_tokenwallet_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
+complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -s h -l help -d 'Print help'
+complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -s V -l version -d 'Print version'
+complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "add" -d 'Add an account (secrets from `TOKENWALLET_CLIENT_SECRET`, `_PASSWORD`, `_REFRESH_TOKEN` or a prompt)'
+complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "import" -d 'Import a token file downloaded from a portal (`-` reads stdin)'
+complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "generate" -d 'Obtain a brand new token set'
+complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "refresh" -d 'Renew the access token (one account, or --all)'
+complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "revoke" -d 'Revoke the tokens at the provider (where it has an API) and forget them'
+complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "remove" -d 'Delete the account and its secrets'
+complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "token" -d 'Print a valid access token (refreshed first when needed) and nothing else'
+complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "list" -d 'List the accounts'
+complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "show" -d 'Show one account (never a secret)'
+complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "export" -d 'Write the access token, the refresh token or both out as text, JSON, .env, a header line or a curl command'
+complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l provider -d 'Provider: active-iq, bluexp, apinizer, aruba-central, oauth2' -r -f -a "active-iq\t''
+bluexp\t''
+apinizer\t''
+aruba-central\t''
+oauth2\t''"
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l url -d 'Base URL (oauth2: the token endpoint)' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l grant -d 'Grant: `refresh_token`, `password`, `client_credentials`, `authorization_code`' -r -f -a "refresh_token\t''
+password\t''
+client_credentials\t''
+authorization_code\t''"
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l client-id -d 'OAuth client id' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l username -d 'Username' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l scope -d 'Scope to request' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l audience -d 'Audience to request' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l customer-id -d 'Aruba Central customer id' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l revoke-url -d 'RFC 7009 revocation endpoint (oauth2)' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l issuer -d 'Issuer to discover the endpoints from (oauth2)' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l client-auth -d 'Client authentication: basic or post' -r -f -a "basic\t''
+post\t''"
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l ca-file -d 'A PEM file of extra CA certificates to trust for this account (behind TLS inspection), beside the system\'s store' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -s h -l help -d 'Print help'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l file -d 'The downloaded file, or `-` for stdin' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l expires-at -d 'Expiry of a token whose file does not say (YYYY-MM-DD or RFC 3339)' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l provider -d 'Provider: active-iq, bluexp, apinizer, aruba-central, oauth2' -r -f -a "active-iq\t''
+bluexp\t''
+apinizer\t''
+aruba-central\t''
+oauth2\t''"
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l url -d 'Base URL (oauth2: the token endpoint)' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l grant -d 'Grant: `refresh_token`, `password`, `client_credentials`, `authorization_code`' -r -f -a "refresh_token\t''
+password\t''
+client_credentials\t''
+authorization_code\t''"
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l client-id -d 'OAuth client id' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l username -d 'Username' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l scope -d 'Scope to request' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l audience -d 'Audience to request' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l customer-id -d 'Aruba Central customer id' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l revoke-url -d 'RFC 7009 revocation endpoint (oauth2)' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l issuer -d 'Issuer to discover the endpoints from (oauth2)' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l client-auth -d 'Client authentication: basic or post' -r -f -a "basic\t''
+post\t''"
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l ca-file -d 'A PEM file of extra CA certificates to trust for this account (behind TLS inspection), beside the system\'s store' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -s h -l help -d 'Print help'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand generate" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand generate" -s h -l help -d 'Print help'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand refresh" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand refresh" -l all -d 'Refresh every account that can be renewed without you'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand refresh" -s h -l help -d 'Print help'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand revoke" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand revoke" -s h -l help -d 'Print help'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand remove" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand remove" -s h -l help -d 'Print help'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand token" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand token" -s h -l help -d 'Print help'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand list" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand list" -l json -d 'Machine-readable output'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand list" -s h -l help -d 'Print help'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand show" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand show" -l json -d 'Machine-readable output'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand show" -s h -l help -d 'Print help'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand export" -l token -d 'Which token: access, refresh or both (header and curl carry only the access token)' -r -f -a "access\t''
+refresh\t''
+both\t''"
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand export" -l format -d 'Output format' -r -f -a "text\t''
+json\t''
+env\t''
+header\t''
+curl\t''"
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand export" -l out -d 'Write to this file (created 0600) instead of stdout' -r -F
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand export" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand export" -l force -d 'Replace what is at --out (atomically; a symlink is replaced, never followed)'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand export" -s h -l help -d 'Print help'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "add" -d 'Add an account (secrets from `TOKENWALLET_CLIENT_SECRET`, `_PASSWORD`, `_REFRESH_TOKEN` or a prompt)'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "import" -d 'Import a token file downloaded from a portal (`-` reads stdin)'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "generate" -d 'Obtain a brand new token set'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "refresh" -d 'Renew the access token (one account, or --all)'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "revoke" -d 'Revoke the tokens at the provider (where it has an API) and forget them'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "remove" -d 'Delete the account and its secrets'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "token" -d 'Print a valid access token (refreshed first when needed) and nothing else'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "list" -d 'List the accounts'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "show" -d 'Show one account (never a secret)'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "export" -d 'Write the access token, the refresh token or both out as text, JSON, .env, a header line or a curl command'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
