@@ -42,6 +42,12 @@ dpkg-deb -x "$deb" "$root"
 desktop-file-validate "$root/usr/share/applications/$id.desktop"
 appstreamcli validate --no-net "$root/usr/share/metainfo/$id.metainfo.xml"
 
-dpkg -i "$deb" >/dev/null
+# A fresh machine may lack the window's libraries: let apt bring what Depends names.
+if ! dpkg -i "$deb" >/dev/null 2>&1; then
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -f -y
+  dpkg -i "$deb" >/dev/null
+fi
 tokenwallet --help >/dev/null
+man -w tokenwallet >/dev/null 2>&1 || echo "note: man-db is not installed here; the page is in the package"
 echo "installed: $(command -v tokenwallet) ($(tokenwallet --version))"
