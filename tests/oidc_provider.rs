@@ -223,3 +223,165 @@ fn client_credentials_grant() {
     assert!((3500..=3600).contains(&in_secs), "{in_secs}");
     assert_eq!(shown["refresh_expires_at"], Value::Null);
 }
+
+const OIDC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc");
+
+/// `add NAME --grant GRANT` for the public native client, endpoints discovered.
+fn add_native(home: &Home, oidc: &Oidc, name: &str, grant: &str) {
+    home.run(&[
+        "add",
+        name,
+        "--provider",
+        "oauth2",
+        "--grant",
+        grant,
+        "--issuer",
+        oidc.issuer(),
+        "--client-id",
+        "tw-native",
+        "--scope",
+        "openid offline_access",
+    ])
+    .ok();
+}
+
+/// `generate NAME` with the scripted browser doing `action`; returns the run and the
+/// browser's log lines.
+fn sign_in(home: &Home, name: &str, action: &str) -> (support::Run, Vec<Value>) {
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let browser = format!("node {OIDC_DIR}/browser.mjs");
+    let run = home.run_env(
+        &["generate", name],
+        &[
+            ("BROWSER", browser.as_str()),
+            ("BROWSER_ACTION", action),
+            ("BROWSER_LOG", log.path().to_str().unwrap()),
+        ],
+    );
+    let lines = std::fs::read_to_string(log.path())
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    (run, lines)
+}
+
+#[test]
+fn sign_in_through_the_browser_with_pkce_then_refresh_with_rotation() {
+    let oidc = Oidc::start();
+    let home = Home::new();
+    add_native(&home, &oidc, "me", "authorization_code");
+    let (run, log) = sign_in(&home, "me", "login");
+    run.ok();
+    assert!(
+        run.stderr().contains("open this address"),
+        "{}",
+        run.stderr()
+    );
+    let auth_url = log[0]["auth_url"].as_str().unwrap();
+    assert!(
+        auth_url.contains("code_challenge_method=S256"),
+        "{auth_url}"
+    );
+    assert!(
+        auth_url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A"),
+        "{auth_url}"
+    );
+    let done = log.iter().find(|l| l.get("callback").is_some()).unwrap();
+    assert_eq!(done["status"], 200);
+    assert!(done["page"].as_str().unwrap().contains("Signed in to me."));
+
+    let token = home.run(&["token", "me"]).ok();
+    assert!(token.trim().len() > 20);
+    let first = home.stored("me");
+    assert!(
+        home.show("me")["scope"]
+            .as_str()
+            .unwrap()
+            .contains("offline_access")
+    );
+    home.run(&["refresh", "me"]).ok();
+    assert_ne!(home.stored("me")["refresh_token"], first["refresh_token"]);
+
+    // The listener is gone once the sign-in is over.
+    let callback = done["callback"].as_str().unwrap();
+    let port = callback
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port.parse::<u16>().unwrap())).is_err());
+}
+
+#[test]
+fn a_denied_consent_stores_nothing_and_exits_3() {
+    let oidc = Oidc::start();
+    let home = Home::new();
+    add_native(&home, &oidc, "me", "authorization_code");
+    let (run, log) = sign_in(&home, "me", "deny");
+    let err = run.fails(3);
+    assert!(
+        err.contains("access_denied") && err.contains("'me'"),
+        "{err}"
+    );
+    // Nothing stored: no token to export; the account asks for a new sign-in.
+    assert!(
+        home.run(&["export", "me"])
+            .fails(1)
+            .contains("no access token")
+    );
+    assert_eq!(home.show("me")["state"], "needs-sign-in");
+    let done = log.iter().find(|l| l.get("callback").is_some()).unwrap();
+    assert!(done["page"].as_str().unwrap().contains("Sign-in failed"));
+}
+
+#[test]
+fn an_answer_with_another_state_is_refused_and_the_real_one_still_works() {
+    let oidc = Oidc::start();
+    let home = Home::new();
+    add_native(&home, &oidc, "me", "authorization_code");
+    let (run, log) = sign_in(&home, "me", "wrong-state");
+    run.ok();
+    let wrong = log
+        .iter()
+        .find(|l| l.get("wrong_state_status").is_some())
+        .unwrap();
+    assert_eq!(wrong["wrong_state_status"], 400);
+    assert!(home.run(&["token", "me"]).ok().trim().len() > 20);
+}
+
+#[test]
+fn sign_in_on_another_device_with_a_user_code() {
+    let oidc = Oidc::start();
+    let home = Home::new();
+    add_native(&home, &oidc, "tv", "device_code");
+    let mut child = home
+        .command(&["generate", "tv"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("enter the code") {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "no code was shown"
+        );
+    }
+    // "… open URI and enter the code CODE"
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let uri = words[words.iter().position(|w| *w == "open").unwrap() + 1];
+    let code = words.last().unwrap();
+    let typed = Command::new("node")
+        .arg(format!("{OIDC_DIR}/device.mjs"))
+        .args([uri, code])
+        .status()
+        .unwrap();
+    assert!(typed.success(), "the device page accepted the code");
+    assert!(child.wait().unwrap().success());
+    assert!(home.run(&["token", "tv"]).ok().trim().len() > 20);
+    assert_eq!(home.show("tv")["state"], "valid");
+}

@@ -2,6 +2,7 @@
 //! stderr; exit codes 0 ok, 2 usage, 3 needs sign-in, 4 unreachable or 5xx, 1 other.
 
 mod output;
+mod signin;
 mod words;
 
 use std::io::{IsTerminal as _, Write as _};
@@ -146,6 +147,16 @@ pub struct EndpointArgs {
     /// inspection), beside the system's store.
     #[arg(long, value_name = "PATH")]
     pub ca_file: Option<String>,
+    /// Authorization endpoint for `--grant authorization_code` (oauth2; else discovered).
+    #[arg(long)]
+    pub auth_url: Option<String>,
+    /// Device authorization endpoint for `--grant device_code` (oauth2; else discovered).
+    #[arg(long)]
+    pub device_url: Option<String>,
+    /// An exact redirect URI `http://127.0.0.1:PORT/path`, for servers that need a
+    /// registered one (default: a random port and `/callback`).
+    #[arg(long)]
+    pub redirect_uri: Option<String>,
 }
 
 /// `add` arguments.
@@ -369,7 +380,7 @@ fn report(wallet: &Wallet, what: &str, account: &crate::model::Account) {
 
 async fn generate(home: &Path, name: &str) -> Result<(), Failure> {
     let wallet = open_wallet(home)?;
-    let account = wallet.generate(name).await?;
+    let account = wallet.sign_in(name, &signin::Terminal).await?;
     report(&wallet, &format!("'{name}' has a new token"), &account);
     Ok(())
 }
@@ -521,6 +532,9 @@ fn fields_from(name: &str, args: &EndpointArgs) -> Result<AccountFields, Failure
         (Field::RevokeUrl, &args.revoke_url),
         (Field::Issuer, &args.issuer),
         (Field::CaFile, &args.ca_file),
+        (Field::AuthUrl, &args.auth_url),
+        (Field::DeviceUrl, &args.device_url),
+        (Field::RedirectUri, &args.redirect_uri),
     ] {
         fields.set(field, value.as_deref());
     }

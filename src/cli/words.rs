@@ -22,6 +22,9 @@ pub fn option(field: Field) -> &'static str {
         Field::RevokeUrl => "--revoke-url",
         Field::ClientAuth => "--client-auth",
         Field::CaFile => "--ca-file",
+        Field::AuthUrl => "--auth-url",
+        Field::DeviceUrl => "--device-url",
+        Field::RedirectUri => "--redirect-uri",
     }
 }
 

@@ -76,8 +76,11 @@ pub enum Grant {
     Password,
     /// Client id and secret (service accounts).
     ClientCredentials,
-    /// Aruba Central's three-step login (login → authorize → token exchange).
+    /// An authorization code: Aruba Central's three-step login (login → authorize → token
+    /// exchange), or, for an OAuth 2.0 server, signing in through the browser with PKCE.
     AuthorizationCode,
+    /// The device authorization grant (RFC 8628): sign in on another device with a code.
+    DeviceCode,
 }
 
 impl Grant {
@@ -88,6 +91,7 @@ impl Grant {
             Self::Password => "password",
             Self::ClientCredentials => "client_credentials",
             Self::AuthorizationCode => "authorization_code",
+            Self::DeviceCode => "device_code",
         }
     }
 
@@ -100,11 +104,12 @@ impl Grant {
     }
 
     /// Every grant.
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::RefreshToken,
         Self::Password,
         Self::ClientCredentials,
         Self::AuthorizationCode,
+        Self::DeviceCode,
     ];
 
     /// Parses a CLI name.
@@ -157,6 +162,15 @@ pub struct Account {
     /// Issuer used for discovery (`oauth2`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
+    /// Authorization endpoint for signing in through the browser (`oauth2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_url: Option<String>,
+    /// Device authorization endpoint (`oauth2`, RFC 8628).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_url: Option<String>,
+    /// An exact loopback redirect URI to listen on (default: a random port, `/callback`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
     /// A PEM file of extra CA certificates trusted for this account, beside the system's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<String>,
@@ -196,6 +210,9 @@ impl Account {
             customer_id: None,
             revoke_url: None,
             issuer: None,
+            auth_url: None,
+            device_url: None,
+            redirect_uri: None,
             ca_file: None,
             client_auth: ClientAuth::default(),
             api_hosts: Vec::new(),

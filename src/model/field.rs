@@ -32,11 +32,17 @@ pub enum Field {
     ClientAuth,
     /// A PEM file of extra CA certificates to trust for this account (TLS inspection).
     CaFile,
+    /// The authorization endpoint, for signing in through the browser.
+    AuthUrl,
+    /// The device authorization endpoint, for signing in on another device.
+    DeviceUrl,
+    /// An exact loopback redirect URI, for servers that require a registered one.
+    RedirectUri,
 }
 
 impl Field {
     /// Every field, in the order forms show them.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 16] = [
         Self::Url,
         Self::ClientId,
         Self::ClientSecret,
@@ -49,6 +55,9 @@ impl Field {
         Self::Issuer,
         Self::RevokeUrl,
         Self::ClientAuth,
+        Self::AuthUrl,
+        Self::DeviceUrl,
+        Self::RedirectUri,
         Self::CaFile,
     ];
 
@@ -68,6 +77,9 @@ impl Field {
             Self::RevokeUrl => "a revocation endpoint",
             Self::ClientAuth => "a client authentication method",
             Self::CaFile => "a CA certificate file",
+            Self::AuthUrl => "an authorization endpoint",
+            Self::DeviceUrl => "a device authorization endpoint",
+            Self::RedirectUri => "a redirect URI",
         }
     }
 
@@ -91,6 +103,9 @@ impl Field {
             Self::Issuer => account.issuer.as_deref(),
             Self::RevokeUrl => account.revoke_url.as_deref(),
             Self::CaFile => account.ca_file.as_deref(),
+            Self::AuthUrl => account.auth_url.as_deref(),
+            Self::DeviceUrl => account.device_url.as_deref(),
+            Self::RedirectUri => account.redirect_uri.as_deref(),
             Self::ClientSecret | Self::Password | Self::RefreshToken | Self::ClientAuth => None,
         }
     }

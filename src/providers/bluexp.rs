@@ -99,7 +99,7 @@ pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
             put("client_secret", call.secret(Field::ClientSecret)?);
             put("audience", account.audience.as_deref().unwrap_or(AUDIENCE));
         }
-        Grant::AuthorizationCode => {
+        Grant::AuthorizationCode | Grant::DeviceCode => {
             return Err(ProviderError::Unsupported(
                 "BlueXP accounts use the refresh_token, password or client_credentials grant"
                     .to_owned(),

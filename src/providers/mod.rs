@@ -8,6 +8,7 @@ mod aruba_central;
 mod bluexp;
 mod http;
 pub mod oauth2;
+pub mod signin;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -80,6 +81,13 @@ pub enum ProviderError {
     /// The configured request timeout is not a usable number of seconds.
     #[error("the request timeout must be a number of seconds from 0.1 to 3600, not '{0}'")]
     BadTimeout(String),
+    /// The grant needs a person at a browser or another device, and none is here (a
+    /// background refresh): only signing in again helps.
+    #[error("the account signs in through the browser or another device; sign in again")]
+    SignInRequired,
+    /// A sign-in could not be finished (cancelled, timed out, the port is in use).
+    #[error("{0}")]
+    SignIn(String),
     /// The account lacks something this flow needs.
     #[error("the account lacks {0}; add it to the account")]
     Missing(Field),
@@ -92,7 +100,7 @@ impl ProviderError {
     /// Whether only the user can fix this by signing in again (exit code 3).
     pub fn needs_sign_in(&self) -> bool {
         match self {
-            Self::InvalidGrant { .. } => true,
+            Self::InvalidGrant { .. } | Self::SignInRequired => true,
             Self::Rejected { status, code, .. } => {
                 matches!(
                     code.as_deref(),
@@ -330,6 +338,8 @@ pub struct Call<'a> {
     pub secrets: &'a Secrets,
     /// The time to count lifetimes from.
     pub now: DateTime<Utc>,
+    /// The person, for grants that sign in through a browser or another device.
+    pub sign_in: Option<&'a dyn signin::SignIn>,
 }
 
 impl<'a> Call<'a> {

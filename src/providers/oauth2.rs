@@ -8,6 +8,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use serde_json::Value;
 
 use super::apinizer::form;
+use super::signin;
 use super::{
     Call, Http, Issued, O, ProviderError, R, RevokeSupport, Revoked, Spec, UrlMeaning, checked_url,
     flows,
@@ -17,12 +18,16 @@ use crate::model::{Account, ClientAuth, Field, FieldRule, Grant, Lifetimes, Need
 /// The fields each grant takes; `r` required, `o` optional.
 #[rustfmt::skip]
 fn fields(grant: Grant) -> &'static [FieldRule] {
-    use Field::{Audience, ClientAuth, ClientId, ClientSecret, Issuer, Password, RefreshToken, RevokeUrl, Scope, Url, Username};
+    use Field::{Audience, AuthUrl, ClientAuth, ClientId, ClientSecret, DeviceUrl, Issuer, Password, RedirectUri, RefreshToken, RevokeUrl, Scope, Url, Username};
     const URL: Need = Need::RequiredUnless(Issuer);
+    const AUTH: Need = Need::RequiredUnless(Issuer);
+    const DEVICE: Need = Need::RequiredUnless(Issuer);
     match grant {
         Grant::ClientCredentials => &[(ClientId, R), (ClientSecret, R), (Url, URL), (Scope, O), (Audience, O), (Issuer, O), (RevokeUrl, O), (ClientAuth, O)],
         Grant::Password => &[(ClientId, R), (ClientSecret, O), (Username, R), (Password, R), (Url, URL), (Scope, O), (Audience, O), (Issuer, O), (RevokeUrl, O), (ClientAuth, O)],
-        _ => &[(ClientId, R), (ClientSecret, O), (RefreshToken, R), (Url, URL), (Scope, O), (Audience, O), (Issuer, O), (RevokeUrl, O), (ClientAuth, O)],
+        Grant::AuthorizationCode => &[(ClientId, R), (ClientSecret, O), (Url, URL), (AuthUrl, AUTH), (Scope, O), (Audience, O), (Issuer, O), (RevokeUrl, O), (RedirectUri, O), (ClientAuth, O)],
+        Grant::DeviceCode => &[(ClientId, R), (ClientSecret, O), (Url, URL), (DeviceUrl, DEVICE), (Scope, O), (Audience, O), (Issuer, O), (RevokeUrl, O), (ClientAuth, O)],
+        Grant::RefreshToken => &[(ClientId, R), (ClientSecret, O), (RefreshToken, R), (Url, URL), (Scope, O), (Audience, O), (Issuer, O), (RevokeUrl, O), (ClientAuth, O)],
     }
 }
 
@@ -33,6 +38,8 @@ pub const SPEC: Spec = Spec {
     presets: &[],
     grants: &[
         Grant::ClientCredentials,
+        Grant::AuthorizationCode,
+        Grant::DeviceCode,
         Grant::Password,
         Grant::RefreshToken,
     ],
@@ -63,6 +70,12 @@ pub async fn complete(http: &Http, account: &mut Account) -> Result<(), Provider
     if let Some(auth) = found.client_auth {
         account.client_auth = auth;
     }
+    if account.auth_url.is_none() {
+        account.auth_url = found.authorization_endpoint;
+    }
+    if account.device_url.is_none() {
+        account.device_url = found.device_authorization_endpoint;
+    }
     Ok(())
 }
 
@@ -75,6 +88,10 @@ pub struct Discovered {
     pub revocation_endpoint: Option<String>,
     /// `client_secret_post` when the server lists it and not `client_secret_basic`.
     pub client_auth: Option<ClientAuth>,
+    /// `authorization_endpoint`, for signing in through the browser.
+    pub authorization_endpoint: Option<String>,
+    /// `device_authorization_endpoint` (RFC 8628).
+    pub device_authorization_endpoint: Option<String>,
 }
 
 /// Reads RFC 8414 metadata, then OpenID Connect discovery, from `issuer`.
@@ -139,7 +156,20 @@ fn discovered_from(json: &Value) -> Result<Discovered, ProviderError> {
         token_endpoint,
         revocation_endpoint,
         client_auth,
+        authorization_endpoint: checked_text(json, "authorization_endpoint")?,
+        device_authorization_endpoint: checked_text(json, "device_authorization_endpoint")?,
     })
+}
+
+/// An endpoint of the metadata, checked like every URL (https, or http to loopback).
+fn checked_text(json: &Value, key: &str) -> Result<Option<String>, ProviderError> {
+    match json.get(key).and_then(Value::as_str) {
+        Some(url) => {
+            checked_url(url)?;
+            Ok(Some(url.to_owned()))
+        }
+        None => Ok(None),
+    }
 }
 
 /// Obtains a token with the account's grant.
@@ -153,11 +183,8 @@ pub async fn generate(call: Call<'_>) -> Result<Issued, ProviderError> {
             params.push(("password", call.secret(Field::Password)?));
         }
         Grant::RefreshToken => return refresh(call).await,
-        Grant::AuthorizationCode => {
-            return Err(ProviderError::Unsupported(
-                "the authorization_code grant needs a browser; sign in elsewhere and add the account with its refresh token".to_owned(),
-            ));
-        }
+        Grant::AuthorizationCode => return signin::browser(call).await,
+        Grant::DeviceCode => return signin::device(call).await,
     }
     if let Some(scope) = &account.scope {
         params.push(("scope", scope));
@@ -225,7 +252,10 @@ pub async fn revoke(call: Call<'_>) -> Result<Revoked, ProviderError> {
     Ok(Revoked::AtServer)
 }
 
-async fn token_request(call: Call<'_>, params: Vec<(&str, &str)>) -> Result<Issued, ProviderError> {
+pub(super) async fn token_request(
+    call: Call<'_>,
+    params: Vec<(&str, &str)>,
+) -> Result<Issued, ProviderError> {
     let url = checked_url(call.base_url()?)?;
     let request = authed(call, call.http.post(url), params)?.header(ACCEPT, "application/json");
     let mut issued = call.http.send(request).await?.into_issued(call.now)?;
@@ -242,7 +272,7 @@ async fn token_request(call: Call<'_>, params: Vec<(&str, &str)>) -> Result<Issu
 }
 
 /// Adds client authentication (Basic header or body) and the form body.
-fn authed<'a>(
+pub(super) fn authed<'a>(
     call: Call<'a>,
     request: reqwest::RequestBuilder,
     mut params: Vec<(&'a str, &'a str)>,

@@ -25,6 +25,9 @@ pub fn label(field: Field, provider: ProviderKind) -> &'static str {
         Field::RevokeUrl => "Revoke URL",
         Field::ClientAuth => "Client auth",
         Field::CaFile => "Extra CA file",
+        Field::AuthUrl => "Authorization endpoint",
+        Field::DeviceUrl => "Device endpoint",
+        Field::RedirectUri => "Redirect URI",
     }
 }
 

@@ -255,6 +255,8 @@ fn advice(source: &ProviderError, provider: ProviderKind) -> String {
         | ProviderError::Missing(_)
         | ProviderError::BadTimeout(_)
         | ProviderError::BadCaFile(_)
+        | ProviderError::SignInRequired
+        | ProviderError::SignIn(_)
         | ProviderError::Unsupported(_)
         | ProviderError::InvalidGrant { .. } => String::new(),
     }

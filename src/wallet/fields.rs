@@ -76,6 +76,9 @@ impl AccountFields {
         account.revoke_url = self.value(Field::RevokeUrl);
         account.issuer = self.value(Field::Issuer);
         account.ca_file = self.value(Field::CaFile);
+        account.auth_url = self.value(Field::AuthUrl);
+        account.device_url = self.value(Field::DeviceUrl);
+        account.redirect_uri = self.value(Field::RedirectUri);
         if spec(self.provider).takes(self.grant(), Field::ClientAuth) {
             account.client_auth = self.client_auth;
         }

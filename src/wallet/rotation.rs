@@ -11,6 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::model::{Account, AccountState, Secrets, decode_jwt, expiry_from_expires_in};
+use crate::providers::signin::SignIn;
 use crate::providers::{self, Call, Http, Issued, ProviderError, Revoked, spec};
 
 use super::{TokenOutcome, Wallet, WalletError};
@@ -90,15 +91,31 @@ pub(super) fn provider_error(account: &Account, source: ProviderError) -> Wallet
 }
 
 impl Wallet {
-    /// Obtains a brand new token set with the account's grant.
+    /// Obtains a brand new token set with the account's grant, where no person is at hand.
     pub async fn generate(&self, name: &str) -> Result<Account, WalletError> {
+        self.generate_with(name, None).await
+    }
+
+    /// Obtains a brand new token set, with a person who can sign in through the browser or
+    /// on another device (`authorization_code` and `device_code` grants of an OAuth server).
+    pub async fn sign_in(&self, name: &str, person: &dyn SignIn) -> Result<Account, WalletError> {
+        self.generate_with(name, Some(person)).await
+    }
+
+    async fn generate_with(
+        &self,
+        name: &str,
+        person: Option<&dyn SignIn>,
+    ) -> Result<Account, WalletError> {
         let _lock = self.refresh_lock(name).await?;
         let account = self.account(name)?;
         self.check_generate_limit(&account)?;
         let secrets = self.load_secrets(name)?;
         let http = self.http_for(&account)?;
-        let call = self.call(&http, &account, &secrets);
-        let _in_flight = InFlight::start();
+        let mut call = self.call(&http, &account, &secrets);
+        call.sign_in = person;
+        // A person's sign-in may wait minutes for them: an interrupt then stops at once.
+        let _in_flight = person.is_none().then(InFlight::start);
         let previous = self.note_generate_attempt(&account)?;
         match providers::generate(call).await {
             Ok(issued) => {
@@ -143,6 +160,7 @@ impl Wallet {
             account,
             secrets,
             now: self.now(),
+            sign_in: None,
         }
     }
 

@@ -25,9 +25,16 @@ pub fn validate_name(name: &str) -> Result<(), WalletError> {
 /// Enough for an import, whose tokens come from the file.
 pub fn validate_endpoints(account: &Account) -> Result<(), WalletError> {
     validate_name(&account.name)?;
-    for url in [&account.url, &account.revoke_url, &account.issuer]
-        .into_iter()
-        .flatten()
+    for url in [
+        &account.url,
+        &account.revoke_url,
+        &account.issuer,
+        &account.auth_url,
+        &account.device_url,
+        &account.redirect_uri,
+    ]
+    .into_iter()
+    .flatten()
     {
         checked_url(url).map_err(|source| WalletError::BadUrl {
             account: account.name.clone(),

@@ -79,8 +79,21 @@ const signingKey = {
   alg: 'ES256',
 };
 
+// A public native client (RFC 8252): PKCE only, a loopback redirect on any port, and the
+// device flow. tokenwallet signs people in with it.
+const NATIVE_CLIENT = {
+  client_id: 'tw-native',
+  application_type: 'native',
+  token_endpoint_auth_method: 'none',
+  grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+  response_types: ['code'],
+  redirect_uris: ['http://127.0.0.1/callback'],
+  scope: `openid offline_access ${API_SCOPES}`,
+  id_token_signed_response_alg: 'ES256',
+};
+
 const provider = new Provider(issuer, {
-  clients: CLIENTS.map(({ id, secret, auth }) => ({
+  clients: [...CLIENTS.map(({ id, secret, auth }) => ({
     client_id: id,
     client_secret: secret,
     token_endpoint_auth_method: auth,
@@ -89,7 +102,7 @@ const provider = new Provider(issuer, {
     redirect_uris: [redirectUri],
     scope: `openid offline_access ${API_SCOPES}`,
     id_token_signed_response_alg: 'ES256',
-  })),
+  })), NATIVE_CLIENT],
   jwks: { keys: [signingKey] },
   cookies: { keys: [randomBytes(32).toString('base64url')] },
   responseTypes: ['code'],
@@ -100,6 +113,7 @@ const provider = new Provider(issuer, {
   },
   features: {
     devInteractions: { enabled: true },
+    deviceFlow: { enabled: true },
     revocation: { enabled: true },
     introspection: { enabled: true },
     clientCredentials: { enabled: true },
