@@ -12,7 +12,7 @@ use tokenwallet::clipboard::MemoryClipboard;
 use tokenwallet::model::{Account, Grant, ProviderKind};
 use tokenwallet::providers::Http;
 use tokenwallet::store::MemoryStore;
-use tokenwallet::ui::platform::{DesktopNotifier, NativeDialog};
+use tokenwallet::ui::platform::{DesktopNotifier, NativeDialog, SystemBrowser};
 use tokenwallet::ui::worker::{Services, WalletSource};
 use tokenwallet::ui::{App, Settings};
 use tokenwallet::wallet::{SystemClock, Wallet};
@@ -58,6 +58,7 @@ fn frame(bencher: divan::Bencher, count: usize) {
         clipboard: Arc::new(MemoryClipboard::default()),
         dialog: Arc::new(NativeDialog),
         notifier: Arc::new(DesktopNotifier),
+        opener: Arc::new(SystemBrowser),
         clock: Arc::new(SystemClock),
         auto_refresh_every: Duration::from_hours(1),
     };

@@ -17,7 +17,7 @@ use tokenwallet::demo::oauth::{Config, Fault, OAuthServer};
 use tokenwallet::model::{Account, Grant, ProviderKind, Secret, Secrets};
 use tokenwallet::providers::Http;
 use tokenwallet::store::MemoryStore;
-use tokenwallet::ui::platform::{Notifier, SaveDialog};
+use tokenwallet::ui::platform::{Notifier, Opener, SaveDialog};
 use tokenwallet::ui::worker::{Services, WalletSource};
 use tokenwallet::ui::{App, Settings};
 use tokenwallet::wallet::{Clock, NewAccount, Wallet};
@@ -63,6 +63,43 @@ impl Notifier for TestNotifier {
     }
 }
 
+/// A browser stand-in: records each address and, like a person already signed in, follows
+/// the server's redirect to the loopback callback.
+#[derive(Default)]
+struct TestBrowser(Mutex<Vec<String>>);
+
+impl Opener for TestBrowser {
+    fn open(&self, url: &str) -> Result<(), String> {
+        self.0.lock().unwrap().push(url.to_owned());
+        let url = url.to_owned();
+        std::thread::spawn(move || {
+            let location = http_get(&url)
+                .lines()
+                .find_map(|l| l.strip_prefix("Location: ").map(str::to_owned));
+            if let Some(callback) = location {
+                http_get(&callback);
+            }
+        });
+        Ok(())
+    }
+}
+
+/// A plain HTTP/1.1 GET to a loopback URL; the whole answer as text.
+fn http_get(url: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok();
+    answer
+}
+
 struct Window {
     harness: Harness<'static, App>,
     wallet: Arc<Wallet>,
@@ -70,6 +107,7 @@ struct Window {
     clipboard: Arc<MemoryClipboard>,
     dialog: Arc<TestDialog>,
     notifier: Arc<TestNotifier>,
+    browser: Arc<TestBrowser>,
     server: OAuthServer,
     home: tempfile::TempDir,
     runtime: tokio::runtime::Runtime,
@@ -95,10 +133,12 @@ fn window_with(setup: impl FnOnce(&Wallet, &OAuthServer, &tokio::runtime::Runtim
     let clipboard = Arc::new(MemoryClipboard::default());
     let dialog = Arc::new(TestDialog(Mutex::new(Ok(None))));
     let notifier = Arc::new(TestNotifier::default());
+    let browser = Arc::new(TestBrowser::default());
     let services = Services {
         clipboard: clipboard.clone(),
         dialog: dialog.clone(),
         notifier: notifier.clone(),
+        opener: browser.clone(),
         clock: clock.clone(),
         auto_refresh_every: Duration::from_millis(50),
     };
@@ -110,6 +150,7 @@ fn window_with(setup: impl FnOnce(&Wallet, &OAuthServer, &tokio::runtime::Runtim
         clipboard,
         dialog,
         notifier,
+        browser,
         server,
         home,
         runtime,
@@ -676,6 +717,7 @@ fn first_run_window(
         clipboard: Arc::new(MemoryClipboard::default()),
         dialog: Arc::new(TestDialog(Mutex::new(Ok(None)))),
         notifier: Arc::new(TestNotifier::default()),
+        opener: Arc::new(TestBrowser::default()),
         clock: Arc::new(tokenwallet::wallet::SystemClock),
         auto_refresh_every: Duration::from_hours(1),
     };
@@ -942,4 +984,78 @@ fn try_it_asks_before_sending_the_token_to_another_host() {
     w.click(Role::Button, "Send GET");
     w.wait("the answer again", |w| w.has_text("HTTP 200 in"));
     assert!(!w.has_text("Send its access token there?"));
+}
+
+/// An account of the demo server signing a person in with `grant`.
+fn person_account(grant: Grant) -> impl FnOnce(&Wallet, &OAuthServer, &tokio::runtime::Runtime) {
+    move |wallet, server, runtime| {
+        let mut new = demo_account(server, "me");
+        new.account.grant = grant;
+        new.account.username = None;
+        new.secrets.password = None;
+        new.account.issuer = Some(server.issuer());
+        runtime.block_on(wallet.add(new)).unwrap();
+    }
+}
+
+#[test]
+fn sign_in_through_the_browser_from_the_window() {
+    let mut w = window_with(person_account(Grant::AuthorizationCode));
+    w.click(Role::Button, "Sign in…");
+    w.wait("the signed-in account", |w| {
+        w.account("me").tokens.has_refresh_token && !w.harness.state().is_busy("me")
+    });
+    let opened = w.browser.0.lock().unwrap().clone();
+    assert_eq!(opened.len(), 1, "the browser was opened once");
+    assert!(
+        opened[0].contains("code_challenge_method=S256"),
+        "{}",
+        opened[0]
+    );
+    assert!(w.server.state().access_valid(&w.access_token("me")));
+    w.wait("the dialog to close", |w| {
+        !w.has_text("Waiting for the sign-in")
+    });
+}
+
+#[test]
+fn the_device_code_dialog_shows_the_code_until_the_person_approves() {
+    let mut w = window_with(person_account(Grant::DeviceCode));
+    w.click(Role::Button, "Sign in…");
+    w.wait("the code", |w| w.has_text("and enter this code"));
+    let code = w
+        .harness
+        .query_all_by_role(Role::Label)
+        .filter_map(|n| n.value())
+        .find(|text| {
+            text.len() == 8
+                && text
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        })
+        .expect("the code is shown");
+    assert!(w.has_text("Copy code") && w.has_text("Open browser"));
+    w.click(Role::Button, "Open browser");
+    w.wait("the browser", |w| !w.browser.0.lock().unwrap().is_empty());
+    assert!(w.browser.0.lock().unwrap()[0].contains(&code));
+    assert!(w.server.state().approve_device(&code));
+    w.wait("the signed-in account", |w| {
+        w.account("me").tokens.has_refresh_token
+    });
+    w.wait("the dialog to close", |w| {
+        !w.has_text("and enter this code")
+    });
+}
+
+#[test]
+fn a_cancelled_device_sign_in_stores_nothing() {
+    let mut w = window_with(person_account(Grant::DeviceCode));
+    w.click(Role::Button, "Sign in…");
+    w.wait("the code", |w| w.has_text("and enter this code"));
+    w.click(Role::Button, "Cancel");
+    w.wait("the dialog to close", |w| {
+        !w.has_text("and enter this code")
+    });
+    w.wait("the toast", |w| w.has_text("cancelled"));
+    assert!(!w.account("me").tokens.has_access_token);
 }

@@ -107,7 +107,7 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__add)
-            opts="-h --provider --url --grant --client-id --username --scope --audience --customer-id --revoke-url --issuer --client-auth --ca-file --home --help"
+            opts="-h --provider --url --grant --client-id --username --scope --audience --customer-id --revoke-url --issuer --client-auth --ca-file --auth-url --device-url --redirect-uri --home --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -122,7 +122,7 @@ _tokenwallet() {
                     return 0
                     ;;
                 --grant)
-                    COMPREPLY=($(compgen -W "refresh_token password client_credentials authorization_code" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "refresh_token password client_credentials authorization_code device_code" -- "${cur}"))
                     return 0
                     ;;
                 --client-id)
@@ -158,6 +158,18 @@ _tokenwallet() {
                     return 0
                     ;;
                 --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redirect-uri)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -389,7 +401,7 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__import)
-            opts="-h --file --expires-at --provider --url --grant --client-id --username --scope --audience --customer-id --revoke-url --issuer --client-auth --ca-file --home --help"
+            opts="-h --file --expires-at --provider --url --grant --client-id --username --scope --audience --customer-id --revoke-url --issuer --client-auth --ca-file --auth-url --device-url --redirect-uri --home --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -412,7 +424,7 @@ _tokenwallet() {
                     return 0
                     ;;
                 --grant)
-                    COMPREPLY=($(compgen -W "refresh_token password client_credentials authorization_code" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "refresh_token password client_credentials authorization_code device_code" -- "${cur}"))
                     return 0
                     ;;
                 --client-id)
@@ -448,6 +460,18 @@ _tokenwallet() {
                     return 0
                     ;;
                 --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redirect-uri)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

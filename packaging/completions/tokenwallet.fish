@@ -47,7 +47,8 @@ complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l url -d '
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l grant -d 'Grant: `refresh_token`, `password`, `client_credentials`, `authorization_code`' -r -f -a "refresh_token\t''
 password\t''
 client_credentials\t''
-authorization_code\t''"
+authorization_code\t''
+device_code\t''"
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l client-id -d 'OAuth client id' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l username -d 'Username' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l scope -d 'Scope to request' -r
@@ -58,6 +59,9 @@ complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l issuer -
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l client-auth -d 'Client authentication: basic or post' -r -f -a "basic\t''
 post\t''"
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l ca-file -d 'A PEM file of extra CA certificates to trust for this account (behind TLS inspection), beside the system\'s store' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l auth-url -d 'Authorization endpoint for `--grant authorization_code` (oauth2; else discovered)' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l device-url -d 'Device authorization endpoint for `--grant device_code` (oauth2; else discovered)' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l redirect-uri -d 'An exact redirect URI `http://127.0.0.1:PORT/path`, for servers that need a registered one (default: a random port and `/callback`)' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -s h -l help -d 'Print help'
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l file -d 'The downloaded file, or `-` for stdin' -r
@@ -71,7 +75,8 @@ complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l url -
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l grant -d 'Grant: `refresh_token`, `password`, `client_credentials`, `authorization_code`' -r -f -a "refresh_token\t''
 password\t''
 client_credentials\t''
-authorization_code\t''"
+authorization_code\t''
+device_code\t''"
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l client-id -d 'OAuth client id' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l username -d 'Username' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l scope -d 'Scope to request' -r
@@ -82,6 +87,9 @@ complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l issue
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l client-auth -d 'Client authentication: basic or post' -r -f -a "basic\t''
 post\t''"
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l ca-file -d 'A PEM file of extra CA certificates to trust for this account (behind TLS inspection), beside the system\'s store' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l auth-url -d 'Authorization endpoint for `--grant authorization_code` (oauth2; else discovered)' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l device-url -d 'Device authorization endpoint for `--grant device_code` (oauth2; else discovered)' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l redirect-uri -d 'An exact redirect URI `http://127.0.0.1:PORT/path`, for servers that need a registered one (default: a random port and `/callback`)' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -s h -l help -d 'Print help'
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand generate" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F

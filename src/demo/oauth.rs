@@ -113,6 +113,10 @@ pub struct State {
     pub reuse_detected: u32,
     /// Leave `token_type` out of token answers (a server breaking RFC 6749 §5.1).
     pub omit_token_type: bool,
+    /// Authorization codes issued: code → (client, PKCE challenge, redirect URI).
+    codes: HashMap<String, (String, String, String)>,
+    /// Device codes issued: device code → (client, user code, approved).
+    devices: HashMap<String, (String, String, bool)>,
 }
 
 /// The running server.
@@ -218,6 +222,16 @@ impl State {
     }
 
     /// Whether `token` is a live access token.
+    /// Approves the device sign-in with this user code, as the person would on the
+    /// verification page; `false` if no such code is pending.
+    pub fn approve_device(&mut self, user_code: &str) -> bool {
+        self.devices
+            .values_mut()
+            .find(|(_, code, _)| code == user_code)
+            .map(|(_, _, approved)| *approved = true)
+            .is_some()
+    }
+
     pub fn access_valid(&self, token: &str) -> bool {
         self.access
             .get(token)
@@ -325,6 +339,8 @@ fn handle(state: &Mutex<State>, issuer: &str, request: &Request) -> Response {
                 "issuer": issuer,
                 "token_endpoint": format!("{issuer}/token"),
                 "revocation_endpoint": format!("{issuer}/revoke"),
+                "authorization_endpoint": format!("{issuer}/authorize"),
+                "device_authorization_endpoint": format!("{issuer}/device_authorization"),
                 "grant_types_supported": ["client_credentials", "password", "refresh_token"],
                 "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             }),
@@ -341,6 +357,8 @@ fn handle(state: &Mutex<State>, issuer: &str, request: &Request) -> Response {
             }
         }
         ("POST", "/revoke") => revoke(&mut state, request),
+        ("GET", "/authorize") => authorize(&mut state, request),
+        ("POST", "/device_authorization") => device_authorization(&mut state, issuer, request),
         ("GET", "/api/me") => {
             let token = request
                 .header("authorization")
@@ -458,6 +476,16 @@ fn token(state: &mut State, issuer: &str, request: &Request) -> Response {
             }
             (user.to_owned(), state.new_family(), true)
         }
+        Some("authorization_code") => match code_grant(state, &client.id, &form) {
+            Ok(grant) => grant,
+            Err(response) => return response,
+        },
+        Some("urn:ietf:params:oauth:grant-type:device_code") => {
+            match device_grant(state, &client.id, field("device_code").unwrap_or("")) {
+                Ok(grant) => grant,
+                Err(response) => return response,
+            }
+        }
         Some("refresh_token") => {
             let presented = field("refresh_token").unwrap_or("");
             match refresh_grant(state, &client.id, presented) {
@@ -494,6 +522,139 @@ fn token(state: &mut State, issuer: &str, request: &Request) -> Response {
         body["refresh_expires_in"] = json!(state.config.refresh_ttl_secs);
     }
     Response::json(200, &body).with_header("Cache-Control", "no-store")
+}
+
+/// `GET /authorize`: the demo user is always signed in and consents at once, so this
+/// answers with the redirect. Strict: a loopback redirect URI and a S256 PKCE challenge.
+fn authorize(state: &mut State, request: &Request) -> Response {
+    let param = |name: &str| {
+        request
+            .query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let (Some(client), Some(redirect), Some(challenge)) = (
+        param("client_id"),
+        param("redirect_uri"),
+        param("code_challenge"),
+    ) else {
+        return error(
+            400,
+            "invalid_request",
+            "client_id, redirect_uri and code_challenge are required",
+        );
+    };
+    if param("response_type").as_deref() != Some("code")
+        || param("code_challenge_method").as_deref() != Some("S256")
+        || !redirect.starts_with("http://127.0.0.1:")
+        || !state.config.clients.iter().any(|c| c.id == client)
+    {
+        return error(
+            400,
+            "invalid_request",
+            "a code request with S256 PKCE to a loopback redirect",
+        );
+    }
+    let code = random_hex();
+    state
+        .codes
+        .insert(code.clone(), (client, challenge, redirect.clone()));
+    let Ok(mut location) = url::Url::parse(&redirect) else {
+        return error(400, "invalid_request", "the redirect URI is not a URL");
+    };
+    location
+        .query_pairs_mut()
+        .append_pair("code", &code)
+        .append_pair("state", &param("state").unwrap_or_default());
+    Response::Full {
+        status: 302,
+        headers: vec![("Location".into(), location.to_string())],
+        body: Vec::new(),
+    }
+}
+
+/// The `authorization_code` grant: the code once, with its redirect URI and PKCE verifier.
+fn code_grant(
+    state: &mut State,
+    client: &str,
+    form: &[(String, String)],
+) -> Result<(String, u64, bool), Response> {
+    use sha2::Digest as _;
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let Some((owner, challenge, redirect)) = state.codes.remove(field("code")) else {
+        return Err(error(
+            400,
+            "invalid_grant",
+            "unknown or used authorization code",
+        ));
+    };
+    let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(field("code_verifier").as_bytes()));
+    if owner != client || redirect != field("redirect_uri") || computed != challenge {
+        return Err(error(
+            400,
+            "invalid_grant",
+            "the code, redirect URI or PKCE verifier does not match",
+        ));
+    }
+    Ok(("demo".to_owned(), state.new_family(), true))
+}
+
+/// `POST /device_authorization` (RFC 8628 §3.1).
+fn device_authorization(state: &mut State, issuer: &str, request: &Request) -> Response {
+    let Some(form) = request.form() else {
+        return error(400, "invalid_request", "a form body is required");
+    };
+    let client = match authenticate(state, request, &form) {
+        Ok(client) => client,
+        Err(response) => return response,
+    };
+    let device_code = random_hex();
+    let user_code = random_hex()[..8].to_ascii_uppercase();
+    state
+        .devices
+        .insert(device_code.clone(), (client.id, user_code.clone(), false));
+    Response::json(
+        200,
+        &json!({
+            "device_code": device_code, "user_code": user_code,
+            "verification_uri": format!("{issuer}/device"),
+            "verification_uri_complete": format!("{issuer}/device?user_code={user_code}"),
+            "expires_in": 600, "interval": 1,
+        }),
+    )
+}
+
+/// The device grant: pending until approved, then tokens once.
+fn device_grant(
+    state: &mut State,
+    client: &str,
+    device_code: &str,
+) -> Result<(String, u64, bool), Response> {
+    match state.devices.get(device_code) {
+        Some((owner, _, _)) if owner != client => {
+            Err(error(400, "invalid_grant", "another client's device code"))
+        }
+        Some((_, _, false)) => Err(error(
+            400,
+            "authorization_pending",
+            "the person has not approved yet",
+        )),
+        Some((_, _, true)) => {
+            state.devices.remove(device_code);
+            Ok(("demo".to_owned(), state.new_family(), true))
+        }
+        None => Err(error(
+            400,
+            "expired_token",
+            "unknown or expired device code",
+        )),
+    }
 }
 
 /// The `refresh_token` grant: rotates the presented token, and revokes the whole family

@@ -24,6 +24,7 @@ pub const SPEC: Spec = Spec {
     grants: &[Grant::RefreshToken],
     fields,
     import_fields: &[],
+    person_grants: &[],
     lifetimes: Lifetimes::secs(Some(HOUR), Some(7 * DAY)),
     generate_limit: None,
     revoke: RevokeSupport::PortalOnly(

@@ -21,6 +21,7 @@ pub const SPEC: Spec = Spec {
     grants: &[Grant::ClientCredentials],
     fields,
     import_fields: &[],
+    person_grants: &[],
     lifetimes: Lifetimes::secs(None, None),
     generate_limit: None,
     revoke: RevokeSupport::PortalOnly(

@@ -75,6 +75,7 @@ pub const SPEC: Spec = Spec {
     grants: &[Grant::RefreshToken, Grant::AuthorizationCode],
     fields,
     import_fields: &[Field::ClientId, Field::ClientSecret],
+    person_grants: &[],
     lifetimes: Lifetimes::secs(Some(2 * HOUR), Some(14 * DAY)),
     generate_limit: Some(GenerateLimit {
         grant: Grant::AuthorizationCode,

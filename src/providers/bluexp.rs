@@ -48,6 +48,7 @@ pub const SPEC: Spec = Spec {
     ],
     fields,
     import_fields: &[],
+    person_grants: &[],
     lifetimes: Lifetimes::secs(None, None),
     generate_limit: None,
     revoke: RevokeSupport::Api,

@@ -250,6 +250,8 @@ pub struct Spec {
     pub fields: fn(Grant) -> &'static [FieldRule],
     /// The fields a portal download needs beside it to be refreshed later.
     pub import_fields: &'static [Field],
+    /// Grants that sign a person in (browser or device): the window calls them *Sign in*.
+    pub person_grants: &'static [Grant],
     /// Lifetimes assumed when neither the server nor the token says.
     pub lifetimes: Lifetimes,
     /// How often a new token may be had, if the provider limits it.

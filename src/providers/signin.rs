@@ -231,12 +231,7 @@ impl Listener {
         mut stream: TcpStream,
         expected: &Expected<'_>,
     ) -> Option<Result<String, ProviderError>> {
-        let mut head = vec![0; 8192];
-        let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut head))
-            .await
-            .ok()?
-            .ok()?;
-        let head = String::from_utf8_lossy(&head[..read]).into_owned();
+        let head = read_head(&mut stream).await?;
         let target = head
             .lines()
             .next()
@@ -257,7 +252,7 @@ impl Listener {
             respond(
                 &mut stream,
                 400,
-                "This answer is not from the sign-in tokenwallet is waiting for.",
+                "This answer does not belong to the sign-in in progress; nothing was stored.",
             )
             .await;
             return None;
@@ -300,6 +295,24 @@ impl Listener {
         .await;
         Some(Ok(code))
     }
+}
+
+/// Reads a request's head (up to the blank line, at most 8 KiB, within 5 s).
+async fn read_head(stream: &mut TcpStream) -> Option<String> {
+    let mut head = Vec::new();
+    let mut buf = [0; 1024];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 8192 {
+        let read = tokio::time::timeout_at(deadline, stream.read(&mut buf))
+            .await
+            .ok()?
+            .ok()?;
+        if read == 0 {
+            break;
+        }
+        head.extend_from_slice(&buf[..read]);
+    }
+    Some(String::from_utf8_lossy(&head).into_owned())
 }
 
 /// A small page for the browser.

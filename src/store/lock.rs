@@ -44,20 +44,23 @@ pub const FILE_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 pub fn lock_blocking(path: &Path, timeout: Duration) -> Result<FileLock, StoreError> {
     let file = open(path)?;
     let deadline = Instant::now() + timeout;
-    loop {
-        match file.try_lock() {
-            Ok(()) => {
-                return Ok(FileLock {
-                    _file: file,
-                    path: path.to_owned(),
-                });
-            }
-            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Err(TryLockError::WouldBlock) => return Err(StoreError::LockTimeout(path.to_owned())),
-            Err(TryLockError::Error(err)) => return Err(StoreError::io("lock", path, err)),
-        }
+    while !try_lock(&file, path, deadline)? {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Ok(FileLock {
+        _file: file,
+        path: path.to_owned(),
+    })
+}
+
+/// One try: `true` locked, `false` to wait and try again, or the error (a timeout past
+/// `deadline`).
+fn try_lock(file: &File, path: &Path, deadline: Instant) -> Result<bool, StoreError> {
+    match file.try_lock() {
+        Ok(()) => Ok(true),
+        Err(TryLockError::WouldBlock) if Instant::now() < deadline => Ok(false),
+        Err(TryLockError::WouldBlock) => Err(StoreError::LockTimeout(path.to_owned())),
+        Err(TryLockError::Error(err)) => Err(StoreError::io("lock", path, err)),
     }
 }
 
@@ -65,21 +68,13 @@ pub fn lock_blocking(path: &Path, timeout: Duration) -> Result<FileLock, StoreEr
 pub async fn lock_async(path: &Path, timeout: Duration) -> Result<FileLock, StoreError> {
     let file = open(path)?;
     let deadline = Instant::now() + timeout;
-    loop {
-        match file.try_lock() {
-            Ok(()) => {
-                return Ok(FileLock {
-                    _file: file,
-                    path: path.to_owned(),
-                });
-            }
-            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            Err(TryLockError::WouldBlock) => return Err(StoreError::LockTimeout(path.to_owned())),
-            Err(TryLockError::Error(err)) => return Err(StoreError::io("lock", path, err)),
-        }
+    while !try_lock(&file, path, deadline)? {
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    Ok(FileLock {
+        _file: file,
+        path: path.to_owned(),
+    })
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use super::theme;
 use super::worker::{Command, Event, Services, Toast, TryItResult, WalletSource, Worker};
 use crate::export::TokenChoice;
 use crate::model::{Account, JwtParts, Secret};
+use crate::providers::signin::DeviceCode;
 use crate::store::SecretStoreKind;
 use crate::wallet::{Clock, ExportRequest};
 
@@ -147,6 +148,18 @@ pub struct App {
     loaded: bool,
     /// The user closed the window while new tokens were being saved: close when done.
     closing: bool,
+    /// A sign-in waiting for the person: its address or device code.
+    pub(super) sign_in: Option<SignInView>,
+}
+
+/// What the sign-in dialog shows.
+pub(super) struct SignInView {
+    /// The account.
+    pub name: String,
+    /// The address the browser was opened at.
+    pub url: Option<String>,
+    /// The device code, for a device sign-in.
+    pub device: Option<DeviceCode>,
 }
 
 impl App {
@@ -190,6 +203,7 @@ impl App {
             expiring_refresh: None,
             loaded: false,
             closing: false,
+            sign_in: None,
         }
     }
 
@@ -378,6 +392,10 @@ impl App {
             Event::ConfirmTryIt { name, url, host } => {
                 self.confirm = Some(Confirm::SendToken { name, url, host });
             }
+            event
+            @ (Event::SignInUrl { .. } | Event::DeviceCode { .. } | Event::SignInEnded(_)) => {
+                self.sign_in_event(event);
+            }
             Event::TryIt(result) => self.try_result = Some(result),
             Event::Claims(name, claims) => {
                 let generation = self
@@ -387,6 +405,39 @@ impl App {
                     .map_or(0, |a| a.tokens.generation);
                 self.claims = Some((name, generation, claims));
             }
+        }
+    }
+
+    /// A sign-in showed an address or a code, or ended.
+    fn sign_in_event(&mut self, event: Event) {
+        let view = |name: &str, sign_in: &mut Option<SignInView>| {
+            if sign_in.as_ref().is_none_or(|view| view.name != name) {
+                *sign_in = Some(SignInView {
+                    name: name.to_owned(),
+                    url: None,
+                    device: None,
+                });
+            }
+        };
+        match event {
+            Event::SignInUrl { name, url } => {
+                view(&name, &mut self.sign_in);
+                if let Some(shown) = self.sign_in.as_mut() {
+                    shown.url = Some(url);
+                }
+            }
+            Event::DeviceCode { name, code } => {
+                view(&name, &mut self.sign_in);
+                if let Some(shown) = self.sign_in.as_mut() {
+                    shown.device = Some(code);
+                }
+            }
+            Event::SignInEnded(name)
+                if self.sign_in.as_ref().is_some_and(|view| view.name == name) =>
+            {
+                self.sign_in = None;
+            }
+            _ => {}
         }
     }
 

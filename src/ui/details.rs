@@ -80,9 +80,20 @@ impl App {
         let busy = self.is_busy(&account.name);
         let name = account.name.clone();
         ui.horizontal(|ui| {
+            let person = spec(account.provider)
+                .person_grants
+                .contains(&account.grant);
+            let (label, hint) = if person {
+                (
+                    "Sign in…",
+                    "Sign in through the browser or on another device",
+                )
+            } else {
+                ("Generate", "Obtain a brand new token set")
+            };
             if ui
-                .add_enabled(!busy, egui::Button::new("Generate"))
-                .on_hover_text("Obtain a brand new token set")
+                .add_enabled(!busy, egui::Button::new(label))
+                .on_hover_text(hint)
                 .clicked()
             {
                 self.send(Command::Generate(name.clone()));

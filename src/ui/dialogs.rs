@@ -25,6 +25,71 @@ impl App {
         if self.download_path.is_some() {
             self.download_path_ui(ctx);
         }
+        if self.sign_in.is_some() {
+            self.sign_in_ui(ctx);
+        }
+    }
+
+    /// The sign-in in progress: the address the browser was opened at, with Copy, or the
+    /// device code with Copy and *Open browser*; Cancel stops waiting.
+    fn sign_in_ui(&mut self, ctx: &egui::Context) {
+        let Some(view) = self.sign_in.as_ref() else {
+            return;
+        };
+        let name = view.name.clone();
+        let mut commands = Vec::new();
+        egui::Modal::new(egui::Id::unique("sign-in")).show(ctx, |ui| {
+            ui.set_width(520.0);
+            ui.heading(format!("Sign in to '{name}'"));
+            if let Some(code) = &view.device {
+                ui.label(format!(
+                    "On any device, open {} and enter this code:",
+                    code.verification_uri
+                ));
+                ui.label(
+                    RichText::new(&code.user_code)
+                        .monospace()
+                        .size(theme::DEVICE_CODE_SIZE)
+                        .strong(),
+                );
+                ui.horizontal(|ui| {
+                    if ui.button("Copy code").clicked() {
+                        ui.ctx().copy_text(code.user_code.clone());
+                    }
+                    if ui.button("Open browser").clicked() {
+                        let url = code
+                            .verification_uri_complete
+                            .clone()
+                            .unwrap_or_else(|| code.verification_uri.clone());
+                        commands.push(Command::OpenBrowser(url));
+                    }
+                });
+            } else if let Some(url) = &view.url {
+                ui.label(
+                    "Your browser was opened to sign in. If it did not open, open this address:",
+                );
+                let mut text: &str = url;
+                let label = ui.label("Sign-in address");
+                ui.add(egui::TextEdit::singleline(&mut text).desired_width(f32::INFINITY))
+                    .labelled_by(label.id);
+                if ui.button("Copy address").clicked() {
+                    ui.ctx().copy_text(url.clone());
+                }
+            } else {
+                ui.spinner();
+            }
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Waiting for the sign-in…");
+                if ui.button("Cancel").clicked() {
+                    commands.push(Command::CancelSignIn(name.clone()));
+                }
+            });
+        });
+        for command in commands {
+            self.send(command);
+        }
     }
 
     fn confirm_ui(&mut self, ctx: &egui::Context, confirm: &Confirm) {

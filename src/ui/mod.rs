@@ -75,6 +75,7 @@ pub fn run(home: &Path) -> anyhow::Result<()> {
                 clipboard: Arc::new(SystemClipboard::default()),
                 dialog: Arc::new(platform::NativeDialog),
                 notifier: Arc::new(platform::DesktopNotifier),
+                opener: Arc::new(platform::SystemBrowser),
                 clock: Arc::new(SystemClock),
                 auto_refresh_every: worker::AUTO_REFRESH_PERIOD,
             };

@@ -1,5 +1,5 @@
-//! Platform services behind traits, so tests can stand in for them: the native save dialog
-//! and desktop notifications.
+//! Platform services behind traits, so tests can stand in for them: the native save dialog,
+//! desktop notifications and the browser.
 
 use std::path::PathBuf;
 
@@ -49,5 +49,21 @@ impl Notifier for DesktopNotifier {
             .show()
             .map(drop)
             .map_err(|err| err.to_string())
+    }
+}
+
+/// Opens an address in the person's browser.
+pub trait Opener: Send + Sync {
+    /// Opens `url`; `Err(reason)` when no browser could be started.
+    fn open(&self, url: &str) -> Result<(), String>;
+}
+
+/// `$BROWSER`, else the platform's opener.
+#[derive(Debug, Default)]
+pub struct SystemBrowser;
+
+impl Opener for SystemBrowser {
+    fn open(&self, url: &str) -> Result<(), String> {
+        crate::browser::open(url)
     }
 }

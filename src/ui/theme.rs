@@ -72,3 +72,6 @@ pub fn toast_fill(ok: bool, dark: bool) -> Color32 {
         (false, false) => Color32::from_rgb(250, 225, 225),
     }
 }
+
+/// The size of a device code in the sign-in dialog: easy to read across a room.
+pub const DEVICE_CODE_SIZE: f32 = 28.0;

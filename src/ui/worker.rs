@@ -2,9 +2,10 @@
 //! dialog and network action runs here on the tokio runtime; each event wakes the UI with
 //! `request_repaint`. Also runs the auto-refresher.
 
+use std::collections::HashMap;
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
@@ -13,7 +14,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use zeroize::Zeroizing;
 
-use super::platform::{Notifier, SaveDialog};
+use super::platform::{Notifier, Opener, SaveDialog};
 use super::words::describe;
 use crate::clipboard::{Clipboard, copy_with_auto_clear};
 use crate::demo::oauth::OAuthServer;
@@ -21,6 +22,7 @@ use crate::export::{ExportFormat, TokenChoice};
 use crate::import::read_bounded;
 use crate::model::{Account, JwtParts, Secret, decode_jwt, format_countdown};
 use crate::providers::Revoked;
+use crate::providers::signin::{DeviceCode, SignIn};
 use crate::store::{SecretStoreKind, StoreError, VaultStore};
 use crate::wallet::{Clock, ExportRequest, NewAccount, Wallet, WalletError};
 
@@ -81,8 +83,13 @@ pub enum Command {
         /// Expiry for a token whose file does not say.
         expires_at: Option<DateTime<Utc>>,
     },
-    /// Obtain a new token set.
+    /// Obtain a new token set (signing in through the browser or a device code where the
+    /// account's grant needs a person).
     Generate(String),
+    /// Stop waiting for the sign-in of this account.
+    CancelSignIn(String),
+    /// Open an address in the browser (the device code's verification address).
+    OpenBrowser(String),
     /// Refresh the access token.
     Refresh(String),
     /// Revoke and forget the tokens.
@@ -206,6 +213,22 @@ pub enum Event {
         /// Its host.
         host: String,
     },
+    /// A sign-in opened the browser at this address (shown with Copy, for odd desktops).
+    SignInUrl {
+        /// Account.
+        name: String,
+        /// The address.
+        url: String,
+    },
+    /// A device sign-in: the code to enter, and where.
+    DeviceCode {
+        /// Account.
+        name: String,
+        /// The code and its address.
+        code: DeviceCode,
+    },
+    /// The sign-in of this account ended (signed in, failed or cancelled).
+    SignInEnded(String),
     /// A Try it answer.
     TryIt(TryItResult),
     /// The decoded claims of an account's access token (`None`: not a JWT).
@@ -220,6 +243,8 @@ pub struct Services {
     pub dialog: Arc<dyn SaveDialog>,
     /// Desktop notifications (refresh tokens about to die).
     pub notifier: Arc<dyn Notifier>,
+    /// The browser, for signing in.
+    pub opener: Arc<dyn Opener>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
     /// How often the auto-refresher looks for due accounts.
@@ -247,6 +272,8 @@ struct Inner {
     scratch: Mutex<Option<tempfile::TempDir>>,
     /// Rounds the auto-refresher has finished.
     rounds: Arc<AtomicU64>,
+    /// Sign-ins in progress, by account, with their cancel flags.
+    sign_ins: Mutex<HashMap<String, Arc<AtomicBool>>>,
 }
 
 /// The UI's handle on the worker.
@@ -284,6 +311,7 @@ impl Worker {
             shown: Mutex::new(Vec::new()),
             scratch: Mutex::new(None),
             rounds: Arc::clone(&rounds),
+            sign_ins: Mutex::new(HashMap::new()),
         });
         runtime.spawn(run(Arc::clone(&inner), receiver));
         runtime.spawn(auto_refresh(inner));
@@ -414,9 +442,24 @@ async fn handle(inner: &Arc<Inner>, command: Command) {
             source,
             expires_at,
         } => import(inner, &wallet, new, source, expires_at).await,
-        Command::Generate(name) => {
-            let done = |a: Account| format!("'{}' has a new token.", a.name);
-            account_action(inner, &name, wallet.generate(&name), done).await;
+        Command::Generate(name) => generate(inner, &wallet, name).await,
+        Command::CancelSignIn(name) => {
+            if let Some(flag) = inner
+                .sign_ins
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(&name)
+            {
+                flag.store(true, Ordering::SeqCst);
+            }
+        }
+        Command::OpenBrowser(url) => {
+            if let Err(reason) = inner.services.opener.open(&url) {
+                inner.toast(
+                    false,
+                    format!("No browser could be opened ({reason}); copy the address instead."),
+                );
+            }
         }
         Command::Refresh(name) => {
             let done = |a: Account| format!("Refreshed '{}'.", a.name);
@@ -453,6 +496,59 @@ async fn handle(inner: &Arc<Inner>, command: Command) {
             }
         }
     }
+}
+
+/// The person at the window, for a sign-in: the browser opens, and the window shows the
+/// address or the device code until the sign-in ends.
+struct WindowSignIn<'a> {
+    inner: &'a Inner,
+    name: String,
+    cancelled: Arc<AtomicBool>,
+}
+
+impl SignIn for WindowSignIn<'_> {
+    fn open(&self, url: &str) {
+        self.inner.emit(Event::SignInUrl {
+            name: self.name.clone(),
+            url: url.to_owned(),
+        });
+        if let Err(reason) = self.inner.services.opener.open(url) {
+            tracing::info!("no browser opened: {reason}");
+        }
+    }
+
+    fn device_code(&self, code: &DeviceCode) {
+        self.inner.emit(Event::DeviceCode {
+            name: self.name.clone(),
+            code: code.clone(),
+        });
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+}
+
+async fn generate(inner: &Arc<Inner>, wallet: &Wallet, name: String) {
+    let cancelled = Arc::new(AtomicBool::new(false));
+    inner
+        .sign_ins
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(name.clone(), Arc::clone(&cancelled));
+    let person = WindowSignIn {
+        inner,
+        name: name.clone(),
+        cancelled,
+    };
+    let done = |a: Account| format!("'{}' has a new token.", a.name);
+    account_action(inner, &name, wallet.sign_in(&name, &person), done).await;
+    inner
+        .sign_ins
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .remove(&name);
+    inner.emit(Event::SignInEnded(name));
 }
 
 async fn unlock(inner: &Arc<Inner>, passphrase: Secret) {
