@@ -570,3 +570,36 @@ fn exporting_a_refresh_token_that_is_not_there_says_so() {
     let err = home.run(&["export", "svc", "--token", "both"]).fails(1);
     assert!(err.contains("no refresh token"), "{err}");
 }
+
+#[test]
+fn a_sign_in_whose_port_is_taken_says_so_and_stores_nothing() {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = Home::new();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    home.run_env(
+        &[
+            "add",
+            "me",
+            "--provider",
+            "oauth2",
+            "--grant",
+            "authorization_code",
+            "--issuer",
+            &server.issuer(),
+            "--client-id",
+            "demo-client",
+            "--redirect-uri",
+            &format!("http://127.0.0.1:{port}/callback"),
+        ],
+        &[("TOKENWALLET_CLIENT_SECRET", "demo-secret")],
+    )
+    .ok();
+    let err = home.run(&["generate", "me"]).fails(1);
+    assert!(
+        err.contains(&format!("port {port}")) && err.contains("'me'"),
+        "{err}"
+    );
+    assert_eq!(home.show("me")["state"], "empty");
+    assert_eq!(server.state().token_requests, 0);
+}
