@@ -603,3 +603,43 @@ fn a_sign_in_whose_port_is_taken_says_so_and_stores_nothing() {
     assert_eq!(home.show("me")["state"], "empty");
     assert_eq!(server.state().token_requests, 0);
 }
+
+#[test]
+fn the_demo_server_signs_in_through_the_browser_flow() {
+    // curl stands in for the browser: it follows the demo server's redirect to the callback.
+    if std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: curl is not installed");
+        return;
+    }
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = Home::new();
+    home.run_env(
+        &[
+            "add",
+            "me",
+            "--provider",
+            "oauth2",
+            "--grant",
+            "authorization_code",
+            "--issuer",
+            &server.issuer(),
+            "--client-id",
+            "demo-client",
+        ],
+        &[("TOKENWALLET_CLIENT_SECRET", "demo-secret")],
+    )
+    .ok();
+    home.run_env(
+        &["generate", "me"],
+        &[("BROWSER", "curl --silent --location --output /dev/null")],
+    )
+    .ok();
+    let token = home.run(&["token", "me"]).ok();
+    assert!(server.state().access_valid(token.trim()));
+    home.run(&["refresh", "me"]).ok();
+    assert_eq!(server.state().refreshes, 1);
+}
