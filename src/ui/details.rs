@@ -123,7 +123,14 @@ impl App {
     fn token_ui(&mut self, ui: &mut egui::Ui, account: &Account) {
         ui.label(RichText::new("Access token").strong());
         if !account.tokens.has_access_token {
-            ui.label("No access token yet: press Generate (or Import a downloaded token).");
+            let person = spec(account.provider)
+                .person_grants
+                .contains(&account.grant);
+            ui.label(if person {
+                "No access token yet: press Sign in…"
+            } else {
+                "No access token yet: press Generate (or Import a downloaded token)."
+            });
             return;
         }
         self.masked_token_ui(ui, &account.name);
