@@ -110,6 +110,26 @@ impl Field {
         }
     }
 
+    /// Where its text lives in the account's metadata (`None` for secrets and the client
+    /// auth choice).
+    pub fn text_mut(self, account: &mut Account) -> Option<&mut Option<String>> {
+        match self {
+            Self::Url => Some(&mut account.url),
+            Self::ClientId => Some(&mut account.client_id),
+            Self::Username => Some(&mut account.username),
+            Self::CustomerId => Some(&mut account.customer_id),
+            Self::Scope => Some(&mut account.scope),
+            Self::Audience => Some(&mut account.audience),
+            Self::Issuer => Some(&mut account.issuer),
+            Self::RevokeUrl => Some(&mut account.revoke_url),
+            Self::CaFile => Some(&mut account.ca_file),
+            Self::AuthUrl => Some(&mut account.auth_url),
+            Self::DeviceUrl => Some(&mut account.device_url),
+            Self::RedirectUri => Some(&mut account.redirect_uri),
+            Self::ClientSecret | Self::Password | Self::RefreshToken | Self::ClientAuth => None,
+        }
+    }
+
     /// Its value among the account's secrets (`None` for metadata fields).
     pub fn secret_in(self, secrets: &Secrets) -> Option<&Secret> {
         match self {

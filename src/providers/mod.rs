@@ -9,6 +9,7 @@ mod bluexp;
 mod http;
 pub mod oauth2;
 pub mod signin;
+mod token_endpoint;
 
 use std::future::Future;
 use std::pin::Pin;

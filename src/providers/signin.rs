@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use url::Url;
 
-use super::oauth2::{authed, token_request};
+use super::token_endpoint::{authed, token_request};
 use super::{Call, Issued, ProviderError, checked_url};
 use crate::model::{Field, decode_jwt};
 

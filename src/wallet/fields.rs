@@ -67,18 +67,12 @@ impl AccountFields {
     /// The account and secrets these fields describe, not yet validated.
     pub fn build(&self) -> NewAccount {
         let mut account = Account::new(self.name.trim(), self.provider, self.grant());
-        account.url = self.value(Field::Url);
-        account.client_id = self.value(Field::ClientId);
-        account.username = self.value(Field::Username);
-        account.scope = self.value(Field::Scope);
-        account.audience = self.value(Field::Audience);
-        account.customer_id = self.value(Field::CustomerId);
-        account.revoke_url = self.value(Field::RevokeUrl);
-        account.issuer = self.value(Field::Issuer);
-        account.ca_file = self.value(Field::CaFile);
-        account.auth_url = self.value(Field::AuthUrl);
-        account.device_url = self.value(Field::DeviceUrl);
-        account.redirect_uri = self.value(Field::RedirectUri);
+        for field in Field::ALL {
+            let value = self.value(field);
+            if let Some(slot) = field.text_mut(&mut account) {
+                *slot = value;
+            }
+        }
         if spec(self.provider).takes(self.grant(), Field::ClientAuth) {
             account.client_auth = self.client_auth;
         }
