@@ -462,20 +462,10 @@ fn token(state: &mut State, issuer: &str, request: &Request) -> Response {
     let scope = field("scope").unwrap_or("api:read").to_owned();
     let (subject, family, with_refresh) = match field("grant_type") {
         Some("client_credentials") => (client.id.clone(), state.new_family(), false),
-        Some("password") => {
-            let (Some(user), Some(pass)) = (field("username"), field("password")) else {
-                return error(400, "invalid_request", "username and password are required");
-            };
-            if !state
-                .config
-                .users
-                .iter()
-                .any(|(u, p)| u == user && p == pass)
-            {
-                return error(400, "invalid_grant", "wrong username or password");
-            }
-            (user.to_owned(), state.new_family(), true)
-        }
+        Some("password") => match password_grant(state, field("username"), field("password")) {
+            Ok(grant) => grant,
+            Err(response) => return response,
+        },
         Some("authorization_code") => match code_grant(state, &client.id, &form) {
             Ok(grant) => grant,
             Err(response) => return response,
@@ -522,6 +512,30 @@ fn token(state: &mut State, issuer: &str, request: &Request) -> Response {
         body["refresh_expires_in"] = json!(state.config.refresh_ttl_secs);
     }
     Response::json(200, &body).with_header("Cache-Control", "no-store")
+}
+
+/// The `password` grant: one of the configured users.
+fn password_grant(
+    state: &mut State,
+    user: Option<&str>,
+    pass: Option<&str>,
+) -> Result<(String, u64, bool), Response> {
+    let (Some(user), Some(pass)) = (user, pass) else {
+        return Err(error(
+            400,
+            "invalid_request",
+            "username and password are required",
+        ));
+    };
+    if !state
+        .config
+        .users
+        .iter()
+        .any(|(u, p)| u == user && p == pass)
+    {
+        return Err(error(400, "invalid_grant", "wrong username or password"));
+    }
+    Ok((user.to_owned(), state.new_family(), true))
 }
 
 /// `GET /authorize`: the demo user is always signed in and consents at once, so this

@@ -85,13 +85,7 @@ impl AccountsFile {
                 path: self.path.clone(),
                 detail: err.to_string(),
             })?;
-        if data.version > ACCOUNTS_FORMAT {
-            return Err(StoreError::NewerFormat {
-                path: self.path.clone(),
-                found: data.version,
-                supported: ACCOUNTS_FORMAT,
-            });
-        }
+        StoreError::check_format(&self.path, data.version, ACCOUNTS_FORMAT)?;
         Ok(data)
     }
 

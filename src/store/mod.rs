@@ -77,6 +77,18 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Refuses a file whose format version is newer than `supported`.
+    pub(crate) fn check_format(path: &Path, found: u32, supported: u32) -> Result<(), Self> {
+        if found > supported {
+            return Err(Self::NewerFormat {
+                path: path.to_owned(),
+                found,
+                supported,
+            });
+        }
+        Ok(())
+    }
+
     pub(crate) fn io(action: &'static str, path: &Path, source: std::io::Error) -> Self {
         Self::Io {
             action,

@@ -135,13 +135,7 @@ impl VaultStore {
                 ..Content::default()
             }
         };
-        if content.version > VAULT_FORMAT {
-            return Err(StoreError::NewerFormat {
-                path: self.path.clone(),
-                found: content.version,
-                supported: VAULT_FORMAT,
-            });
-        }
+        StoreError::check_format(&self.path, content.version, VAULT_FORMAT)?;
         Ok(content)
     }
 

@@ -117,14 +117,28 @@ impl Wallet {
         // A person's sign-in may wait minutes for them: an interrupt then stops at once.
         let _in_flight = person.is_none().then(InFlight::start);
         let previous = self.note_generate_attempt(&account)?;
-        match providers::generate(call).await {
+        let result = providers::generate(call).await;
+        self.finish(&account, secrets, result, previous, true)
+    }
+
+    /// Stores what a provider issued, or records why it did not; a failed attempt at a
+    /// brand new token gives back the time it took from the provider's limit.
+    fn finish(
+        &self,
+        account: &Account,
+        secrets: Secrets,
+        result: Result<Issued, ProviderError>,
+        attempt: Option<Attempt>,
+        generated: bool,
+    ) -> Result<Account, WalletError> {
+        match result {
             Ok(issued) => {
                 crash_point("after-response");
-                self.store_issued(&account, secrets, issued, None, true)
+                self.store_issued(account, secrets, issued, None, generated)
             }
             Err(err) => {
-                self.undo_generate_attempt(&account, previous);
-                Err(self.record_failure(&account, &secrets, err))
+                self.undo_generate_attempt(account, attempt);
+                Err(self.record_failure(account, &secrets, err))
             }
         }
     }
@@ -266,16 +280,7 @@ impl Wallet {
         } else {
             providers::refresh(call).await
         };
-        match result {
-            Ok(issued) => {
-                crash_point("after-response");
-                self.store_issued(&account, secrets, issued, None, generating)
-            }
-            Err(err) => {
-                self.undo_generate_attempt(&account, previous);
-                Err(self.record_failure(&account, &secrets, err))
-            }
-        }
+        self.finish(&account, secrets, result, previous, generating)
     }
 
     fn check_refresh_allowed(
