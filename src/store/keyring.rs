@@ -1,9 +1,10 @@
 //! The OS keyring (macOS Keychain, Windows Credential Manager, Secret Service on Linux).
 //!
 //! No entry may exceed the smallest platform limit: Windows Credential Manager takes at most
-//! 2 560 bytes of UTF-16, 1 280 characters, less than one real JWT. So each secret has entries
-//! of its own, cut into parts of at most [`MAX_PART_UTF16`] UTF-16 units, and one small index
-//! entry per account names them. A save writes the parts of a new generation first, then
+//! 2 560 bytes of UTF-16, 1 280 characters, less than one real JWT. An account's secrets that
+//! fit stay in one entry (one call to read them); bigger ones get entries of their own per
+//! secret, cut into parts of at most [`MAX_PART_UTF16`] UTF-16 units, and the account's entry
+//! becomes a small index that names them. A save writes the parts of a new generation first, then
 //! switches the index, then deletes the old parts: a crash at any point leaves the old or
 //! the new secrets whole, never a mix.
 
@@ -277,6 +278,17 @@ impl SecretStore for KeyringStore {
 
     fn save(&self, account: &str, secrets: &Secrets) -> Result<(), StoreError> {
         let old = self.read_index(account).ok().flatten().and_then(Result::ok);
+        // Small sets (opaque tokens) fit one entry: one keyring call to read them back.
+        let blob = Zeroizing::new(
+            serde_json::to_string(secrets).map_err(|err| StoreError::Keyring(err.to_string()))?,
+        );
+        if blob.encode_utf16().count() <= MAX_PART_UTF16 {
+            self.backend.set(&self.index_name(account), &blob)?;
+            if let Some(old) = old {
+                self.delete_parts(account, &old);
+            }
+            return Ok(());
+        }
         let generation = old.as_ref().map_or(1, |index| index.generation + 1);
         let mut index = Index {
             v: 2,
@@ -311,6 +323,10 @@ impl SecretStore for KeyringStore {
     }
 
     fn load_rescue(&self, account: &str) -> Result<Option<Secrets>, StoreError> {
+        // Every load asks: only a file on disk may cost a keyring call.
+        if !self.rescue.exists(account) {
+            return Ok(None);
+        }
         match self.rescue_identity(false)? {
             Some(identity) => self.rescue.read(account, &identity),
             None => Ok(None),
@@ -412,6 +428,21 @@ mod tests {
     }
 
     #[test]
+    fn a_small_set_stays_in_one_entry_and_a_big_one_replaces_it_cleanly() {
+        let backend = Arc::new(WindowsLimit::default());
+        let dir = tempfile::tempdir().unwrap();
+        let store = KeyringStore::with_backend(dir.path(), backend.clone());
+        let small = Secrets {
+            refresh_token: Some(Secret::new("rt-opaque-123")),
+            ..Secrets::default()
+        };
+        store.save("a", &realistic()).unwrap();
+        store.save("a", &small).unwrap();
+        assert_eq!(store.load("a").unwrap(), Some(small));
+        assert_eq!(backend.0.lock().unwrap().len(), 1, "the old parts are gone");
+    }
+
+    #[test]
     fn the_first_layout_still_loads_and_is_rewritten_on_save() {
         let backend = Arc::new(WindowsLimit::default());
         let dir = tempfile::tempdir().unwrap();
@@ -426,9 +457,9 @@ mod tests {
                 &serde_json::to_string(&small).unwrap(),
             )
             .unwrap();
-        assert_eq!(store.load("a").unwrap(), Some(small.clone()));
-        store.save("a", &small).unwrap();
         assert_eq!(store.load("a").unwrap(), Some(small));
+        store.save("a", &realistic()).unwrap();
+        assert_eq!(store.load("a").unwrap(), Some(realistic()));
         assert!(
             backend.0.lock().unwrap().len() > 1,
             "now one entry per secret"

@@ -59,6 +59,11 @@ impl RescueDir {
         self.dir.join(format!("{hex}.age"))
     }
 
+    /// Whether the account has a rescue file (a cheap check before any key is fetched).
+    pub(crate) fn exists(&self, account: &str) -> bool {
+        self.path(account).exists()
+    }
+
     /// Writes the account's secrets, encrypted to `recipient`.
     pub(crate) fn write(
         &self,
