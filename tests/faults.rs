@@ -65,15 +65,13 @@ fn missing_access_token_exits_1() {
 
 #[test]
 fn hung_server_times_out_and_exits_4() {
-    let started = std::time::Instant::now();
+    // The server answers after 6 s: had the 2 s timeout not fired, the refresh would have
+    // succeeded (exit 0) instead of naming the timeout. No wall-clock assertion: slow
+    // machines (and wine) stretch it.
     refresh_fails_cleanly(
         Fault::Hang(Duration::from_secs(6)),
         4,
         "did not answer within 2 s",
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(6),
-        "the timeout did not fire"
     );
 }
 

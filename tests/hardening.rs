@@ -463,3 +463,45 @@ fn ctrl_c_during_a_refresh_stores_the_rotated_token_before_stopping() {
     );
     home.run(&["refresh", "demo"]).ok();
 }
+
+/// Opens `path` to read as an editor or a backup tool may: on Windows without delete
+/// sharing, so the file cannot be replaced while it is open.
+fn hold_open(path: &std::path::Path) -> std::fs::File {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt as _;
+        options.share_mode(1); // FILE_SHARE_READ only
+    }
+    options.open(path).unwrap()
+}
+
+#[test]
+fn a_refresh_waits_for_a_reader_holding_the_wallet_files_and_loses_nothing() {
+    let (server, home) = setup();
+    let before = home.stored("demo")["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let held: Vec<std::fs::File> = home
+        .files()
+        .iter()
+        .filter(|(path, _)| !path.components().any(|c| c.as_os_str() == "locks"))
+        .map(|(path, _)| hold_open(path))
+        .collect();
+    assert!(held.len() >= 2, "the metadata and the vault are held");
+    let reader = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        drop(held);
+    });
+    home.run(&["refresh", "demo"]).ok();
+    reader.join().unwrap();
+    let after = home.stored("demo");
+    let rotated = after["refresh_token"].as_str().unwrap();
+    assert_ne!(rotated, before);
+    assert!(
+        server.state().refresh_valid(rotated),
+        "the new one is stored"
+    );
+}

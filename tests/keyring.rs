@@ -14,6 +14,7 @@ use support::Home;
 use tokenwallet::demo::oauth::{Config, OAuthServer};
 use tokenwallet::store::{KeyringStore, SecretStore as _};
 
+/// The ignore reason: these need a real OS keyring.
 const NEEDS: &str = "needs a Secret Service: run scripts/keyring-tests.sh";
 
 /// A home with no store chosen: the wallet must pick the keyring because one answers.
@@ -142,4 +143,62 @@ fn racing_token_calls_spend_the_refresh_token_once_with_the_keyring() {
             .refresh_valid(stored.refresh_token.as_ref().unwrap().expose())
     );
     home.run(&["remove", "demo"]).ok();
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run scripts/keyring-tests.sh"]
+fn a_real_size_active_iq_pair_imports_refreshes_with_rotation_and_survives_a_restart() {
+    assert!(KeyringStore::reachable(), "{NEEDS}");
+    let fake = support::fakes::Fake::active_iq();
+    let home = keyring_home();
+    let (access, refresh) = fake.seed_real_size_pair();
+    assert!(
+        access.len() > 1_300 && refresh.len() > 1_300,
+        "{}",
+        access.len()
+    );
+    let pair = serde_json::json!({ "access_token": access, "refresh_token": refresh });
+    let file = home.path().join("pair.json");
+    std::fs::write(&file, pair.to_string()).unwrap();
+    home.run(&[
+        "import",
+        "aiq",
+        "--provider",
+        "active-iq",
+        "--url",
+        &fake.url(),
+        "--file",
+        file.to_str().unwrap(),
+    ])
+    .ok();
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(home.run(&["token", "aiq"]).ok().trim(), access);
+
+    home.run(&["refresh", "aiq"]).ok();
+    let state = fake.state();
+    assert!(
+        !state.refresh_tokens.contains(&refresh),
+        "the old one was spent"
+    );
+    let new_access = state.access_tokens.last().unwrap().clone();
+    drop(state);
+    // Every run is a new process: what the keyring gave back survived the restart.
+    let stored = KeyringStore::new(home.path()).load("aiq").unwrap().unwrap();
+    let new_refresh = stored.refresh_token.unwrap().expose().to_owned();
+    assert!(new_refresh.len() > 1_300);
+    assert!(fake.state().refresh_tokens.contains(&new_refresh));
+    assert_eq!(home.run(&["token", "aiq"]).ok().trim(), new_access);
+    home.run(&["refresh", "aiq"]).ok();
+    assert_eq!(
+        fake.state().refreshes,
+        2,
+        "the stored refresh token worked again"
+    );
+    home.run(&["remove", "aiq"]).ok();
+    assert!(
+        KeyringStore::new(home.path())
+            .load("aiq")
+            .unwrap()
+            .is_none()
+    );
 }

@@ -45,7 +45,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
             Ok(()) => break temp,
         }
     };
-    if let Err(err) = std::fs::rename(&temp, path) {
+    if let Err(err) = replace(&temp, path) {
         std::fs::remove_file(&temp).ok();
         return Err(StoreError::io("replace", path, err));
     }
@@ -54,6 +54,32 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         dir.sync_all().ok();
     }
     Ok(())
+}
+
+/// How long a replace waits for another program to let go of the file (Windows).
+#[cfg(windows)]
+const REPLACE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Renames `temp` over `path`. Windows refuses while any program holds `path` open without
+/// delete sharing (an editor, a backup tool, a virus scanner): wait for it, a while.
+fn replace(temp: &Path, path: &Path) -> std::io::Result<()> {
+    #[cfg(windows)]
+    {
+        let deadline = std::time::Instant::now() + REPLACE_PATIENCE;
+        loop {
+            match std::fs::rename(temp, path) {
+                Err(err)
+                    if err.kind() == std::io::ErrorKind::PermissionDenied
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                result => return result,
+            }
+        }
+    }
+    #[cfg(not(windows))]
+    std::fs::rename(temp, path)
 }
 
 #[cfg(test)]

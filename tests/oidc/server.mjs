@@ -22,7 +22,7 @@ function ttlFromEnv(name, fallback) {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value <= 0) {
-    log(`${name} must be a positive integer number of seconds, got ${JSON.stringify(raw)}`);
+    log(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
     process.exit(2);
   }
   return value;
@@ -30,7 +30,14 @@ function ttlFromEnv(name, fallback) {
 
 const ACCESS_TTL = ttlFromEnv('ACCESS_TTL_SECS', 60);
 const REFRESH_TTL = ttlFromEnv('REFRESH_TTL_SECS', 3600);
-const MAX_LIFETIME_MS = 10 * 60 * 1000;
+// Benchmarks only (scripts/bench-oidc-agent.sh); unset, the server is the tests' server.
+// MAX_LIFETIME_MS: the safety exit, in ms (default 10 minutes, at most 3 hours).
+const MAX_LIFETIME_MS = Math.min(ttlFromEnv('MAX_LIFETIME_MS', 10 * 60 * 1000), 3 * 3600 * 1000);
+// BENCH_STORE_SIZE: entries the in-memory store keeps (oidc-provider's own keeps ~1000).
+const BENCH_STORE_SIZE = process.env.BENCH_STORE_SIZE ? ttlFromEnv('BENCH_STORE_SIZE', 1000) : undefined;
+// BENCH_PASSWORD_GRANT=1: the resource-owner password grant for the tw-bench client.
+const BENCH_PASSWORD_GRANT = process.env.BENCH_PASSWORD_GRANT === '1';
+const BENCH_USER = { username: 'test-user', password: 'test' };
 const HOST = '127.0.0.1';
 const API_RESOURCE = 'urn:tokenwallet:test-api';
 const API_SCOPES = 'api:read api:write';
@@ -52,7 +59,7 @@ process.stdin.on('end', () => shutdown('stdin closed'));
 process.stdin.on('close', () => shutdown('stdin closed'));
 process.stdin.on('error', () => shutdown('stdin error'));
 process.stdin.resume();
-setTimeout(() => shutdown('10 minute safety limit reached'), MAX_LIFETIME_MS);
+setTimeout(() => shutdown(`${MAX_LIFETIME_MS / 1000} s safety limit reached`), MAX_LIFETIME_MS);
 
 // ---------------------------------------------------------------------------
 // HTTP server on a random loopback port; the provider is attached once the
@@ -92,7 +99,82 @@ const NATIVE_CLIENT = {
   id_token_signed_response_alg: 'ES256',
 };
 
+// Benchmark client (BENCH_PASSWORD_GRANT=1): a confidential client for oidc-gen --flow=password
+// and tokenwallet --grant password. Not in CLIENTS, so the strict-auth shim leaves it alone:
+// client_secret_basic and client_secret_post both work.
+const BENCH_CLIENT = {
+  client_id: 'tw-bench',
+  client_secret: 'tw-bench-secret',
+  token_endpoint_auth_method: 'client_secret_basic',
+  grant_types: ['password', 'refresh_token', 'client_credentials'],
+  response_types: [],
+  redirect_uris: ['http://localhost:4242'], // oidc-gen wants one of the form http://localhost:PORT
+  scope: `openid offline_access ${API_SCOPES}`,
+  id_token_signed_response_alg: 'ES256',
+};
+
+// A plain LRU with expiry, for BENCH_STORE_SIZE (oidc-provider's own adapter is capped at 1000).
+class BenchMemoryAdapter {
+  static store = new Map(); // key -> { value, expiresAt }
+
+  static get(key) {
+    const entry = this.store.get(key);
+    if (!entry) return undefined;
+    this.store.delete(key);
+    if (entry.expiresAt !== undefined && entry.expiresAt <= Date.now()) return undefined;
+    this.store.set(key, entry); // most recently used last
+    return entry.value;
+  }
+
+  static set(key, value, expiresInSecs) {
+    this.store.delete(key);
+    this.store.set(key, { value, expiresAt: expiresInSecs ? Date.now() + expiresInSecs * 1000 : undefined });
+    while (this.store.size > BENCH_STORE_SIZE) this.store.delete(this.store.keys().next().value);
+  }
+
+  static grantable = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode',
+    'BackchannelAuthenticationRequest']);
+
+  constructor(model) { this.model = model; }
+
+  key(id) { return `${this.model}:${id}`; }
+
+  async destroy(id) { BenchMemoryAdapter.store.delete(this.key(id)); }
+
+  async consume(id) {
+    const payload = BenchMemoryAdapter.get(this.key(id));
+    if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+  }
+
+  async find(id) { return BenchMemoryAdapter.get(this.key(id)); }
+
+  async findByUid(uid) { return this.find(BenchMemoryAdapter.get(`sessionUid:${uid}`)); }
+
+  async findByUserCode(userCode) { return this.find(BenchMemoryAdapter.get(`userCode:${userCode}`)); }
+
+  async upsert(id, payload, expiresIn) {
+    const A = BenchMemoryAdapter;
+    if (this.model === 'Session') A.set(`sessionUid:${payload.uid}`, id, expiresIn);
+    if (A.grantable.has(this.model) && payload.grantId) {
+      const grantKey = `grant:${payload.grantId}`;
+      const keys = A.get(grantKey);
+      if (keys) keys.push(this.key(id));
+      else A.set(grantKey, [this.key(id)]);
+    }
+    if (payload.userCode) A.set(`userCode:${payload.userCode}`, id, expiresIn);
+    A.set(this.key(id), payload, expiresIn);
+  }
+
+  async revokeByGrantId(grantId) {
+    const grantKey = `grant:${grantId}`;
+    const keys = BenchMemoryAdapter.get(grantKey);
+    for (const key of keys ?? []) BenchMemoryAdapter.store.delete(key);
+    BenchMemoryAdapter.store.delete(grantKey);
+  }
+}
+
 const provider = new Provider(issuer, {
+  ...(BENCH_STORE_SIZE ? { adapter: BenchMemoryAdapter } : {}),
   clients: [...CLIENTS.map(({ id, secret, auth }) => ({
     client_id: id,
     client_secret: secret,
@@ -102,7 +184,7 @@ const provider = new Provider(issuer, {
     redirect_uris: [redirectUri],
     scope: `openid offline_access ${API_SCOPES}`,
     id_token_signed_response_alg: 'ES256',
-  })), NATIVE_CLIENT],
+  })), NATIVE_CLIENT, ...(BENCH_PASSWORD_GRANT ? [BENCH_CLIENT] : [])],
   jwks: { keys: [signingKey] },
   cookies: { keys: [randomBytes(32).toString('base64url')] },
   responseTypes: ['code'],
@@ -159,6 +241,61 @@ const provider = new Provider(issuer, {
 });
 
 provider.on('server_error', (_ctx, err) => log('server_error', err));
+
+// Resource-owner password grant (RFC 6749 section 4.3), benchmarks only: one fixed user; the
+// access token is opaque and the refresh token rotates like every other one here.
+async function passwordGrant(ctx, next) {
+  const { client, params } = ctx.oidc;
+  if (!params.username || !params.password) {
+    throw new errors.InvalidRequest('username and password are required');
+  }
+  if (params.username !== BENCH_USER.username || params.password !== BENCH_USER.password) {
+    throw new errors.InvalidGrant('invalid resource owner credentials');
+  }
+  const { Account, Grant, AccessToken, RefreshToken, IdToken } = ctx.oidc.provider;
+  const account = await Account.findAccount(ctx, BENCH_USER.username);
+  const allowed = new Set(client.scope.split(' '));
+  // Unknown or not-allowed scopes (oidc-gen asks for profile, email, ...) are dropped.
+  const scopes = [...new Set((params.scope || 'openid offline_access').split(' '))]
+    .filter((scope) => allowed.has(scope));
+  const scope = scopes.join(' ');
+
+  const grant = new Grant({ accountId: account.accountId, clientId: client.clientId });
+  grant.addOIDCScope(scope);
+  const grantId = await grant.save();
+  ctx.oidc.entity('Grant', grant);
+  ctx.oidc.entity('Account', account);
+
+  const common = { accountId: account.accountId, client, grantId, gty: 'password' };
+  const at = new AccessToken({ ...common, scope });
+  ctx.oidc.entity('AccessToken', at);
+  const accessToken = await at.save();
+
+  const rt = new RefreshToken({ ...common, scope, rotations: 0, authTime: Math.floor(Date.now() / 1000) });
+  ctx.oidc.entity('RefreshToken', rt);
+  const refreshToken = await rt.save();
+
+  let idToken;
+  if (scopes.includes('openid')) {
+    const token = new IdToken({ ...await account.claims('id_token', scope, {}, []), auth_time: rt.authTime }, { ctx });
+    token.scope = 'openid';
+    token.set('at_hash', accessToken);
+    idToken = await token.issue({ use: 'idtoken' });
+  }
+
+  ctx.body = {
+    access_token: accessToken,
+    expires_in: at.expiration,
+    id_token: idToken,
+    refresh_token: refreshToken,
+    scope: at.scope || undefined,
+    token_type: at.tokenType,
+  };
+  await next();
+}
+if (BENCH_PASSWORD_GRANT) {
+  provider.registerGrantType('password', passwordGrant, ['username', 'password', 'scope']);
+}
 
 // Strict client authentication (test shim). oidc-provider deliberately accepts
 // client_secret_basic and client_secret_post interchangeably for any client
@@ -378,6 +515,15 @@ const handshake = {
   clients: Object.fromEntries(CLIENTS.map(({ id, secret }, i) => [
     id, { client_secret: secret, refresh_token: refreshTokens[i] },
   ])),
+  ...(BENCH_PASSWORD_GRANT ? {
+    bench: {
+      client_id: BENCH_CLIENT.client_id,
+      client_secret: BENCH_CLIENT.client_secret,
+      redirect_uri: BENCH_CLIENT.redirect_uris[0],
+      username: BENCH_USER.username,
+      password: BENCH_USER.password,
+    },
+  } : {}),
 };
 process.stdout.write(`${JSON.stringify(handshake)}\n`);
 log(`ready on ${issuer} (refresh tokens minted in ${Math.round(performance.now() - started)} ms;`

@@ -91,6 +91,14 @@ impl Fake {
         token
     }
 
+    /// A pair as the Active IQ portal's Generate Token gives it, real size: the refresh
+    /// token is accepted once.
+    pub fn seed_real_size_pair(&self) -> (String, String) {
+        let refresh = real_size_jwt("refresh", 7 * 86_400);
+        self.state().refresh_tokens.insert(refresh.clone());
+        (real_size_jwt("access", 3600), refresh)
+    }
+
     /// Active IQ: the portal's Generate Token pair.
     pub fn active_iq() -> Self {
         Self::start(active_iq)
@@ -116,6 +124,34 @@ fn json_error(status: u16, code: &str, description: &str) -> Response {
     Response::json(
         status,
         &json!({ "error": code, "error_description": description }),
+    )
+}
+
+/// A JWT the size of a real Active IQ token (about 1.35 KB): an RS512 header, the claims a
+/// real one carries, and a 4096-bit signature's 512 bytes. One alone is over the 1 280
+/// characters one Windows Credential Manager entry holds.
+pub fn real_size_jwt(kind: &str, ttl_secs: i64) -> String {
+    use base64::Engine as _;
+    let now = Utc::now().timestamp();
+    let claims = json!({
+        "typ": kind, "iat": now, "nbf": now, "exp": now + ttl_secs, "jti": random_hex(),
+        "iss": "https://api.activeiq.netapp.com/oauth2/aus1rm5ybumFAMzcS357",
+        "aud": "https://api.activeiq.netapp.com",
+        "sub": "firstname.lastname@customer.example.com",
+        "cid": "0oa1rm5ybumFAMzcS357", "uid": "00u1rm5ybumFAMzcS357",
+        "scp": ["openid", "profile", "email", "offline_access", "aiq.api.read"],
+        "user_type": "customer", "company_id": "1234567", "sso_id": random_hex(),
+    });
+    let signature: Vec<u8> = (0..64)
+        .flat_map(|_| random_hex().into_bytes())
+        .take(512)
+        .collect();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.{}",
+        b64.encode(r#"{"alg":"RS512","typ":"JWT","kid":"aiq-signing-key-2026"}"#),
+        b64.encode(claims.to_string()),
+        b64.encode(signature)
     )
 }
 
@@ -155,8 +191,8 @@ fn active_iq(state: &mut State, request: &Request) -> Response {
     if !state.refresh_tokens.remove(presented) {
         return Response::json(401, &json!({ "message": "Unauthorized" }));
     }
-    let access = jwt_token("access", 3600);
-    let refresh = jwt_token("refresh", 7 * 86_400);
+    let access = real_size_jwt("access", 3600);
+    let refresh = real_size_jwt("refresh", 7 * 86_400);
     state.refresh_tokens.insert(refresh.clone());
     state.access_tokens.push(access.clone());
     state.refreshes += 1;

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The Windows build, from Linux: cross-compiles with MinGW, lints the Windows target, runs
+# every test under wine (Windows' APIs, including a real Credential Manager behind
+# keyring's windows-native backend), then builds the MSI (scripts/package-msi.sh), installs
+# it under wine and runs the installed program; a newer MSI must replace it.
+#
+# Installs what it needs (Debian's wine and MinGW, Rust's Windows target). The wine prefix
+# lives in target/wine-prefix; Debian 12's wine 8.0 lacks bcryptprimitives.dll, which
+# Rust's standard library imports, so a stand-in built from
+# packaging/windows/bcryptprimitives-shim.c goes into the prefix (never into the MSI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=x86_64-pc-windows-gnu
+
+if ! command -v wine >/dev/null 2>&1 || ! command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wine wine64 gcc-mingw-w64-x86-64
+fi
+rustup target add "$target" >/dev/null
+
+export WINEPREFIX="${WINEPREFIX:-$PWD/target/wine-prefix}" WINEDEBUG=-all
+# No Mono or Gecko install prompts: nothing here needs .NET or a browser engine.
+export WINEDLLOVERRIDES="mscoree,mshtml="
+if [ ! -f "$WINEPREFIX/system.reg" ]; then
+  mkdir -p "$WINEPREFIX"
+  wineboot -i >/dev/null 2>&1
+fi
+shim="$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
+if [ ! -f "$shim" ] || [ packaging/windows/bcryptprimitives-shim.c -nt "$shim" ]; then
+  x86_64-w64-mingw32-gcc -shared -O2 -Wl,--kill-at -o "$shim" \
+    packaging/windows/bcryptprimitives-shim.c -ladvapi32
+fi
+# One wine server for all the test processes, stopped at the end.
+wineserver -p || true  # already running is fine
+trap 'wineserver -k || true' EXIT
+
+export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
+cargo clippy --target "$target" --all-targets -- -D warnings
+cargo test --target "$target"
+# The keyring tests against wine's Credential Manager (ignored by plain `cargo test`).
+cargo test --target "$target" --test keyring -- --ignored
+
+# The installer: installs, puts a Start-menu shortcut to the window in place, and the
+# installed console program runs.
+msi=$(bash scripts/package-msi.sh | grep '\.msi$')
+wine msiexec /i "$msi" /qn
+wineserver -w
+installed=$(wine 'C:\Program Files\tokenwallet\tokenwallet.exe' --version | tr -d '\r')
+version=${msi##*/tokenwallet-}; version=${version%-x86_64.msi}
+[ "$installed" = "tokenwallet $version" ] || { echo "installed program says '$installed'" >&2; exit 1; }
+shortcut=$(find "$WINEPREFIX/drive_c" -iname tokenwallet.lnk -ipath '*Start Menu*' | head -1)
+[ -n "$shortcut" ] && grep -aq 'tokenwallet-window.exe' "$shortcut" \
+  || { echo "no Start-menu shortcut to tokenwallet-window.exe" >&2; exit 1; }
+# A newer MSI (same programs, next version) replaces the installed one: same UpgradeCode.
+newer="${version%.*}.$(( ${version##*.} + 1 ))"
+wixl --arch x64 -D Version="$newer" -D Bin="target/$target/release" \
+  -o target/windows/upgrade-check.msi packaging/windows/tokenwallet.wxs 2>/dev/null
+wine msiexec /i target/windows/upgrade-check.msi /qn
+wineserver -w
+if grep -A12 '"DisplayName"="tokenwallet"' "$WINEPREFIX/system.reg" | grep -q "\"DisplayVersion\"=\"$version\""; then
+  echo "the newer MSI did not replace $version" >&2; exit 1
+fi
+grep -A12 '"DisplayName"="tokenwallet"' "$WINEPREFIX/system.reg" | grep -q "\"DisplayVersion\"=\"$newer\""
+wine msiexec /x target/windows/upgrade-check.msi /qn
+wineserver -w
+echo "windows: lint, tests under wine, MSI install, shortcut and upgrade: ok"

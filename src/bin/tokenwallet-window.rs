@@ -1,0 +1,29 @@
+//! `tokenwallet-window`: the desktop window alone, for the Windows Start menu. On Windows it
+//! is a GUI program (no console opens behind the window); `tokenwallet.exe` stays a console
+//! program so scripts, pipes and passphrase prompts behave as on Linux. Elsewhere it is the
+//! same as running `tokenwallet` with no command.
+
+#![cfg_attr(windows, windows_subsystem = "windows")]
+
+use clap::Parser as _;
+
+fn main() -> std::process::ExitCode {
+    // Only `--home` is meant here; anything else is ignored rather than shown in a console
+    // this program does not have.
+    let home = tokenwallet::cli::Cli::try_parse()
+        .ok()
+        .and_then(|cli| cli.home)
+        .unwrap_or_else(tokenwallet::store::default_home);
+    tokenwallet::logging::init();
+    match tokenwallet::ui::run(&home) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            rfd::MessageDialog::new()
+                .set_level(rfd::MessageLevel::Error)
+                .set_title("tokenwallet")
+                .set_description(format!("The window could not open: {err:#}"))
+                .show();
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
