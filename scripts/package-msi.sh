@@ -16,8 +16,8 @@ rustup target add "$target" >/dev/null
 cargo build --release --target "$target" --bins
 version=$(cargo metadata --no-deps --format-version 1 \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["packages"][0]["version"])')
-bin="target/$target/release"
-out=target/windows
+bin="${CARGO_TARGET_DIR:-target}/$target/release"
+out="${CARGO_TARGET_DIR:-target}/windows"
 mkdir -p "$out"
 msi="$out/tokenwallet-$version-x86_64.msi"
 wixl --arch x64 -D Version="$version" -D Bin="$bin" -o "$msi" packaging/windows/tokenwallet.wxs

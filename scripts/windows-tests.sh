@@ -5,7 +5,7 @@
 # it under wine and runs the installed program; a newer MSI must replace it.
 #
 # Installs what it needs (Debian's wine and MinGW, Rust's Windows target). The wine prefix
-# lives in target/wine-prefix; Debian 12's wine 8.0 lacks bcryptprimitives.dll, which
+# lives in target/wine-prefix (or $CARGO_TARGET_DIR's); Debian 12's wine 8.0 lacks bcryptprimitives.dll, which
 # Rust's standard library imports, so a stand-in built from
 # packaging/windows/bcryptprimitives-shim.c goes into the prefix (never into the MSI).
 set -euo pipefail
@@ -18,7 +18,8 @@ if ! command -v wine >/dev/null 2>&1 || ! command -v x86_64-w64-mingw32-gcc >/de
 fi
 rustup target add "$target" >/dev/null
 
-export WINEPREFIX="${WINEPREFIX:-$PWD/target/wine-prefix}" WINEDEBUG=-all
+target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
+export WINEPREFIX="${WINEPREFIX:-$target_dir/wine-prefix}" WINEDEBUG=-all
 # No Mono or Gecko install prompts: nothing here needs .NET or a browser engine.
 export WINEDLLOVERRIDES="mscoree,mshtml="
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
@@ -53,14 +54,14 @@ shortcut=$(find "$WINEPREFIX/drive_c" -iname tokenwallet.lnk -ipath '*Start Menu
   || { echo "no Start-menu shortcut to tokenwallet-window.exe" >&2; exit 1; }
 # A newer MSI (same programs, next version) replaces the installed one: same UpgradeCode.
 newer="${version%.*}.$(( ${version##*.} + 1 ))"
-wixl --arch x64 -D Version="$newer" -D Bin="target/$target/release" \
-  -o target/windows/upgrade-check.msi packaging/windows/tokenwallet.wxs 2>/dev/null
-wine msiexec /i target/windows/upgrade-check.msi /qn
+wixl --arch x64 -D Version="$newer" -D Bin="$target_dir/$target/release" \
+  -o "$target_dir/windows/upgrade-check.msi" packaging/windows/tokenwallet.wxs 2>/dev/null
+wine msiexec /i "$target_dir/windows/upgrade-check.msi" /qn
 wineserver -w
 if grep -A12 '"DisplayName"="tokenwallet"' "$WINEPREFIX/system.reg" | grep -q "\"DisplayVersion\"=\"$version\""; then
   echo "the newer MSI did not replace $version" >&2; exit 1
 fi
 grep -A12 '"DisplayName"="tokenwallet"' "$WINEPREFIX/system.reg" | grep -q "\"DisplayVersion\"=\"$newer\""
-wine msiexec /x target/windows/upgrade-check.msi /qn
+wine msiexec /x "$target_dir/windows/upgrade-check.msi" /qn
 wineserver -w
 echo "windows: lint, tests under wine, MSI install, shortcut and upgrade: ok"
