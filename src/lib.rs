@@ -13,3 +13,15 @@ pub mod providers;
 pub mod store;
 pub mod ui;
 pub mod wallet;
+
+/// A test-only fault hook: aborts the process at `step` when `TOKENWALLET_CRASH_AT` names
+/// it, as a crash or a kill would. Compiled into debug builds only (the tests' builds),
+/// never into a release.
+pub(crate) fn crash_point(step: &str) {
+    #[cfg(debug_assertions)]
+    if std::env::var("TOKENWALLET_CRASH_AT").is_ok_and(|at| at == step) {
+        std::process::abort();
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = step;
+}

@@ -338,11 +338,10 @@ fn secrets_never_reach_stdout_logs_or_plain_files() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(home.path().join("accounts.json"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
+        for (path, _) in home.files() {
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}", path.display());
+        }
     }
 }
 
@@ -430,8 +429,8 @@ fn the_memory_store_is_never_recorded_as_the_wallets_store() {
     let mut home = Home::new();
     home.set_env("TOKENWALLET_SECRET_STORE", "memory");
     add_password_account(&home, &server, "scratch");
-    let data: Value =
-        serde_json::from_slice(&std::fs::read(home.path().join("accounts.json")).unwrap()).unwrap();
+    let data: Value = std::fs::read(home.wallet_json())
+        .map_or(Value::Null, |bytes| serde_json::from_slice(&bytes).unwrap());
     assert!(
         data.get("secret_store").is_none_or(Value::is_null),
         "a later run would be led to a store that kept nothing: {data}"
@@ -440,7 +439,7 @@ fn the_memory_store_is_never_recorded_as_the_wallets_store() {
     home.set_env("TOKENWALLET_SECRET_STORE", "file");
     add_password_account(&home, &server, "kept");
     home.run(&["generate", "kept"]).ok();
-    assert!(home.path().join("secrets.age").exists());
+    assert!(home.path().join("vault").join("key.age").exists());
 }
 
 #[test]

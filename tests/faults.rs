@@ -200,13 +200,13 @@ fn malformed_import_files_store_nothing() {
 }
 
 #[test]
-fn damaged_accounts_file_is_reported_and_left_alone() {
+fn damaged_account_record_is_reported_and_left_alone() {
     let (_server, home) = setup();
-    let path = home.path().join("accounts.json");
+    let path = home.record_path("demo");
     std::fs::write(&path, "{\"accounts\": [").unwrap();
     let err = home.run(&["list"]).fails(1);
     assert!(
-        err.contains("accounts.json") && err.contains("damaged"),
+        err.contains(path.to_str().unwrap()) && err.contains("damaged"),
         "{err}"
     );
     home.run(&["refresh", "demo"]).fails(1);

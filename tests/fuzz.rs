@@ -84,10 +84,15 @@ proptest! {
     fn the_accounts_file_never_panics_on_any_content(bytes in prop::collection::vec(any::<u8>(), 0..2048), json in token_ish()) {
         let dir = tempfile::tempdir().unwrap();
         let file = AccountsFile::new(dir.path());
+        let record = file.record_path("a");
+        std::fs::create_dir_all(record.parent().unwrap()).unwrap();
         for content in [bytes, json.into_bytes()] {
-            std::fs::write(file.path(), &content).unwrap();
+            std::fs::write(&record, &content).unwrap();
             if let Err(err) = file.load() {
-                prop_assert!(err.to_string().contains("accounts.json"), "{err}");
+                prop_assert!(err.to_string().contains(record.to_str().unwrap()), "{err}");
+            }
+            if let Err(err) = file.get("a") {
+                prop_assert!(err.to_string().contains(record.to_str().unwrap()), "{err}");
             }
         }
     }
@@ -104,21 +109,29 @@ proptest! {
         garbage in prop::collection::vec(any::<u8>(), 0..64),
     ) {
         let dir = tempfile::tempdir().unwrap();
-        let store = VaultStore::open(dir.path(), Secret::new("fuzz")).unwrap();
+        let store = VaultStore::open(dir.path(), &Secret::new("fuzz")).unwrap();
         store.save("a", &tokenwallet::model::Secrets {
             refresh_token: Some(Secret::new("rt-fuzz-0123456789")),
             ..Default::default()
         }).unwrap();
-        let path = dir.path().join(tokenwallet::store::VAULT_FILE);
-        let mut bytes = std::fs::read(&path).unwrap();
-        if flip < bytes.len() {
-            bytes[flip] ^= 0x55;
-        }
-        bytes.truncate(cut.max(1).min(bytes.len()));
-        bytes.extend_from_slice(&garbage);
-        std::fs::write(&path, &bytes).unwrap();
-        if let Err(err) = VaultStore::open(dir.path(), Secret::new("fuzz")) {
-            prop_assert!(!err.to_string().contains("rt-fuzz"), "{err}");
+        // The record, then the key: each damaged its own way.
+        let vault = dir.path().join(tokenwallet::store::VAULT_DIR);
+        for path in [vault.join("61.age"), vault.join("key.age")] {
+            let mut bytes = std::fs::read(&path).unwrap();
+            if flip < bytes.len() {
+                bytes[flip] ^= 0x55;
+            }
+            bytes.truncate(cut.max(1).min(bytes.len()));
+            bytes.extend_from_slice(&garbage);
+            std::fs::write(&path, &bytes).unwrap();
+            match VaultStore::open(dir.path(), &Secret::new("fuzz")) {
+                Err(err) => prop_assert!(!err.to_string().contains("rt-fuzz"), "{err}"),
+                Ok(store) => {
+                    if let Err(err) = store.load("a") {
+                        prop_assert!(!err.to_string().contains("rt-fuzz"), "{err}");
+                    }
+                }
+            }
         }
     }
 }

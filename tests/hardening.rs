@@ -195,10 +195,13 @@ fn a_gateway_echoing_the_request_leaks_no_secret_into_errors_or_accounts_json() 
         err.contains("request rejected"),
         "the server's words stay: {err}"
     );
-    let accounts = std::fs::read_to_string(home.path().join("accounts.json")).unwrap();
+    let accounts = std::fs::read_to_string(home.record_path("central")).unwrap();
     for secret in [ARUBA_CLIENT.1, rt.as_str()] {
         assert!(!err.contains(secret), "{secret} in: {err}");
-        assert!(!accounts.contains(secret), "{secret} in accounts.json");
+        assert!(
+            !accounts.contains(secret),
+            "{secret} in the account's record"
+        );
     }
     assert!(err.contains("[redacted]"), "{err}");
 }
@@ -294,9 +297,9 @@ fn discovery_metadata_naming_another_issuer_is_refused() {
 #[test]
 fn an_accounts_file_from_a_newer_version_is_refused_and_left_alone() {
     let (server, home) = setup();
-    let path = home.path().join("accounts.json");
+    let path = home.wallet_json();
     let mut data: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    data["version"] = json!(2);
+    data["version"] = json!(tokenwallet::store::ACCOUNTS_FORMAT + 1);
     let text = serde_json::to_string_pretty(&data).unwrap();
     std::fs::write(&path, &text).unwrap();
     for args in [
@@ -315,22 +318,27 @@ fn an_accounts_file_from_a_newer_version_is_refused_and_left_alone() {
 
 #[test]
 fn unknown_fields_of_the_same_version_survive_a_rewrite() {
-    let (_server, home) = setup();
-    let path = home.path().join("accounts.json");
+    let (server, home) = setup();
+    let path = home.record_path("demo");
     let mut data: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    data["future_setting"] = json!({ "kept": true });
-    data["accounts"][0]["future_field"] = json!([1, 2, 3]);
-    data["accounts"][0]["tokens"]["future_meta"] = json!("still here");
+    data["future_field"] = json!([1, 2, 3]);
+    data["tokens"]["future_meta"] = json!("still here");
     std::fs::write(&path, serde_json::to_string_pretty(&data).unwrap()).unwrap();
+    let wallet = home.wallet_json();
+    let mut info: Value = serde_json::from_str(&std::fs::read_to_string(&wallet).unwrap()).unwrap();
+    info["future_setting"] = json!({ "kept": true });
+    std::fs::write(&wallet, serde_json::to_string_pretty(&info).unwrap()).unwrap();
     home.run(&["refresh", "demo"]).ok();
+    home.add_demo_account(&server, "second");
     let after: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(after["future_setting"], json!({ "kept": true }));
-    assert_eq!(after["accounts"][0]["future_field"], json!([1, 2, 3]));
-    assert_eq!(after["accounts"][0]["tokens"]["future_meta"], "still here");
+    assert_eq!(after["future_field"], json!([1, 2, 3]));
+    assert_eq!(after["tokens"]["future_meta"], "still here");
     assert_ne!(
-        after["accounts"][0]["tokens"]["generation"], data["accounts"][0]["tokens"]["generation"],
-        "the file was rewritten"
+        after["tokens"]["generation"], data["tokens"]["generation"],
+        "the record was rewritten"
     );
+    let info: Value = serde_json::from_str(&std::fs::read_to_string(&wallet).unwrap()).unwrap();
+    assert_eq!(info["future_setting"], json!({ "kept": true }));
 }
 
 /// A proxy that records the first line of every connection and answers 502.

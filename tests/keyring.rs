@@ -49,7 +49,9 @@ fn the_keyring_is_the_default_and_holds_every_secret() {
     assert_eq!(stored.password.as_ref().unwrap().expose(), "demo-password");
     let files = home.files();
     assert!(
-        !files.iter().any(|(path, _)| path.ends_with("secrets.age")),
+        !files
+            .iter()
+            .any(|(path, _)| path.extension().is_some_and(|e| e == "age")),
         "no vault when the keyring answers"
     );
     for (path, bytes) in &files {

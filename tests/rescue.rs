@@ -76,7 +76,7 @@ fn a_refused_save_keeps_the_rotated_refresh_token_for_the_next_run() {
     let home = tempfile::tempdir().unwrap();
     let passphrase = Secret::new("rescue test passphrase");
     let flaky = Arc::new(Flaky {
-        inner: VaultStore::open(home.path(), passphrase.clone()).unwrap(),
+        inner: VaultStore::open(home.path(), &passphrase).unwrap(),
         failing: AtomicBool::new(false),
     });
     let first = wallet(home.path(), flaky.clone());
@@ -126,7 +126,7 @@ fn a_refused_save_keeps_the_rotated_refresh_token_for_the_next_run() {
     // A restart with a store that works: the rescued refresh token is the one used.
     let second = wallet(
         home.path(),
-        Arc::new(VaultStore::open(home.path(), passphrase).unwrap()),
+        Arc::new(VaultStore::open(home.path(), &passphrase).unwrap()),
     );
     runtime.block_on(second.refresh("demo")).unwrap();
     assert_eq!(server.state().reuse_detected, 0, "no dead token was sent");

@@ -791,10 +791,11 @@ fn first_run_without_a_keyring_creates_an_encrypted_vault() {
         h.state().accounts().len() == 1
     });
     // The secrets went to the vault, encrypted; the accounts file says so.
-    let vault = std::fs::read(home.path().join("secrets.age")).unwrap();
+    let record = home.path().join("vault").join("64656d6f.age");
+    let vault = std::fs::read(record).unwrap();
     assert!(vault.starts_with(b"age-encryption.org/v1"));
     assert!(!String::from_utf8_lossy(&vault).contains("demo-secret"));
-    let accounts = std::fs::read_to_string(home.path().join("accounts.json")).unwrap();
+    let accounts = std::fs::read_to_string(home.path().join("accounts/wallet.json")).unwrap();
     assert!(accounts.contains(r#""secret_store": "file""#), "{accounts}");
     // And the CLI opens the same vault with the same passphrase.
     let wallet = Wallet::open(home.path(), None, &|_| Ok(Secret::new("correct horse"))).unwrap();

@@ -36,6 +36,9 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the accounts')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one account (never a secret)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the access token, the refresh token or both out as text, JSON, .env, a header line or a curl command')
+            [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve the wallet to this user''s other tokenwallet commands until stopped (Ctrl-C): `token` answers in milliseconds, and one process refreshes')
+            [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Give the vault passphrase to the running agent, which keeps the key in memory for the time given (`TOKENWALLET_PASSPHRASE` or a prompt)')
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Make the running agent forget the vault key')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -90,6 +93,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             break
         }
         'tokenwallet;refresh' {
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'With --all: how many refreshes run at once (at most 4 against one provider host)')
             [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Refresh every account that can be renewed without you')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -138,6 +142,25 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'tokenwallet;agent' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenwallet;unlock' {
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'How long: 90s, 30m, 8h, 2d')
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenwallet;lock' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'tokenwallet;help' {
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add an account (secrets from `TOKENWALLET_CLIENT_SECRET`, `_PASSWORD`, `_REFRESH_TOKEN` or a prompt)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a token file downloaded from a portal (`-` reads stdin)')
@@ -149,6 +172,9 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the accounts')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one account (never a secret)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the access token, the refresh token or both out as text, JSON, .env, a header line or a curl command')
+            [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve the wallet to this user''s other tokenwallet commands until stopped (Ctrl-C): `token` answers in milliseconds, and one process refreshes')
+            [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Give the vault passphrase to the running agent, which keeps the key in memory for the time given (`TOKENWALLET_PASSPHRASE` or a prompt)')
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Make the running agent forget the vault key')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -180,6 +206,15 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             break
         }
         'tokenwallet;help;export' {
+            break
+        }
+        'tokenwallet;help;agent' {
+            break
+        }
+        'tokenwallet;help;unlock' {
+            break
+        }
+        'tokenwallet;help;lock' {
             break
         }
         'tokenwallet;help;help' {

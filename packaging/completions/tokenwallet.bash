@@ -19,6 +19,9 @@ _tokenwallet() {
             tokenwallet,add)
                 cmd="tokenwallet__subcmd__add"
                 ;;
+            tokenwallet,agent)
+                cmd="tokenwallet__subcmd__agent"
+                ;;
             tokenwallet,export)
                 cmd="tokenwallet__subcmd__export"
                 ;;
@@ -33,6 +36,9 @@ _tokenwallet() {
                 ;;
             tokenwallet,list)
                 cmd="tokenwallet__subcmd__list"
+                ;;
+            tokenwallet,lock)
+                cmd="tokenwallet__subcmd__lock"
                 ;;
             tokenwallet,refresh)
                 cmd="tokenwallet__subcmd__refresh"
@@ -49,8 +55,14 @@ _tokenwallet() {
             tokenwallet,token)
                 cmd="tokenwallet__subcmd__token"
                 ;;
+            tokenwallet,unlock)
+                cmd="tokenwallet__subcmd__unlock"
+                ;;
             tokenwallet__subcmd__help,add)
                 cmd="tokenwallet__subcmd__help__subcmd__add"
+                ;;
+            tokenwallet__subcmd__help,agent)
+                cmd="tokenwallet__subcmd__help__subcmd__agent"
                 ;;
             tokenwallet__subcmd__help,export)
                 cmd="tokenwallet__subcmd__help__subcmd__export"
@@ -67,6 +79,9 @@ _tokenwallet() {
             tokenwallet__subcmd__help,list)
                 cmd="tokenwallet__subcmd__help__subcmd__list"
                 ;;
+            tokenwallet__subcmd__help,lock)
+                cmd="tokenwallet__subcmd__help__subcmd__lock"
+                ;;
             tokenwallet__subcmd__help,refresh)
                 cmd="tokenwallet__subcmd__help__subcmd__refresh"
                 ;;
@@ -82,6 +97,9 @@ _tokenwallet() {
             tokenwallet__subcmd__help,token)
                 cmd="tokenwallet__subcmd__help__subcmd__token"
                 ;;
+            tokenwallet__subcmd__help,unlock)
+                cmd="tokenwallet__subcmd__help__subcmd__unlock"
+                ;;
             *)
                 ;;
         esac
@@ -89,7 +107,7 @@ _tokenwallet() {
 
     case "${cmd}" in
         tokenwallet)
-            opts="-h -V --home --help --version add import generate refresh revoke remove token list show export help"
+            opts="-h -V --home --help --version add import generate refresh revoke remove token list show export agent unlock lock help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -184,6 +202,24 @@ _tokenwallet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokenwallet__subcmd__agent)
+            opts="-h --home --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokenwallet__subcmd__export)
             opts="-h --token --format --out --force --home --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -233,7 +269,7 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__help)
-            opts="add import generate refresh revoke remove token list show export help"
+            opts="add import generate refresh revoke remove token list show export agent unlock lock help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -247,6 +283,20 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__help__subcmd__agent)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -330,6 +380,20 @@ _tokenwallet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokenwallet__subcmd__help__subcmd__lock)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokenwallet__subcmd__help__subcmd__refresh)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -387,6 +451,20 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__help__subcmd__token)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__help__subcmd__unlock)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -504,13 +582,35 @@ _tokenwallet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        tokenwallet__subcmd__refresh)
-            opts="-h --all --home --help"
+        tokenwallet__subcmd__lock)
+            opts="-h --home --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__refresh)
+            opts="-h --all --jobs --home --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --home)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -583,6 +683,28 @@ _tokenwallet() {
                 return 0
             fi
             case "${prev}" in
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__unlock)
+            opts="-h --for --home --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --home)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

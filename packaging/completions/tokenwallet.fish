@@ -37,6 +37,9 @@ complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "token" -d '
 complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "list" -d 'List the accounts'
 complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "show" -d 'Show one account (never a secret)'
 complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "export" -d 'Write the access token, the refresh token or both out as text, JSON, .env, a header line or a curl command'
+complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "agent" -d 'Serve the wallet to this user\'s other tokenwallet commands until stopped (Ctrl-C): `token` answers in milliseconds, and one process refreshes'
+complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "unlock" -d 'Give the vault passphrase to the running agent, which keeps the key in memory for the time given (`TOKENWALLET_PASSPHRASE` or a prompt)'
+complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "lock" -d 'Make the running agent forget the vault key'
 complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l provider -d 'Provider: active-iq, bluexp, apinizer, aruba-central, oauth2' -r -f -a "active-iq\t''
 bluexp\t''
@@ -94,6 +97,7 @@ complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l home 
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -s h -l help -d 'Print help'
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand generate" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand generate" -s h -l help -d 'Print help'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand refresh" -l jobs -d 'With --all: how many refreshes run at once (at most 4 against one provider host)' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand refresh" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand refresh" -l all -d 'Refresh every account that can be renewed without you'
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand refresh" -s h -l help -d 'Print help'
@@ -121,14 +125,24 @@ complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand export" -l out -
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand export" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand export" -l force -d 'Replace what is at --out (atomically; a symlink is replaced, never followed)'
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand export" -s h -l help -d 'Print help'
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "add" -d 'Add an account (secrets from `TOKENWALLET_CLIENT_SECRET`, `_PASSWORD`, `_REFRESH_TOKEN` or a prompt)'
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "import" -d 'Import a token file downloaded from a portal (`-` reads stdin)'
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "generate" -d 'Obtain a brand new token set'
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "refresh" -d 'Renew the access token (one account, or --all)'
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "revoke" -d 'Revoke the tokens at the provider (where it has an API) and forget them'
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "remove" -d 'Delete the account and its secrets'
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "token" -d 'Print a valid access token (refreshed first when needed) and nothing else'
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "list" -d 'List the accounts'
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "show" -d 'Show one account (never a secret)'
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "export" -d 'Write the access token, the refresh token or both out as text, JSON, .env, a header line or a curl command'
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand agent" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand agent" -s h -l help -d 'Print help'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand unlock" -l for -d 'How long: 90s, 30m, 8h, 2d' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand unlock" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand unlock" -s h -l help -d 'Print help'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand lock" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand lock" -s h -l help -d 'Print help'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export agent unlock lock help" -f -a "add" -d 'Add an account (secrets from `TOKENWALLET_CLIENT_SECRET`, `_PASSWORD`, `_REFRESH_TOKEN` or a prompt)'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export agent unlock lock help" -f -a "import" -d 'Import a token file downloaded from a portal (`-` reads stdin)'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export agent unlock lock help" -f -a "generate" -d 'Obtain a brand new token set'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export agent unlock lock help" -f -a "refresh" -d 'Renew the access token (one account, or --all)'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export agent unlock lock help" -f -a "revoke" -d 'Revoke the tokens at the provider (where it has an API) and forget them'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export agent unlock lock help" -f -a "remove" -d 'Delete the account and its secrets'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export agent unlock lock help" -f -a "token" -d 'Print a valid access token (refreshed first when needed) and nothing else'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export agent unlock lock help" -f -a "list" -d 'List the accounts'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export agent unlock lock help" -f -a "show" -d 'Show one account (never a secret)'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export agent unlock lock help" -f -a "export" -d 'Write the access token, the refresh token or both out as text, JSON, .env, a header line or a curl command'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export agent unlock lock help" -f -a "agent" -d 'Serve the wallet to this user\'s other tokenwallet commands until stopped (Ctrl-C): `token` answers in milliseconds, and one process refreshes'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export agent unlock lock help" -f -a "unlock" -d 'Give the vault passphrase to the running agent, which keeps the key in memory for the time given (`TOKENWALLET_PASSPHRASE` or a prompt)'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export agent unlock lock help" -f -a "lock" -d 'Make the running agent forget the vault key'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand help; and not __fish_seen_subcommand_from add import generate refresh revoke remove token list show export agent unlock lock help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

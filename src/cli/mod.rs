@@ -1,6 +1,7 @@
 //! The command line: a thin front over the wallet. Data goes to stdout, messages to
 //! stderr; exit codes 0 ok, 2 usage, 3 needs sign-in, 4 unreachable or 5xx, 1 other.
 
+pub mod agent;
 mod output;
 mod signin;
 mod words;
@@ -20,6 +21,7 @@ use crate::store::{SecretStoreKind, StoreError, default_home, store_choice_from_
 use crate::wallet::{AccountFields, ExportRequest, NewAccount, Wallet, WalletError};
 use output::{account_json, show_text, summary, table};
 pub use words::option as field_option;
+use zeroize::Zeroizing;
 
 /// tokenwallet: a wallet for API access tokens. Without a command it opens the window.
 #[derive(Debug, Parser)]
@@ -53,6 +55,9 @@ pub enum Command {
         /// Refresh every account that can be renewed without you.
         #[arg(long)]
         all: bool,
+        /// With --all: how many refreshes run at once (at most 4 against one provider host).
+        #[arg(long, requires = "all", default_value_t = crate::wallet::DEFAULT_JOBS, value_parser = parse_jobs)]
+        jobs: usize,
     },
     /// Revoke the tokens at the provider (where it has an API) and forget them.
     Revoke {
@@ -86,6 +91,30 @@ pub enum Command {
     /// Write the access token, the refresh token or both out as text, JSON, .env, a header
     /// line or a curl command.
     Export(ExportArgs),
+    /// Serve the wallet to this user's other tokenwallet commands until stopped (Ctrl-C):
+    /// `token` answers in milliseconds, and one process refreshes.
+    Agent,
+    /// Give the vault passphrase to the running agent, which keeps the key in memory for
+    /// the time given (`TOKENWALLET_PASSPHRASE` or a prompt).
+    Unlock {
+        /// How long: 90s, 30m, 8h, 2d.
+        #[arg(long = "for", value_name = "DURATION", default_value = "8h", value_parser = parse_for)]
+        duration: u64,
+    },
+    /// Make the running agent forget the vault key.
+    Lock,
+}
+
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    text.parse::<usize>()
+        .ok()
+        .filter(|n| (1..=256).contains(n))
+        .ok_or_else(|| format!("'{text}' is not a number of jobs from 1 to 256"))
+}
+
+fn parse_for(text: &str) -> Result<u64, String> {
+    agent::parse_duration(text)
+        .ok_or_else(|| format!("'{text}' is not a duration such as 90s, 30m, 8h or 2d"))
 }
 
 /// `export` arguments.
@@ -185,11 +214,32 @@ pub struct ImportArgs {
     pub endpoint: EndpointArgs,
 }
 
-/// A failure with its exit code.
+/// A failure with its exit code (an empty message: already said).
 #[derive(Debug)]
 struct Failure {
     code: i32,
     message: String,
+}
+
+/// What a command prints: data for stdout, whole message lines for stderr.
+#[derive(Debug, Default)]
+struct Printed {
+    stdout: String,
+    stderr: String,
+}
+
+impl Printed {
+    fn data(stdout: String) -> Self {
+        Self {
+            stdout,
+            stderr: String::new(),
+        }
+    }
+
+    fn show(self) {
+        print_data(&self.stdout);
+        eprint!("{}", self.stderr);
+    }
 }
 
 impl From<WalletError> for Failure {
@@ -220,10 +270,15 @@ pub fn run(cli: Cli) -> i32 {
         return 0;
     };
     let home = cli.home.unwrap_or_else(default_home);
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // The agent and `refresh --all` run many requests at once, each with its own blocking
+    // file writes: they get threads. Everything else is one request on one thread.
+    let threaded = matches!(command, Command::Agent | Command::Refresh { all: true, .. });
+    let mut builder = if threaded {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("tokenwallet: could not start: {err}");
@@ -233,7 +288,9 @@ pub fn run(cli: Cli) -> i32 {
     match runtime.block_on(interruptible(execute(&home, command))) {
         Ok(()) => 0,
         Err(failure) => {
-            eprintln!("tokenwallet: {}", failure.message);
+            if !failure.message.is_empty() {
+                eprintln!("tokenwallet: {}", failure.message);
+            }
             failure.code
         }
     }
@@ -305,14 +362,171 @@ async fn execute(home: &Path, command: Command) -> Result<(), Failure> {
         Command::Refresh {
             name: Some(name),
             all: false,
+            ..
         } => refresh(home, &name).await,
-        Command::Refresh { .. } => refresh_all(home).await,
+        Command::Refresh { jobs, .. } => refresh_all(home, jobs).await,
         Command::Revoke { name } => revoke(home, &name).await,
         Command::Remove { name } => remove(home, &name).await,
-        Command::Token { name } => token(home, &name).await,
-        Command::List { json } => list(home, json),
-        Command::Show { name, json } => show(home, &name, json),
-        Command::Export(args) => export(home, &args),
+        Command::Token { name } => {
+            let request = agent::Request::Token { name: name.clone() };
+            served(home, request, async || {
+                token(&open_wallet(home)?, &name).await
+            })
+            .await
+        }
+        Command::List { json } => {
+            let direct = async || {
+                // The list reads metadata only: no secret store is opened.
+                let store = Some(SecretStoreKind::Memory);
+                list(&Wallet::open(home, store, &passphrase)?, json)
+            };
+            served(home, agent::Request::List { json }, direct).await
+        }
+        Command::Show { name, json } => {
+            let request = agent::Request::Show {
+                name: name.clone(),
+                json,
+            };
+            served(home, request, async || {
+                show(&open_wallet(home)?, &name, json)
+            })
+            .await
+        }
+        Command::Export(args) => export(home, &args).await,
+        Command::Agent => run_agent(home).await,
+        Command::Unlock { duration } => unlock(home, duration),
+        Command::Lock => {
+            let request = agent::Request::Lock;
+            served(home, request, async || Err(usage(NO_AGENT))).await
+        }
+    }
+}
+
+/// Said when `unlock` or `lock` finds no agent.
+const NO_AGENT: &str = "no agent is running for this wallet: start one with `tokenwallet agent` (or open the window), then unlock";
+
+/// Runs a command through the agent when one answers (same output, same exit code), else
+/// with `direct`, which opens the wallet here.
+async fn served(
+    home: &Path,
+    request: agent::Request,
+    direct: impl AsyncFnOnce() -> Result<Printed, Failure>,
+) -> Result<(), Failure> {
+    match agent::ask(home, &request) {
+        Ok(Some(agent::Reply::Done {
+            stdout,
+            stderr,
+            code,
+        })) => {
+            Printed { stdout, stderr }.show();
+            return if code == 0 {
+                Ok(())
+            } else {
+                Err(Failure {
+                    code,
+                    message: String::new(),
+                })
+            };
+        }
+        // A locked vault: this process may still have the passphrase (or a terminal).
+        Ok(Some(agent::Reply::Locked) | None) => {}
+        Err(warning) => eprintln!("tokenwallet: warning: {warning}; opening the wallet here"),
+    }
+    direct().await?.show();
+    Ok(())
+}
+
+/// Runs a command the agent serves, with the agent's open wallet: what it would print
+/// here, and its exit code.
+pub(crate) async fn serve_command(wallet: &Wallet, request: agent::Request) -> agent::Reply {
+    let result = match request {
+        agent::Request::Token { name } => token(wallet, &name).await,
+        agent::Request::List { json } => list(wallet, json),
+        agent::Request::Show { name, json } => show(wallet, &name, json),
+        agent::Request::Export {
+            name,
+            token,
+            format,
+        } => export_request(&format, &token)
+            .and_then(|request| Ok(Printed::data(wallet.export(&name, request)?.to_string()))),
+        agent::Request::Unlock { .. } | agent::Request::Lock => {
+            Err(usage("the agent answers unlock and lock itself"))
+        }
+    };
+    match result {
+        Ok(Printed { stdout, stderr }) => agent::Reply::Done {
+            stdout,
+            stderr,
+            code: 0,
+        },
+        Err(failure) => agent::Reply::message(failure.code, failure.message),
+    }
+}
+
+/// `tokenwallet agent`: serves until Ctrl-C, then waits for a refresh in flight.
+async fn run_agent(home: &Path) -> Result<(), Failure> {
+    let kind = crate::store::store_kind(home, store_choice_from_env()?)?;
+    // A vault waits for `unlock`; the other stores need no passphrase.
+    let wallet = match kind {
+        SecretStoreKind::File => None,
+        _ => Some(std::sync::Arc::new(open_wallet(home)?)),
+    };
+    let state = std::sync::Arc::new(agent::State::new(home, wallet));
+    let socket = agent::socket_path(home);
+    let ready = || {
+        eprintln!(
+            "tokenwallet: the agent serves {} on {}{}",
+            home.display(),
+            socket.display(),
+            if kind == SecretStoreKind::File {
+                "; the vault is locked: run `tokenwallet unlock`"
+            } else {
+                ""
+            }
+        );
+    };
+    tokio::select! {
+        served = agent::serve(home, state, ready) => served.map_err(|message| Failure { code: 1, message }),
+        _ = tokio::signal::ctrl_c() => {
+            let waited = tokio::task::spawn_blocking(|| {
+                crate::wallet::wait_for_requests_in_flight(std::time::Duration::from_mins(1))
+            });
+            waited.await.ok();
+            eprintln!("tokenwallet: the agent stopped");
+            Ok(())
+        }
+    }
+}
+
+/// `tokenwallet unlock`: hands the passphrase to the agent, never to a file.
+fn unlock(home: &Path, seconds: u64) -> Result<(), Failure> {
+    let path = agent::socket_path(home);
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Err(usage(NO_AGENT));
+    }
+    let secret = passphrase(false)?;
+    let request = agent::Request::Unlock {
+        passphrase: secret.expose().to_owned(),
+        seconds,
+    };
+    match agent::ask(home, &request) {
+        Ok(Some(agent::Reply::Done {
+            stdout,
+            stderr,
+            code,
+        })) => {
+            Printed { stdout, stderr }.show();
+            if code == 0 {
+                Ok(())
+            } else {
+                Err(Failure {
+                    code,
+                    message: String::new(),
+                })
+            }
+        }
+        Ok(Some(agent::Reply::Locked) | None) => Err(usage(NO_AGENT)),
+        Err(message) => Err(Failure { code: 1, message }),
     }
 }
 
@@ -392,10 +606,10 @@ async fn refresh(home: &Path, name: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn refresh_all(home: &Path) -> Result<(), Failure> {
-    let wallet = open_wallet(home)?;
+async fn refresh_all(home: &Path, jobs: usize) -> Result<(), Failure> {
+    let wallet = std::sync::Arc::new(open_wallet(home)?);
     let mut worst = 0;
-    for (name, result) in wallet.refresh_all().await? {
+    for (name, result) in wallet.refresh_all(jobs).await? {
         match result {
             Ok(account) => report(&wallet, &format!("refreshed '{name}'"), &account),
             Err(err) => {
@@ -434,34 +648,32 @@ async fn remove(home: &Path, name: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn token(home: &Path, name: &str) -> Result<(), Failure> {
-    let wallet = open_wallet(home)?;
+async fn token(wallet: &Wallet, name: &str) -> Result<Printed, Failure> {
     let outcome = wallet.token(name).await?;
-    if let Some(warning) = outcome.warning {
-        eprintln!(
-            "tokenwallet: warning: {} (printed the current token, still valid)",
+    let stderr = outcome.warning.map_or_else(String::new, |warning| {
+        format!(
+            "tokenwallet: warning: {} (printed the current token, still valid)\n",
             words::describe(&warning)
-        );
-    }
-    print_data(&format!("{}\n", outcome.token.expose()));
-    Ok(())
+        )
+    });
+    Ok(Printed {
+        stdout: format!("{}\n", outcome.token.expose()),
+        stderr,
+    })
 }
 
-fn list(home: &Path, json: bool) -> Result<(), Failure> {
-    let wallet = Wallet::open(home, Some(SecretStoreKind::Memory), &passphrase)?;
+fn list(wallet: &Wallet, json: bool) -> Result<Printed, Failure> {
     let now = wallet.now();
     let accounts = wallet.list()?;
-    if json {
+    Ok(Printed::data(if json {
         let list: Vec<Value> = accounts.iter().map(|a| account_json(a, now)).collect();
-        print_data(&format!("{:#}\n", Value::Array(list)));
+        format!("{:#}\n", Value::Array(list))
     } else {
-        print_data(&table(&accounts, now));
-    }
-    Ok(())
+        table(&accounts, now)
+    }))
 }
 
-fn show(home: &Path, name: &str, json: bool) -> Result<(), Failure> {
-    let wallet = open_wallet(home)?;
+fn show(wallet: &Wallet, name: &str, json: bool) -> Result<Printed, Failure> {
     let (account, secrets) = wallet.secrets(name)?;
     let now = wallet.now();
     let mut object = account_json(&account, now);
@@ -473,43 +685,80 @@ fn show(home: &Path, name: &str, json: bool) -> Result<(), Failure> {
         object["claims"] = json!({ "header": jwt.header, "payload": jwt.payload });
     }
     drop(secrets);
-    if json {
-        print_data(&format!("{object:#}\n"));
+    Ok(Printed::data(if json {
+        format!("{object:#}\n")
     } else {
-        print_data(&show_text(&account, &object, now));
-    }
-    Ok(())
+        show_text(&account, &object, now)
+    }))
 }
 
-fn export(home: &Path, args: &ExportArgs) -> Result<(), Failure> {
+fn export_request(format: &str, token: &str) -> Result<ExportRequest, Failure> {
     let request = ExportRequest {
-        format: ExportFormat::from_id(&args.format).ok_or_else(|| usage("unknown format"))?,
-        token: TokenChoice::from_id(&args.token).ok_or_else(|| usage("unknown token choice"))?,
+        format: ExportFormat::from_id(format).ok_or_else(|| usage("unknown format"))?,
+        token: TokenChoice::from_id(token).ok_or_else(|| usage("unknown token choice"))?,
     };
     if request.token != TokenChoice::Access
         && matches!(request.format, ExportFormat::Header | ExportFormat::Curl)
     {
         return Err(WalletError::AccessOnly(request.format).into());
     }
-    let wallet = open_wallet(home)?;
+    Ok(request)
+}
+
+async fn export(home: &Path, args: &ExportArgs) -> Result<(), Failure> {
+    let request = export_request(&args.format, &args.token)?;
     let name = &args.name;
-    match &args.out {
-        Some(path) => {
-            wallet.export_to_file(name, request, path, args.force)?;
-            eprintln!(
-                "tokenwallet: wrote the {} export of '{name}' ({} token{}) to {} (mode 0600)",
-                request.format.id(),
-                request.token.id(),
-                if request.token == TokenChoice::Both {
-                    "s"
-                } else {
-                    ""
-                },
-                path.display()
-            );
+    let Some(path) = &args.out else {
+        let ask = agent::Request::Export {
+            name: name.clone(),
+            token: args.token.clone(),
+            format: args.format.clone(),
+        };
+        let direct = async || {
+            Ok(Printed::data(
+                open_wallet(home)?.export(name, request)?.to_string(),
+            ))
+        };
+        return served(home, ask, direct).await;
+    };
+    // To a file: the text comes from the agent or the wallet; this process writes it, so
+    // the path means what it means here.
+    let ask = agent::Request::Export {
+        name: name.clone(),
+        token: args.token.clone(),
+        format: args.format.clone(),
+    };
+    let text = match agent::ask(home, &ask) {
+        Ok(Some(agent::Reply::Done {
+            stdout, code: 0, ..
+        })) => Zeroizing::new(stdout),
+        Ok(Some(agent::Reply::Done { stderr, code, .. })) => {
+            eprint!("{stderr}");
+            return Err(Failure {
+                code,
+                message: String::new(),
+            });
         }
-        None => print_data(&wallet.export(name, request)?),
+        Ok(Some(agent::Reply::Locked) | None) | Err(_) => {
+            open_wallet(home)?.export(name, request)?
+        }
+    };
+    if args.force {
+        crate::store::write_atomic(path, text.as_bytes())?;
+    } else {
+        crate::store::write_new_private(path, text.as_bytes())?;
     }
+    let plural = if request.token == TokenChoice::Both {
+        "s"
+    } else {
+        ""
+    };
+    eprintln!(
+        "tokenwallet: wrote the {} export of '{name}' ({} token{plural}) to {} (mode 0600)",
+        request.format.id(),
+        request.token.id(),
+        path.display()
+    );
     Ok(())
 }
 

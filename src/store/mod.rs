@@ -6,6 +6,7 @@ mod fs;
 mod keyring;
 mod lock;
 mod memory;
+mod migrate;
 mod rescue;
 mod vault;
 
@@ -14,12 +15,14 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-pub use accounts::{ACCOUNTS_FORMAT, AccountsData, AccountsFile};
+pub use accounts::{
+    ACCOUNTS_DIR, ACCOUNTS_FORMAT, AccountsData, AccountsFile, LEGACY_ACCOUNTS_FILE,
+};
 pub use fs::{write_atomic, write_new_private};
 pub use keyring::{KeyringBackend, KeyringStore, MAX_PART_UTF16, OsKeyring};
 pub use lock::{FILE_LOCK_TIMEOUT, FileLock, lock_async, lock_blocking};
 pub use memory::MemoryStore;
-pub use vault::{VAULT_FILE, VaultStore};
+pub use vault::{LEGACY_VAULT_FILE, VAULT_DIR, VaultStore};
 
 use crate::model::{Secret, Secrets};
 
@@ -71,6 +74,17 @@ pub enum StoreError {
     /// Another process held a lock too long.
     #[error("another process of this wallet has held {0} for too long; try again")]
     LockTimeout(PathBuf),
+    /// An old whole-wallet file sits beside the folder of records that replaced it, and it
+    /// is not the file that was migrated: no migration leaves that state.
+    #[error(
+        "{old} and {new} both exist, and {old} is not the file that was migrated; nothing was changed: move {old} aside (the records in {new} are the wallet)"
+    )]
+    HalfMigrated {
+        /// The old file.
+        old: PathBuf,
+        /// The folder of records.
+        new: PathBuf,
+    },
     /// The secret store asked for by name does not exist.
     #[error("the secret store must be keyring, file or memory, not '{0}'")]
     UnknownStore(String),
@@ -96,6 +110,15 @@ impl StoreError {
             source,
         }
     }
+}
+
+/// A file name for the account `name` (any characters): its bytes in hex.
+pub(crate) fn file_stem(name: &str) -> String {
+    name.bytes().fold(String::new(), |mut out, b| {
+        use std::fmt::Write as _;
+        write!(out, "{b:02x}").ok();
+        out
+    })
 }
 
 /// Which secret store holds an account's secrets.
@@ -154,7 +177,7 @@ pub fn store_kind(
     home: &Path,
     choice: Option<SecretStoreKind>,
 ) -> Result<SecretStoreKind, StoreError> {
-    let recorded = AccountsFile::new(home).load()?.secret_store;
+    let recorded = AccountsFile::new(home).secret_store()?;
     Ok(choice.or(recorded).unwrap_or_else(|| {
         if KeyringStore::reachable() {
             SecretStoreKind::Keyring
@@ -176,7 +199,7 @@ pub fn open_secret_store(
         SecretStoreKind::Keyring => Arc::new(KeyringStore::new(home)),
         SecretStoreKind::File => Arc::new(VaultStore::open(
             home,
-            passphrase(!VaultStore::exists(home))?,
+            &passphrase(!VaultStore::exists(home))?,
         )?),
         SecretStoreKind::Memory => Arc::new(MemoryStore::default()),
     })

@@ -51,12 +51,7 @@ impl RescueDir {
     }
 
     fn path(&self, account: &str) -> PathBuf {
-        let hex = account.bytes().fold(String::new(), |mut out, b| {
-            use std::fmt::Write as _;
-            write!(out, "{b:02x}").ok();
-            out
-        });
-        self.dir.join(format!("{hex}.age"))
+        self.dir.join(format!("{}.age", super::file_stem(account)))
     }
 
     /// Whether the account has a rescue file (a cheap check before any key is fetched).

@@ -1,179 +1,246 @@
-//! The passphrase-encrypted vault: one age file (scrypt recipient) holding every account's
-//! secrets as JSON. Read-modify-write happens under a lock, so concurrent processes
-//! updating different accounts never lose each other's changes.
+//! The passphrase-encrypted vault, `vault/` in the data dir: `key.age` holds an age X25519
+//! key, encrypted with the passphrase (scrypt); each account's secrets are one record,
+//! `vault/<hex name>.age`, encrypted to that key. scrypt runs once, when the vault is opened
+//! (or unlocked in the agent); after that, storing one account's secrets costs one X25519
+//! encryption and one small file, whatever the number of accounts. The first format, one
+//! `secrets.age` for every account, is migrated when first opened and kept as
+//! `secrets.age.bak`.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::str::FromStr as _;
 
-use age::secrecy::SecretString;
+use age::secrecy::{ExposeSecret as _, SecretString};
+use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use serde::{Deserialize, Serialize};
-
-use super::lock::FILE_LOCK_TIMEOUT;
+use super::migrate::Migration;
 use super::rescue::{RescueDir, decrypt, encrypt};
-use super::{SecretStore, SecretStoreKind, StoreError, lock_blocking, write_atomic};
+use super::{SecretStore, SecretStoreKind, StoreError, file_stem, write_atomic, write_new_private};
 use crate::model::{Extra, Secret, Secrets};
 
-/// The vault's file name in the data dir.
-pub const VAULT_FILE: &str = "secrets.age";
+/// The vault folder in the data dir.
+pub const VAULT_DIR: &str = "vault";
+
+/// The first format's single vault file, migrated when first opened.
+pub const LEGACY_VAULT_FILE: &str = "secrets.age";
+
+const KEY_FILE: &str = "key.age";
 
 /// scrypt work factor (log2 N) for new vaults. 2^16 costs about 0.1 s per open on a
 /// laptop; `TOKENWALLET_VAULT_WORK_FACTOR` (10–22) changes it, tests use a low one.
 const DEFAULT_WORK_FACTOR: u8 = 16;
 
-/// Secrets in an age-encrypted file.
+/// The newest record format this version reads and writes.
+pub const VAULT_FORMAT: u32 = 2;
+
+/// Secrets in age-encrypted records.
 pub struct VaultStore {
-    path: PathBuf,
-    lock_path: PathBuf,
-    passphrase: Secret,
-    work_factor: u8,
-    /// The vault file as this process last read or wrote it, and what it holds. A read
-    /// whose bytes are identical reuses it instead of deriving the key again (scrypt is
-    /// the whole cost); age encrypts with a fresh salt and nonce, so any write by another
-    /// process changes the bytes and is decrypted.
-    last: Mutex<Option<(Vec<u8>, Content)>>,
-    /// How many times the file was decrypted (for tests of the reuse).
-    decryptions: AtomicUsize,
-    /// Where a set the vault refused is kept.
+    dir: PathBuf,
+    identity: age::x25519::Identity,
+    recipient: age::x25519::Recipient,
     rescue: RescueDir,
 }
 
 impl std::fmt::Debug for VaultStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VaultStore")
-            .field("path", &self.path)
+            .field("dir", &self.dir)
             .finish_non_exhaustive()
     }
 }
 
-type Entries = BTreeMap<String, Secrets>;
-
-/// The newest vault content format this version reads and writes.
-pub const VAULT_FORMAT: u32 = 1;
-
-/// What the vault decrypts to: `{"version": 1, "accounts": {…}}`. The first vaults held
-/// the accounts map alone; they are read as version 0 and rewritten in this form.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct Content {
+/// One account's record: `{"version": 2, "secrets": {…}}`.
+#[derive(Debug, Serialize, Deserialize)]
+struct Record {
     version: u32,
-    accounts: Entries,
-    /// Fields of a newer version, kept.
+    secrets: Secrets,
     #[serde(flatten)]
     extra: Extra,
 }
 
+/// What the first format's `secrets.age` decrypts to: `{"version": 1, "accounts": {…}}`,
+/// or, in the very first vaults, the accounts map alone.
+#[derive(Debug, Default, Deserialize)]
+struct Legacy {
+    #[serde(default)]
+    version: u32,
+    #[serde(default)]
+    accounts: std::collections::BTreeMap<String, Secrets>,
+}
+
 impl VaultStore {
-    /// The vault of the data dir `home`, opened with `passphrase`. Checks the passphrase
-    /// at once when the vault exists.
-    pub fn open(home: &Path, passphrase: Secret) -> Result<Self, StoreError> {
+    /// The vault of the data dir `home`, opened with `passphrase` (one scrypt): checks the
+    /// passphrase at once, creates the vault if there is none, migrates a first-format one.
+    pub fn open(home: &Path, passphrase: &Secret) -> Result<Self, StoreError> {
         if passphrase.is_empty() {
             return Err(StoreError::NoPassphrase);
         }
-        let work_factor = std::env::var("TOKENWALLET_VAULT_WORK_FACTOR")
-            .ok()
-            .and_then(|v| v.parse::<u8>().ok())
-            .filter(|n| (10..=22).contains(n))
-            .unwrap_or(DEFAULT_WORK_FACTOR);
-        let store = Self {
-            path: home.join(VAULT_FILE),
-            lock_path: home.join("locks").join("vault.lock"),
-            passphrase,
-            work_factor,
-            last: Mutex::new(None),
-            decryptions: AtomicUsize::new(0),
-            rescue: RescueDir::new(home),
+        let dir = home.join(VAULT_DIR);
+        let key_path = dir.join(KEY_FILE);
+        let mut migrated_key = None;
+        Migration {
+            home,
+            legacy: LEGACY_VAULT_FILE,
+            folder: VAULT_DIR,
+        }
+        .run(|bytes, staging| {
+            migrated_key = Some(migrate(
+                &home.join(LEGACY_VAULT_FILE),
+                bytes,
+                staging,
+                passphrase,
+            )?);
+            Ok(())
+        })?;
+        let identity = match migrated_key {
+            Some(identity) => identity,
+            None => open_or_create_key(&dir, &key_path, passphrase)?,
         };
-        // Checks the passphrase now, not at the first use.
-        store.read()?;
-        Ok(store)
+        Ok(Self {
+            recipient: identity.to_public(),
+            identity,
+            dir,
+            rescue: RescueDir::new(home),
+        })
     }
 
     /// Whether the data dir already has a vault (so the passphrase is asked once, not twice).
     pub fn exists(home: &Path) -> bool {
-        home.join(VAULT_FILE).exists()
+        home.join(VAULT_DIR).join(KEY_FILE).exists() || home.join(LEGACY_VAULT_FILE).exists()
     }
 
-    fn read(&self) -> Result<Content, StoreError> {
-        let encrypted = match std::fs::read(&self.path) {
-            Ok(bytes) => bytes,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Content::default()),
-            Err(err) => return Err(StoreError::io("read", &self.path, err)),
-        };
-        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((bytes, entries)) = last.as_ref()
-            && *bytes == encrypted
-        {
-            return Ok(entries.clone());
+    fn record_path(&self, account: &str) -> PathBuf {
+        self.dir.join(format!("{}.age", file_stem(account)))
+    }
+}
+
+fn work_factor() -> u8 {
+    std::env::var("TOKENWALLET_VAULT_WORK_FACTOR")
+        .ok()
+        .and_then(|v| v.parse::<u8>().ok())
+        .filter(|n| (10..=22).contains(n))
+        .unwrap_or(DEFAULT_WORK_FACTOR)
+}
+
+fn scrypt_recipient(passphrase: &Secret) -> age::scrypt::Recipient {
+    let mut recipient =
+        age::scrypt::Recipient::new(SecretString::from(passphrase.expose().to_owned()));
+    recipient.set_work_factor(work_factor());
+    recipient
+}
+
+fn scrypt_identity(passphrase: &Secret) -> age::scrypt::Identity {
+    let mut identity =
+        age::scrypt::Identity::new(SecretString::from(passphrase.expose().to_owned()));
+    identity.set_max_work_factor(22);
+    identity
+}
+
+fn corrupt(path: &Path) -> impl Fn(String) -> StoreError + '_ {
+    move |detail| StoreError::Corrupt {
+        path: path.to_owned(),
+        detail,
+    }
+}
+
+/// The key file's bytes for `identity`, sealed with the passphrase.
+fn seal_key(
+    key_path: &Path,
+    identity: &age::x25519::Identity,
+    passphrase: &Secret,
+) -> Result<Vec<u8>, StoreError> {
+    let plain = Zeroizing::new(identity.to_string().expose_secret().as_bytes().to_vec());
+    encrypt(&plain, &scrypt_recipient(passphrase)).map_err(corrupt(key_path))
+}
+
+/// Reads and unseals the key, or creates a new vault's key (a racing creator's key wins).
+fn open_or_create_key(
+    dir: &Path,
+    key_path: &Path,
+    passphrase: &Secret,
+) -> Result<age::x25519::Identity, StoreError> {
+    match std::fs::read(key_path) {
+        Ok(sealed) => return unseal_key(key_path, &sealed, passphrase),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        Err(err) => return Err(StoreError::io("read", key_path, err)),
+    }
+    std::fs::create_dir_all(dir).map_err(|err| StoreError::io("create", dir, err))?;
+    let identity = age::x25519::Identity::generate();
+    match write_new_private(key_path, &seal_key(key_path, &identity, passphrase)?) {
+        Ok(()) => Ok(identity),
+        Err(StoreError::Exists(_)) => {
+            let sealed =
+                std::fs::read(key_path).map_err(|err| StoreError::io("read", key_path, err))?;
+            unseal_key(key_path, &sealed, passphrase)
         }
-        let entries = self.decrypt(&encrypted)?;
-        *last = Some((encrypted, entries.clone()));
-        Ok(entries)
+        Err(err) => Err(err),
     }
+}
 
-    fn decrypt(&self, encrypted: &[u8]) -> Result<Content, StoreError> {
-        self.decryptions.fetch_add(1, Ordering::Relaxed);
-        let corrupt = |detail: String| StoreError::Corrupt {
-            path: self.path.clone(),
-            detail,
-        };
-        let plain = decrypt(encrypted, &self.identity()).map_err(|err| match err {
-            age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
-                StoreError::WrongPassphrase
-            }
-            other => corrupt(other.to_string()),
-        })?;
-        let value: serde_json::Value =
-            serde_json::from_slice(&plain).map_err(|err| corrupt(err.to_string()))?;
-        let content = if value.get("version").is_some_and(serde_json::Value::is_u64) {
-            serde_json::from_value::<Content>(value).map_err(|err| corrupt(err.to_string()))?
-        } else {
-            Content {
-                accounts: serde_json::from_value(value).map_err(|err| corrupt(err.to_string()))?,
-                ..Content::default()
-            }
-        };
-        StoreError::check_format(&self.path, content.version, VAULT_FORMAT)?;
-        Ok(content)
-    }
+fn unseal_key(
+    key_path: &Path,
+    sealed: &[u8],
+    passphrase: &Secret,
+) -> Result<age::x25519::Identity, StoreError> {
+    let plain = decrypt(sealed, &scrypt_identity(passphrase)).map_err(|err| match err {
+        age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
+            StoreError::WrongPassphrase
+        }
+        other => corrupt(key_path)(other.to_string()),
+    })?;
+    let text = std::str::from_utf8(&plain).map_err(|err| corrupt(key_path)(err.to_string()))?;
+    age::x25519::Identity::from_str(text.trim()).map_err(|err| corrupt(key_path)(err.to_owned()))
+}
 
-    fn write(&self, content: &Content) -> Result<(), StoreError> {
-        let corrupt = |detail: String| StoreError::Corrupt {
-            path: self.path.clone(),
-            detail,
-        };
-        let plain =
-            Zeroizing::new(serde_json::to_vec(content).map_err(|err| corrupt(err.to_string()))?);
-        let encrypted = encrypt(&plain, &self.recipient()).map_err(corrupt)?;
-        write_atomic(&self.path, &encrypted)?;
-        *self.last.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some((encrypted, content.clone()));
-        Ok(())
+/// Writes a first-format vault's accounts as records into `staging`; returns the new key.
+fn migrate(
+    legacy: &Path,
+    bytes: &[u8],
+    staging: &Path,
+    passphrase: &Secret,
+) -> Result<age::x25519::Identity, StoreError> {
+    let plain = decrypt(bytes, &scrypt_identity(passphrase)).map_err(|err| match err {
+        age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
+            StoreError::WrongPassphrase
+        }
+        other => corrupt(legacy)(other.to_string()),
+    })?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&plain).map_err(|err| corrupt(legacy)(err.to_string()))?;
+    let old = if value.get("version").is_some_and(serde_json::Value::is_u64) {
+        serde_json::from_value::<Legacy>(value).map_err(|err| corrupt(legacy)(err.to_string()))?
+    } else {
+        Legacy {
+            accounts: serde_json::from_value(value)
+                .map_err(|err| corrupt(legacy)(err.to_string()))?,
+            ..Legacy::default()
+        }
+    };
+    StoreError::check_format(legacy, old.version, 1)?;
+    let identity = age::x25519::Identity::generate();
+    let key_path = staging.join(KEY_FILE);
+    write_new_private(&key_path, &seal_key(&key_path, &identity, passphrase)?)?;
+    let recipient = identity.to_public();
+    for (account, secrets) in old.accounts {
+        let path = staging.join(format!("{}.age", file_stem(&account)));
+        write_new_private(&path, &seal_record(&path, &secrets, &recipient)?)?;
     }
+    Ok(identity)
+}
 
-    fn identity(&self) -> age::scrypt::Identity {
-        let mut identity =
-            age::scrypt::Identity::new(SecretString::from(self.passphrase.expose().to_owned()));
-        identity.set_max_work_factor(22);
-        identity
-    }
-
-    fn recipient(&self) -> age::scrypt::Recipient {
-        let mut recipient =
-            age::scrypt::Recipient::new(SecretString::from(self.passphrase.expose().to_owned()));
-        recipient.set_work_factor(self.work_factor);
-        recipient
-    }
-
-    fn modify(&self, change: impl FnOnce(&mut Entries)) -> Result<(), StoreError> {
-        let _lock = lock_blocking(&self.lock_path, FILE_LOCK_TIMEOUT)?;
-        let mut content = self.read()?;
-        change(&mut content.accounts);
-        content.version = VAULT_FORMAT;
-        self.write(&content)
-    }
+fn seal_record(
+    path: &Path,
+    secrets: &Secrets,
+    recipient: &age::x25519::Recipient,
+) -> Result<Vec<u8>, StoreError> {
+    let record = Record {
+        version: VAULT_FORMAT,
+        secrets: secrets.clone(),
+        extra: Extra::default(),
+    };
+    let plain =
+        Zeroizing::new(serde_json::to_vec(&record).map_err(|e| corrupt(path)(e.to_string()))?);
+    encrypt(&plain, recipient).map_err(corrupt(path))
 }
 
 impl SecretStore for VaultStore {
@@ -182,28 +249,46 @@ impl SecretStore for VaultStore {
     }
 
     fn load(&self, account: &str) -> Result<Option<Secrets>, StoreError> {
-        Ok(self.read()?.accounts.remove(account))
+        let path = self.record_path(account);
+        let sealed = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(err) => return Err(StoreError::io("read", &path, err)),
+        };
+        let plain = decrypt(&sealed, &self.identity).map_err(|e| corrupt(&path)(e.to_string()))?;
+        let record: Record =
+            serde_json::from_slice(&plain).map_err(|e| corrupt(&path)(e.to_string()))?;
+        StoreError::check_format(&path, record.version, VAULT_FORMAT)?;
+        Ok(Some(record.secrets))
     }
 
     fn save(&self, account: &str, secrets: &Secrets) -> Result<(), StoreError> {
-        self.modify(|entries| {
-            entries.insert(account.to_owned(), secrets.clone());
-        })
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|err| StoreError::io("create", &self.dir, err))?;
+        let path = self.record_path(account);
+        // A record from a newer version is not overwritten by this one.
+        if let Err(err @ StoreError::NewerFormat { .. }) = self.load(account) {
+            return Err(err);
+        }
+        write_atomic(&path, &seal_record(&path, secrets, &self.recipient)?)
     }
 
     fn delete(&self, account: &str) -> Result<(), StoreError> {
-        self.modify(|entries| {
-            entries.remove(account);
-        })
+        let path = self.record_path(account);
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(err) => Err(StoreError::io("remove", &path, err)),
+        }
     }
 
-    /// A rescue file encrypted with the vault's passphrase.
+    /// A rescue file encrypted to the vault's key.
     fn save_rescue(&self, account: &str, secrets: &Secrets) -> Result<(), StoreError> {
-        self.rescue.write(account, secrets, &self.recipient())
+        self.rescue.write(account, secrets, &self.recipient)
     }
 
     fn load_rescue(&self, account: &str) -> Result<Option<Secrets>, StoreError> {
-        self.rescue.read(account, &self.identity())
+        self.rescue.read(account, &self.identity)
     }
 
     fn clear_rescue(&self, account: &str) -> Result<(), StoreError> {
@@ -223,38 +308,19 @@ mod tests {
     }
 
     #[test]
-    fn an_unchanged_file_is_decrypted_once_and_another_writer_is_always_seen() {
+    fn round_trips_and_keeps_the_plain_text_out_of_every_file() {
         let dir = tempfile::tempdir().unwrap();
-        let first = VaultStore::open(dir.path(), Secret::new("pw")).unwrap();
-        first.save("a", &secrets("rt-1")).unwrap();
-        let second = VaultStore::open(dir.path(), Secret::new("pw")).unwrap();
-        assert_eq!(second.decryptions.load(Ordering::Relaxed), 1);
-        for _ in 0..3 {
-            assert_eq!(second.load("a").unwrap(), Some(secrets("rt-1")));
-        }
-        assert_eq!(second.decryptions.load(Ordering::Relaxed), 1, "reused");
-        // The other store rotates the token, even to one of the same length.
-        first.save("a", &secrets("rt-2")).unwrap();
-        assert_eq!(second.load("a").unwrap(), Some(secrets("rt-2")));
-        assert_eq!(second.decryptions.load(Ordering::Relaxed), 2);
-        // Neither its own save (the file is as it last read it) nor reading its own write
-        // back needs a decryption.
-        second.save("b", &secrets("rt-b")).unwrap();
-        assert_eq!(second.load("b").unwrap(), Some(secrets("rt-b")));
-        assert_eq!(second.decryptions.load(Ordering::Relaxed), 2);
-        assert_eq!(first.load("b").unwrap(), Some(secrets("rt-b")));
-        assert_eq!(first.load("a").unwrap(), Some(secrets("rt-2")));
-    }
-
-    #[test]
-    fn round_trips_and_keeps_the_plain_text_out_of_the_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let vault = VaultStore::open(dir.path(), Secret::new("correct horse")).unwrap();
+        let vault = VaultStore::open(dir.path(), &Secret::new("correct horse")).unwrap();
         vault.save("a", &secrets("rt-super-secret-a")).unwrap();
         vault.save("b", &secrets("rt-super-secret-b")).unwrap();
         assert_eq!(vault.load("a").unwrap(), Some(secrets("rt-super-secret-a")));
-        let raw = std::fs::read(dir.path().join(VAULT_FILE)).unwrap();
-        assert!(!String::from_utf8_lossy(&raw).contains("super-secret"));
+        let other = VaultStore::open(dir.path(), &Secret::new("correct horse")).unwrap();
+        assert_eq!(other.load("b").unwrap(), Some(secrets("rt-super-secret-b")));
+        for entry in std::fs::read_dir(dir.path().join(VAULT_DIR)).unwrap() {
+            let raw = std::fs::read(entry.unwrap().path()).unwrap();
+            assert!(!String::from_utf8_lossy(&raw).contains("super-secret"));
+            assert!(!String::from_utf8_lossy(&raw).contains("AGE-SECRET-KEY"));
+        }
         vault.delete("a").unwrap();
         assert_eq!(vault.load("a").unwrap(), None);
         assert!(vault.load("b").unwrap().is_some());
@@ -263,69 +329,113 @@ mod tests {
     #[test]
     fn a_wrong_passphrase_is_refused_and_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        VaultStore::open(dir.path(), Secret::new("right"))
+        VaultStore::open(dir.path(), &Secret::new("right"))
             .unwrap()
             .save("a", &secrets("x"))
             .unwrap();
-        let before = std::fs::read(dir.path().join(VAULT_FILE)).unwrap();
+        let key = dir.path().join(VAULT_DIR).join(KEY_FILE);
+        let before = std::fs::read(&key).unwrap();
         assert!(matches!(
-            VaultStore::open(dir.path(), Secret::new("wrong")),
+            VaultStore::open(dir.path(), &Secret::new("wrong")),
             Err(StoreError::WrongPassphrase)
         ));
         assert!(matches!(
-            VaultStore::open(dir.path(), Secret::new("")),
+            VaultStore::open(dir.path(), &Secret::new("")),
             Err(StoreError::NoPassphrase)
         ));
-        assert_eq!(std::fs::read(dir.path().join(VAULT_FILE)).unwrap(), before);
+        assert_eq!(std::fs::read(&key).unwrap(), before);
     }
 
     #[test]
     fn a_damaged_vault_is_reported() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(VAULT_FILE), b"garbage").unwrap();
+        std::fs::create_dir_all(dir.path().join(VAULT_DIR)).unwrap();
+        std::fs::write(dir.path().join(VAULT_DIR).join(KEY_FILE), b"garbage").unwrap();
         assert!(matches!(
-            VaultStore::open(dir.path(), Secret::new("p")),
+            VaultStore::open(dir.path(), &Secret::new("p")),
             Err(StoreError::Corrupt { .. })
         ));
-    }
-
-    /// Encrypts `plain` as a vault file would be, with the test work factor.
-    fn encrypted(store: &VaultStore, plain: &serde_json::Value) -> Vec<u8> {
-        encrypt(plain.to_string().as_bytes(), &store.recipient()).unwrap()
-    }
-
-    #[test]
-    fn unknown_fields_survive_and_a_first_format_vault_is_read_and_upgraded() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = VaultStore::open(dir.path(), Secret::new("pw")).unwrap();
-        // The first vaults held the accounts map alone; this entry has a field from the future.
-        let legacy = serde_json::json!({ "a": { "refresh_token": "rt-a", "future": "kept" } });
-        std::fs::write(dir.path().join(VAULT_FILE), encrypted(&store, &legacy)).unwrap();
-        let a = store.load("a").unwrap().unwrap();
-        assert_eq!(a.refresh_token, Some(Secret::new("rt-a")));
-        store.save("b", &secrets("rt-b")).unwrap();
-        let reopened = VaultStore::open(dir.path(), Secret::new("pw")).unwrap();
-        let content = reopened.read().unwrap();
-        assert_eq!(content.version, VAULT_FORMAT);
-        assert_eq!(
-            content.accounts["a"].extra.0.get("future"),
-            Some(&serde_json::json!("kept"))
-        );
-        assert_eq!(content.accounts["b"], secrets("rt-b"));
-    }
-
-    #[test]
-    fn a_vault_from_a_newer_version_is_refused_and_left_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = VaultStore::open(dir.path(), Secret::new("pw")).unwrap();
-        let newer = serde_json::json!({ "version": VAULT_FORMAT + 1, "accounts": {} });
-        let bytes = encrypted(&store, &newer);
-        std::fs::write(dir.path().join(VAULT_FILE), &bytes).unwrap();
+        let other = tempfile::tempdir().unwrap();
+        std::fs::write(other.path().join(LEGACY_VAULT_FILE), b"garbage").unwrap();
         assert!(matches!(
-            VaultStore::open(dir.path(), Secret::new("pw")),
-            Err(StoreError::NewerFormat { found: 2, .. })
+            VaultStore::open(other.path(), &Secret::new("p")),
+            Err(StoreError::Corrupt { .. })
+        ));
+        assert!(other.path().join(LEGACY_VAULT_FILE).exists(), "left alone");
+    }
+
+    fn write_legacy(home: &Path, passphrase: &str, plain: &serde_json::Value) -> Vec<u8> {
+        let bytes = encrypt(
+            plain.to_string().as_bytes(),
+            &scrypt_recipient(&Secret::new(passphrase)),
+        )
+        .unwrap();
+        std::fs::write(home.join(LEGACY_VAULT_FILE), &bytes).unwrap();
+        bytes
+    }
+
+    #[test]
+    fn both_first_formats_are_migrated_with_a_backup_and_unknown_fields_kept() {
+        for legacy in [
+            serde_json::json!({ "a": { "refresh_token": "rt-a", "future": "kept" } }),
+            serde_json::json!({ "version": 1, "accounts": { "a": { "refresh_token": "rt-a", "future": "kept" } } }),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let bytes = write_legacy(dir.path(), "pw", &legacy);
+            assert!(matches!(
+                VaultStore::open(dir.path(), &Secret::new("wrong")),
+                Err(StoreError::WrongPassphrase)
+            ));
+            assert!(
+                !dir.path().join(VAULT_DIR).exists(),
+                "a wrong passphrase migrates nothing"
+            );
+            let store = VaultStore::open(dir.path(), &Secret::new("pw")).unwrap();
+            let a = store.load("a").unwrap().unwrap();
+            assert_eq!(a.refresh_token, Some(Secret::new("rt-a")));
+            assert_eq!(a.extra.0.get("future"), Some(&serde_json::json!("kept")));
+            assert!(!dir.path().join(LEGACY_VAULT_FILE).exists());
+            assert_eq!(
+                std::fs::read(dir.path().join("secrets.age.bak")).unwrap(),
+                bytes
+            );
+            let reopened = VaultStore::open(dir.path(), &Secret::new("pw")).unwrap();
+            assert!(reopened.load("a").unwrap().is_some());
+        }
+    }
+
+    #[test]
+    fn a_foreign_old_vault_beside_the_new_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        VaultStore::open(dir.path(), &Secret::new("pw"))
+            .unwrap()
+            .save("a", &secrets("rt-a"))
+            .unwrap();
+        write_legacy(
+            dir.path(),
+            "pw",
+            &serde_json::json!({ "version": 1, "accounts": {} }),
+        );
+        assert!(matches!(
+            VaultStore::open(dir.path(), &Secret::new("pw")),
+            Err(StoreError::HalfMigrated { .. })
+        ));
+        assert!(dir.path().join(LEGACY_VAULT_FILE).exists());
+    }
+
+    #[test]
+    fn a_record_from_a_newer_version_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = VaultStore::open(dir.path(), &Secret::new("pw")).unwrap();
+        let path = store.record_path("x");
+        let newer = serde_json::json!({ "version": VAULT_FORMAT + 1, "secrets": {} });
+        let bytes = encrypt(newer.to_string().as_bytes(), &store.recipient).unwrap();
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(matches!(
+            store.load("x"),
+            Err(StoreError::NewerFormat { found: 3, .. })
         ));
         assert!(store.save("x", &secrets("rt-x")).is_err());
-        assert_eq!(std::fs::read(dir.path().join(VAULT_FILE)).unwrap(), bytes);
+        assert_eq!(std::fs::read(&path).unwrap(), bytes);
     }
 }

@@ -22,14 +22,14 @@ use chrono::{DateTime, Utc};
 pub use deliver::{ApiReply, ExportRequest};
 pub use error::WalletError;
 pub use fields::AccountFields;
-pub use rotation::{requests_in_flight, wait_for_requests_in_flight};
+pub use rotation::{DEFAULT_JOBS, PER_HOST, requests_in_flight, wait_for_requests_in_flight};
 pub use validation::{validate, validate_endpoints, validate_name};
 
 use crate::import::{self, Imported};
 use crate::model::{Account, Secret, Secrets, TokenMeta, decode_jwt};
 use crate::providers::{self, Http};
 use crate::store::{
-    AccountsData, AccountsFile, SecretStore, SecretStoreKind, StoreError, ensure_home, lock_async,
+    AccountsFile, SecretStore, SecretStoreKind, StoreError, ensure_home, file_stem, lock_async,
     open_secret_store,
 };
 
@@ -147,9 +147,7 @@ impl Wallet {
     /// One account's metadata.
     pub fn account(&self, name: &str) -> Result<Account, WalletError> {
         self.accounts
-            .load()?
-            .get(name)
-            .cloned()
+            .get(name)?
             .ok_or_else(|| WalletError::NotFound(name.to_owned()))
     }
 
@@ -161,7 +159,7 @@ impl Wallet {
             secrets,
         } = new;
         validate(&account, &secrets)?;
-        if self.accounts.load()?.get(&account.name).is_some() {
+        if self.accounts.get(&account.name)?.is_some() {
             return Err(WalletError::Exists(account.name));
         }
         let http = self.http_for(&account)?.into_owned();
@@ -177,17 +175,15 @@ impl Wallet {
                 .and_then(|rt| decode_jwt(rt.expose())?.expires_at()),
             ..TokenMeta::default()
         };
-        let kind = self.secrets.kind();
-        self.accounts.update(|data| {
-            if data.get(&account.name).is_some() {
-                return Err(WalletError::Exists(account.name.clone()));
-            }
-            // Under the accounts lock: a racing `add` of the same name cannot overwrite these.
+        // Under the accounts lock: a racing `add` of the same name cannot overwrite these.
+        let added = self.accounts.insert(&account, || {
             self.secrets.save(&account.name, &secrets)?;
-            record_store(data, kind);
-            data.accounts.push(account.clone());
-            Ok(())
+            Ok::<_, WalletError>(())
         })?;
+        if !added {
+            return Err(WalletError::Exists(account.name));
+        }
+        self.record_store()?;
         Ok(account)
     }
 
@@ -214,7 +210,7 @@ impl Wallet {
         // Held until the imported tokens are stored: a refresh racing in another process
         // must neither overwrite them nor have its rotated refresh token overwritten.
         let _lock = lock_async(&self.lock_path(&account.name), REFRESH_LOCK_TIMEOUT).await?;
-        let existing = self.accounts.load()?.get(&account.name).cloned();
+        let existing = self.accounts.get(&account.name)?;
         let (account, mut secrets) = match existing {
             Some(old) if old.provider != account.provider => {
                 return Err(WalletError::Exists(account.name));
@@ -237,15 +233,9 @@ impl Wallet {
                 *slot = value;
             }
         }
-        let kind = self.secrets.kind();
-        let created = account.clone();
-        self.accounts.update(|data| {
-            record_store(data, kind);
-            if data.get(&created.name).is_none() {
-                data.accounts.push(created.clone());
-            }
-            Ok::<_, WalletError>(())
-        })?;
+        self.record_store()?;
+        self.accounts
+            .insert(&account, || Ok::<_, WalletError>(()))?;
         self.store_issued(&account, secrets, issued, expires_at.or(file_expiry), true)
     }
 
@@ -256,10 +246,7 @@ impl Wallet {
         let _lock = self.refresh_lock(name).await?;
         self.account(name)?;
         self.secrets.delete(name)?;
-        self.accounts.update(|data| {
-            data.accounts.retain(|account| account.name != name);
-            Ok::<_, WalletError>(())
-        })?;
+        self.accounts.remove(name)?;
         Ok(())
     }
 
@@ -340,39 +327,36 @@ impl Wallet {
         }
     }
 
+    /// Records which store holds the secrets, the first time. `memory` is never recorded: it
+    /// keeps nothing, so a later run must not be led to it.
+    fn record_store(&self) -> Result<(), StoreError> {
+        match self.secrets.kind() {
+            SecretStoreKind::Memory => Ok(()),
+            kind => self.accounts.record_secret_store(kind),
+        }
+    }
+
     fn update_account(
         &self,
         name: &str,
         change: impl FnOnce(&mut Account),
     ) -> Result<Account, WalletError> {
-        self.accounts.update(|data: &mut AccountsData| {
-            let account = data
-                .get_mut(name)
-                .ok_or_else(|| WalletError::NotFound(name.to_owned()))?;
-            change(account);
-            Ok(account.clone())
-        })
+        self.accounts
+            .update(name, |account| {
+                change(account);
+                Ok::<_, WalletError>(account.clone())
+            })?
+            .ok_or_else(|| WalletError::NotFound(name.to_owned()))
     }
 
     fn lock_path(&self, name: &str) -> PathBuf {
-        let safe: String = name.bytes().fold(String::new(), |mut out, b| {
-            use std::fmt::Write as _;
-            write!(out, "{b:02x}").ok();
-            out
-        });
-        self.home.join("locks").join(format!("account-{safe}.lock"))
+        self.home
+            .join("locks")
+            .join(format!("account-{}.lock", file_stem(name)))
     }
 
     async fn refresh_lock(&self, name: &str) -> Result<crate::store::FileLock, WalletError> {
         self.account(name)?;
         Ok(lock_async(&self.lock_path(name), REFRESH_LOCK_TIMEOUT).await?)
-    }
-}
-
-/// Records which store holds the secrets, the first time. `memory` is never recorded: it
-/// keeps nothing, so a later run must not be led to it.
-fn record_store(data: &mut AccountsData, kind: SecretStoreKind) {
-    if kind != SecretStoreKind::Memory {
-        data.secret_store.get_or_insert(kind);
     }
 }

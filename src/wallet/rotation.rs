@@ -5,10 +5,13 @@
 //!   fresh token instead of spending the dead one;
 //! - a rejected refresh token marks the account *needs sign-in* and deletes nothing.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use tokio::sync::Semaphore;
 
 use crate::model::{Account, AccountState, Secrets, decode_jwt, expiry_from_expires_in};
 use crate::providers::signin::SignIn;
@@ -69,16 +72,29 @@ struct Attempt {
     previous: Option<DateTime<Utc>>,
 }
 
-/// A test-only fault hook: aborts the process at `step` when `TOKENWALLET_CRASH_AT` names
-/// it, as a crash or a kill would. Compiled into debug builds only (the tests' builds),
-/// never into a release.
-fn crash_point(step: &str) {
-    #[cfg(debug_assertions)]
-    if std::env::var("TOKENWALLET_CRASH_AT").is_ok_and(|at| at == step) {
-        std::process::abort();
-    }
-    #[cfg(not(debug_assertions))]
-    let _ = step;
+/// How many refreshes `refresh --all` runs at once unless told otherwise.
+pub const DEFAULT_JOBS: usize = 8;
+
+/// The most refreshes that run at once against one provider host.
+pub const PER_HOST: usize = 4;
+
+/// The host (and port) an account's token requests go to: what [`PER_HOST`] counts by.
+fn host_of(account: &Account) -> String {
+    let url = account
+        .url
+        .as_deref()
+        .or(spec(account.provider).default_url)
+        .unwrap_or_default();
+    url::Url::parse(url)
+        .ok()
+        .and_then(|url| {
+            Some(format!(
+                "{}:{}",
+                url.host_str()?,
+                url.port_or_known_default()?
+            ))
+        })
+        .unwrap_or_else(|| url.to_owned())
 }
 
 /// The error for a provider's failure on `account`.
@@ -133,7 +149,7 @@ impl Wallet {
     ) -> Result<Account, WalletError> {
         match result {
             Ok(issued) => {
-                crash_point("after-response");
+                crate::crash_point("after-response");
                 self.store_issued(account, secrets, issued, None, generated)
             }
             Err(err) => {
@@ -223,19 +239,48 @@ impl Wallet {
         self.refresh_with(name, RefreshMode::Requested).await
     }
 
-    /// Refreshes every account that can be renewed without the user; one result per account.
+    /// Refreshes every account that can be renewed without the user, `jobs` at a time and
+    /// at most [`PER_HOST`] at once against any one provider host; one result per account,
+    /// in the list's order. Each refresh keeps every rule of a single one (its lock, the
+    /// Aruba limit, back-off); storing it writes that account's records alone.
     pub async fn refresh_all(
-        &self,
+        self: &Arc<Self>,
+        jobs: usize,
     ) -> Result<Vec<(String, Result<Account, WalletError>)>, WalletError> {
-        let mut results = Vec::new();
-        for account in self.list()? {
-            if account.tokens.revoked || !account.can_renew_unattended() {
-                continue;
-            }
-            let result = self.refresh(&account.name).await;
-            results.push((account.name, result));
+        let accounts: Vec<Account> = self
+            .list()?
+            .into_iter()
+            .filter(|account| !account.tokens.revoked && account.can_renew_unattended())
+            .collect();
+        let jobs = Arc::new(Semaphore::new(jobs.max(1)));
+        let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, account) in accounts.into_iter().enumerate() {
+            let host = hosts
+                .entry(host_of(&account))
+                .or_insert_with(|| Arc::new(Semaphore::new(PER_HOST)))
+                .clone();
+            let (jobs, wallet) = (jobs.clone(), Arc::clone(self));
+            tasks.spawn(async move {
+                // The host's turn first: waiting for it holds no job slot.
+                let _host = host.acquire_owned().await.ok();
+                let _job = jobs.acquire_owned().await.ok();
+                let result = wallet.refresh(&account.name).await;
+                (index, account.name, result)
+            });
         }
-        Ok(results)
+        let mut results = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(result) => results.push(result),
+                Err(err) => std::panic::resume_unwind(err.into_panic()),
+            }
+        }
+        results.sort_by_key(|(index, _, _)| *index);
+        Ok(results
+            .into_iter()
+            .map(|(_, name, result)| (name, result))
+            .collect())
     }
 
     /// Refreshes the account if its access token is due (the background refresher's call).
@@ -440,7 +485,7 @@ impl Wallet {
             Err(err) if rotated => Some(self.rescue(account, &secrets, &err)),
             Err(err) => return Err(err),
         };
-        crash_point("after-secrets");
+        crate::crash_point("after-secrets");
         let has_refresh = secrets.refresh_token.is_some();
         let note = rescued.as_ref().map(ToString::to_string);
         let stored = self.update_account(&account.name, |stored| {
@@ -466,7 +511,7 @@ impl Wallet {
             tokens.retry_after = None;
             tokens.generation += 1;
         })?;
-        crash_point("after-metadata");
+        crate::crash_point("after-metadata");
         match rescued {
             Some(err) => Err(err),
             None => Ok(stored),

@@ -160,6 +160,16 @@ impl Home {
         serde_json::from_str(&run.stdout()).unwrap()
     }
 
+    /// The metadata record of the account `name`.
+    pub fn record_path(&self, name: &str) -> PathBuf {
+        tokenwallet::store::AccountsFile::new(self.path()).record_path(name)
+    }
+
+    /// The wallet-wide metadata (format, secret store).
+    pub fn wallet_json(&self) -> PathBuf {
+        self.path().join("accounts").join("wallet.json")
+    }
+
     /// Every file under the data dir, with its bytes.
     pub fn files(&self) -> Vec<(PathBuf, Vec<u8>)> {
         let mut out = Vec::new();

@@ -1,0 +1,276 @@
+//! The agent: one long-lived process (`tokenwallet agent`, or the open window) serves the
+//! wallet to this user's command lines over a local socket, so `token`, `list`, `show` and
+//! `export` answer without opening the secret store again, and the agent is the one
+//! refresher for the accounts it serves. It runs the same command code as a direct call and
+//! sends back what that would print and its exit code: the output is the same either way.
+//!
+//! The socket is `agent.sock` in a folder only this user may enter (0700, owned by this
+//! user, checked by both sides), under `$XDG_RUNTIME_DIR` (named after the data dir) or
+//! else in the data dir; the agent also checks each caller's user id. A vault's key is
+//! given to the agent by `tokenwallet unlock` and kept in its memory only, until the time
+//! given is up or `tokenwallet lock`; no request but `unlock` carries a passphrase, and the
+//! agent writes nothing secret to disk.
+//!
+//! Unix only so far: on Windows every command opens the wallet itself.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// A request, one JSON line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    /// `token NAME`.
+    Token {
+        /// Account name.
+        name: String,
+    },
+    /// `list [--json]`.
+    List {
+        /// Machine-readable output.
+        json: bool,
+    },
+    /// `show NAME [--json]`.
+    Show {
+        /// Account name.
+        name: String,
+        /// Machine-readable output.
+        json: bool,
+    },
+    /// `export NAME` to stdout (the caller writes `--out` files itself).
+    Export {
+        /// Account name.
+        name: String,
+        /// `access`, `refresh` or `both`.
+        token: String,
+        /// The format id.
+        format: String,
+    },
+    /// Opens the vault with this passphrase and keeps its key for `seconds`.
+    Unlock {
+        /// The vault passphrase.
+        passphrase: String,
+        /// How long the key is kept.
+        seconds: u64,
+    },
+    /// Forgets the vault key.
+    Lock,
+}
+
+/// The agent's answer, one JSON line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case")]
+pub enum Reply {
+    /// The command ran: what it printed and its exit code.
+    Done {
+        /// Its standard output.
+        stdout: String,
+        /// Its messages.
+        stderr: String,
+        /// Its exit code.
+        code: i32,
+    },
+    /// The vault is locked: the caller opens the wallet itself (or runs `unlock`).
+    Locked,
+}
+
+impl Reply {
+    /// A reply with only a message (one line, as the command line words it) and a code.
+    pub fn message(code: i32, message: impl std::fmt::Display) -> Self {
+        Self::Done {
+            stdout: String::new(),
+            stderr: format!("tokenwallet: {message}\n"),
+            code,
+        }
+    }
+}
+
+/// Where the agent of the data dir `home` listens.
+pub fn socket_path(home: &Path) -> PathBuf {
+    socket_dir(home).join("agent.sock")
+}
+
+/// The agent's private folder: under `$XDG_RUNTIME_DIR`, named after the data dir's path
+/// (several wallets, several agents), else inside the data dir.
+fn socket_dir(home: &Path) -> PathBuf {
+    use sha2::{Digest as _, Sha256};
+    match std::env::var_os("XDG_RUNTIME_DIR").filter(|dir| !dir.is_empty()) {
+        Some(runtime) => {
+            let home = std::path::absolute(home).unwrap_or_else(|_| home.to_owned());
+            let digest = Sha256::digest(home.as_os_str().as_encoded_bytes());
+            let short = digest[..6].iter().fold(String::new(), |mut out, b| {
+                use std::fmt::Write as _;
+                write!(out, "{b:02x}").ok();
+                out
+            });
+            PathBuf::from(runtime).join(format!("tokenwallet-{short}"))
+        }
+        None => home.join("agent"),
+    }
+}
+
+/// How long a caller waits for the agent before doing the work itself. A refresh through
+/// the agent can take as long as the provider does: only connecting is bounded here.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[cfg(unix)]
+mod unix;
+#[cfg(unix)]
+pub use unix::{ask, serve};
+
+/// No agent on this platform yet: every command opens the wallet itself.
+#[cfg(not(unix))]
+pub fn ask(_home: &Path, _request: &Request) -> Result<Option<Reply>, String> {
+    Ok(None)
+}
+
+/// No agent on this platform yet.
+#[cfg(not(unix))]
+pub async fn serve(
+    _home: &Path,
+    _state: std::sync::Arc<State>,
+    _ready: impl FnOnce(),
+) -> Result<(), String> {
+    Err(
+        "the agent is not available on this platform yet; every command opens the wallet itself"
+            .to_owned(),
+    )
+}
+
+/// What the agent serves: the open wallet, or none while the vault is locked.
+pub struct State {
+    home: PathBuf,
+    wallet: tokio::sync::RwLock<Option<std::sync::Arc<crate::wallet::Wallet>>>,
+    /// Bumped at each unlock and lock: a timer only locks the unlock it was set for.
+    epoch: std::sync::atomic::AtomicU64,
+}
+
+impl State {
+    /// A state serving `wallet` (`None`: a vault that waits for `unlock`).
+    pub fn new(home: &Path, wallet: Option<std::sync::Arc<crate::wallet::Wallet>>) -> Self {
+        Self {
+            home: home.to_owned(),
+            wallet: tokio::sync::RwLock::new(wallet),
+            epoch: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Answers one request.
+    pub async fn handle(self: &std::sync::Arc<Self>, request: Request) -> Reply {
+        use std::sync::atomic::Ordering;
+        match request {
+            Request::Unlock {
+                passphrase,
+                seconds,
+            } => {
+                let home = self.home.clone();
+                let passphrase = crate::model::Secret::new(passphrase);
+                let opened = tokio::task::spawn_blocking(move || {
+                    crate::wallet::Wallet::open(
+                        &home,
+                        Some(crate::store::SecretStoreKind::File),
+                        &|_| Ok(passphrase.clone()),
+                    )
+                })
+                .await;
+                let wallet = match opened {
+                    Ok(Ok(wallet)) => std::sync::Arc::new(wallet),
+                    Ok(Err(err)) => {
+                        return Reply::message(
+                            super::words::exit_code(&err),
+                            super::words::describe(&err),
+                        );
+                    }
+                    Err(err) => return Reply::message(1, format!("the unlock failed: {err}")),
+                };
+                *self.wallet.write().await = Some(wallet);
+                let epoch = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
+                let state = std::sync::Arc::clone(self);
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_secs(seconds)).await;
+                    if state.epoch.load(Ordering::SeqCst) == epoch {
+                        *state.wallet.write().await = None;
+                        tracing::info!("the unlock expired: the vault key is forgotten");
+                    }
+                });
+                Reply::message(
+                    0,
+                    format!("the agent holds the vault key for {}", human(seconds)),
+                )
+            }
+            Request::Lock => {
+                self.epoch.fetch_add(1, Ordering::SeqCst);
+                let had = self.wallet.write().await.take().is_some();
+                Reply::message(
+                    0,
+                    if had {
+                        "the agent forgot the vault key"
+                    } else {
+                        "the agent held no vault key"
+                    },
+                )
+            }
+            command => {
+                let Some(wallet) = self.wallet.read().await.clone() else {
+                    return Reply::Locked;
+                };
+                super::serve_command(&wallet, command).await
+            }
+        }
+    }
+}
+
+/// `seconds` as people say it: `8 h`, `30 min`, `45 s`.
+fn human(seconds: u64) -> String {
+    match seconds {
+        s if s >= 3600 && s % 3600 == 0 => format!("{} h", s / 3600),
+        s if s >= 60 && s % 60 == 0 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
+}
+
+/// Parses `--for`: `90s`, `30m`, `8h`, `2d`, or plain seconds.
+pub fn parse_duration(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let scale = match unit.trim() {
+        "" | "s" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    number.checked_mul(scale).filter(|&s| s > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(parse_duration("90"), Some(90));
+        assert_eq!(parse_duration("30m"), Some(1800));
+        assert_eq!(parse_duration("8h"), Some(28_800));
+        assert_eq!(parse_duration("2d"), Some(172_800));
+        for bad in ["", "h", "0", "5w", "-3h", "1.5h"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+        assert_eq!(human(28_800), "8 h");
+        assert_eq!(human(90), "90 s");
+    }
+
+    #[test]
+    fn requests_and_replies_are_one_json_line() {
+        let line = serde_json::to_string(&Request::Token { name: "a b".into() }).unwrap();
+        assert_eq!(line, r#"{"op":"token","name":"a b"}"#);
+        let reply: Reply = serde_json::from_str(r#"{"reply":"locked"}"#).unwrap();
+        assert!(matches!(reply, Reply::Locked));
+    }
+}

@@ -1,0 +1,145 @@
+//! The agent's Unix socket: both sides check the folder is this user's alone, and the agent
+//! checks each caller's user id.
+
+use std::io::{BufRead as _, Write as _};
+use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, PermissionsExt as _};
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _};
+use zeroize::Zeroizing;
+
+use super::{CONNECT_TIMEOUT, Reply, Request, State, socket_path};
+
+/// The longest request line read (an unlock with a long passphrase fits many times).
+const MAX_REQUEST: u64 = 64 * 1024;
+
+fn my_uid() -> u32 {
+    rustix::process::getuid().as_raw()
+}
+
+/// Refuses a folder another user could have put a socket in or could reach.
+fn check_private(dir: &Path) -> Result<(), String> {
+    let meta = std::fs::symlink_metadata(dir)
+        .map_err(|err| format!("the agent's folder {} cannot be read: {err}", dir.display()))?;
+    if !meta.is_dir() || meta.uid() != my_uid() || meta.mode() & 0o077 != 0 {
+        return Err(format!(
+            "the agent's folder {} is not yours alone (it must be a folder you own with mode 0700); it was not used",
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Asks the agent of `home`. `Ok(None)`: no agent answers (none runs, it stopped, or
+/// `TOKENWALLET_NO_AGENT` is set), so the caller does the work itself. `Err`: a socket is
+/// there but unsafe to use.
+pub fn ask(home: &Path, request: &Request) -> Result<Option<Reply>, String> {
+    if std::env::var_os("TOKENWALLET_NO_AGENT").is_some_and(|v| !v.is_empty()) {
+        return Ok(None);
+    }
+    let path = socket_path(home);
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Ok(None);
+    }
+    if let Some(dir) = path.parent() {
+        check_private(dir)?;
+    }
+    let Ok(mut stream) = std::os::unix::net::UnixStream::connect(&path) else {
+        return Ok(None);
+    };
+    stream.set_write_timeout(Some(CONNECT_TIMEOUT)).ok();
+    let mut line = Zeroizing::new(serde_json::to_string(request).map_err(|e| e.to_string())?);
+    line.push('\n');
+    if stream.write_all(line.as_bytes()).is_err() {
+        return Ok(None);
+    }
+    let mut answer = String::new();
+    // No read timeout: a refresh through the agent takes as long as the provider does.
+    // An agent that dies meanwhile closes the socket: the caller then does the work itself,
+    // under the same per-account lock.
+    match std::io::BufReader::new(&stream).read_line(&mut answer) {
+        Ok(0) | Err(_) => Ok(None),
+        Ok(_) => serde_json::from_str(&answer)
+            .map(Some)
+            .map_err(|err| format!("the agent's answer was not understood ({err})")),
+    }
+}
+
+/// Serves `state` on the socket of `home` until the task is dropped; `ready` runs once the
+/// socket listens. Refuses to start beside a running agent, or in a folder that is not
+/// this user's alone.
+pub async fn serve(home: &Path, state: Arc<State>, ready: impl FnOnce()) -> Result<(), String> {
+    let path = socket_path(home);
+    let Some(dir) = path.parent() else {
+        return Err(format!("{} has no folder", path.display()));
+    };
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|err| format!("could not create {}: {err}", dir.display()))?;
+    check_private(dir)?;
+    if std::fs::symlink_metadata(&path).is_ok() {
+        if std::os::unix::net::UnixStream::connect(&path).is_ok() {
+            return Err(format!(
+                "an agent already serves this wallet on {}",
+                path.display()
+            ));
+        }
+        // A socket left by an agent that was killed.
+        std::fs::remove_file(&path)
+            .map_err(|err| format!("could not remove {}: {err}", path.display()))?;
+    }
+    let listener = tokio::net::UnixListener::bind(&path)
+        .map_err(|err| format!("could not listen on {}: {err}", path.display()))?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).ok();
+    let _remove = RemoveOnDrop(path.clone());
+    ready();
+    loop {
+        let (stream, _) = listener
+            .accept()
+            .await
+            .map_err(|err| format!("the agent's socket failed: {err}"))?;
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            if let Err(err) = connection(stream, state).await {
+                tracing::debug!(error = %err, "an agent connection ended early");
+            }
+        });
+    }
+}
+
+/// One request and its answer. A caller of another user gets no answer at all.
+async fn connection(stream: tokio::net::UnixStream, state: Arc<State>) -> std::io::Result<()> {
+    let peer = stream.peer_cred()?;
+    if peer.uid() != my_uid() {
+        tracing::warn!(uid = peer.uid(), "refused an agent caller of another user");
+        return Ok(());
+    }
+    let (read, mut write) = stream.into_split();
+    let mut line = Zeroizing::new(String::new());
+    tokio::io::BufReader::new(read.take(MAX_REQUEST))
+        .read_line(&mut line)
+        .await?;
+    let reply = match serde_json::from_str::<Request>(&line) {
+        Ok(request) => state.handle(request).await,
+        Err(err) => Reply::message(
+            2,
+            format!("the agent did not understand the request ({err})"),
+        ),
+    };
+    let mut out = serde_json::to_string(&reply).map_err(std::io::Error::other)?;
+    out.push('\n');
+    write.write_all(out.as_bytes()).await
+}
+
+/// Removes the socket when the agent stops (a killed agent leaves it: the next one
+/// replaces it).
+struct RemoveOnDrop(std::path::PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        std::fs::remove_file(&self.0).ok();
+    }
+}
