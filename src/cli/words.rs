@@ -78,9 +78,9 @@ pub fn describe_store(err: &StoreError) -> String {
         StoreError::WrongPassphrase => {
             format!("{err} (set TOKENWALLET_PASSPHRASE or type it again)")
         }
-        StoreError::NoPassphrase => {
-            format!("{err}: set TOKENWALLET_PASSPHRASE or run in a terminal")
-        }
+        StoreError::NoPassphrase => format!(
+            "{err}: set TOKENWALLET_PASSPHRASE, run in a terminal, or run `tokenwallet unlock` once so the agent holds the key"
+        ),
         StoreError::Keyring(_) => {
             format!("{err}: set TOKENWALLET_SECRET_STORE=file")
         }

@@ -34,7 +34,9 @@ pub const PASSPHRASE: &str = "test passphrase 1";
 
 /// A temporary wallet home and the environment every CLI run gets.
 pub struct Home {
-    dir: tempfile::TempDir,
+    /// The folder, removed when the home that made it is dropped (`None`: a view of it).
+    dir: Option<std::sync::Arc<tempfile::TempDir>>,
+    path: PathBuf,
     env: Vec<(String, String)>,
 }
 
@@ -43,7 +45,8 @@ impl Home {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         Self {
-            dir,
+            path: dir.path().to_owned(),
+            dir: Some(std::sync::Arc::new(dir)),
             env: vec![
                 ("TOKENWALLET_SECRET_STORE".into(), "file".into()),
                 ("TOKENWALLET_PASSPHRASE".into(), PASSPHRASE.into()),
@@ -55,7 +58,16 @@ impl Home {
 
     /// The data dir.
     pub fn path(&self) -> &Path {
-        self.dir.path()
+        &self.path
+    }
+
+    /// The same data dir, with the same environment to change on its own.
+    pub fn sharing(&self) -> Self {
+        Self {
+            dir: self.dir.clone(),
+            path: self.path.clone(),
+            env: self.env.clone(),
+        }
     }
 
     /// Sets an environment variable for later runs.
@@ -170,7 +182,7 @@ impl Home {
         self.path().join("accounts").join("wallet.json")
     }
 
-    /// Every file under the data dir, with its bytes.
+    /// Every regular file under the data dir, with its bytes.
     pub fn files(&self) -> Vec<(PathBuf, Vec<u8>)> {
         let mut out = Vec::new();
         let mut stack = vec![self.path().to_owned()];
@@ -179,7 +191,8 @@ impl Home {
                 let path = entry.unwrap().path();
                 if path.is_dir() {
                     stack.push(path);
-                } else {
+                } else if path.is_file() {
+                    // (not the agent's socket)
                     out.push((path.clone(), std::fs::read(&path).unwrap()));
                 }
             }

@@ -1,0 +1,329 @@
+//! The agent (`tokenwallet agent`) with the real CLI binary: it serves `token` and friends
+//! with the same output, is the one refresher when callers race, holds the vault key only
+//! between `unlock` and `lock` (or the end of the time given), refuses other users and
+//! unsafe sockets, and callers carry on by themselves when it is gone.
+
+#![cfg(unix)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use support::{Home, PASSPHRASE, wait_until};
+use tokenwallet::demo::oauth::{Config, OAuthServer};
+
+/// A vault home whose agent socket is in the data dir (no `$XDG_RUNTIME_DIR`), so these
+/// tests can reach it and open its folders up.
+fn home() -> Home {
+    let mut home = Home::new();
+    home.set_env("XDG_RUNTIME_DIR", "");
+    home
+}
+
+/// Where the agent of `home` listens.
+fn socket_path(home: &std::path::Path) -> std::path::PathBuf {
+    home.join("agent").join("agent.sock")
+}
+
+/// A running agent; killed when dropped.
+struct Agent(Child);
+
+impl Agent {
+    /// Starts the agent of `home` and waits until it listens.
+    fn start(home: &Home) -> Self {
+        Self::start_env(home, &[])
+    }
+
+    fn start_env(home: &Home, env: &[(&str, &str)]) -> Self {
+        let mut command = home.command(&["agent"]);
+        command.envs(env.iter().copied());
+        command.stdout(Stdio::null()).stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stderr.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains("the agent serves"), "{line}");
+        Self(child)
+    }
+
+    fn kill(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A vault home with a generated demo account, an agent, and the vault unlocked.
+fn unlocked() -> (OAuthServer, Home, Agent) {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = home();
+    home.add_demo_account(&server, "demo");
+    home.run(&["generate", "demo"]).ok();
+    let agent = Agent::start(&home);
+    let said = home.run(&["unlock", "--for", "1h"]).ok();
+    assert!(
+        home.run(&["unlock"])
+            .stderr()
+            .contains("holds the vault key for 8 h"),
+        "{said}"
+    );
+    (server, home, agent)
+}
+
+/// A home whose runs have no passphrase: only the agent can open the vault.
+fn without_passphrase(home: &Home) -> Home {
+    let mut other = home.sharing();
+    other.unset_env("TOKENWALLET_PASSPHRASE");
+    other
+}
+
+#[test]
+fn served_output_is_the_same_as_direct_output() {
+    let (_server, home, _agent) = unlocked();
+    let locked_out = without_passphrase(&home);
+    for args in [
+        &["token", "demo"][..],
+        &["export", "demo", "--token", "both", "--format", "json"],
+        &["export", "demo", "--format", "header"],
+        &["show", "demo", "--json"],
+        &["list", "--json"],
+    ] {
+        let served = locked_out.run(args);
+        let direct = home.run_env(args, &[("TOKENWALLET_NO_AGENT", "1")]);
+        assert_eq!(served.code(), 0, "{args:?}: {}", served.stderr());
+        assert_eq!(served.stdout(), direct.ok(), "{args:?}");
+    }
+    // Errors too: the same sentence and exit code.
+    let served = locked_out.run(&["token", "nobody"]);
+    let direct = home.run_env(&["token", "nobody"], &[("TOKENWALLET_NO_AGENT", "1")]);
+    assert_eq!(served.code(), direct.code());
+    assert_eq!(served.stderr(), direct.stderr());
+    // And --out writes the file here, with what the agent sent.
+    let out = home.path().join("token.txt");
+    locked_out
+        .run(&["export", "demo", "--out", out.to_str().unwrap()])
+        .ok();
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        home.run(&["export", "demo"]).ok()
+    );
+}
+
+#[test]
+fn the_agent_and_direct_callers_racing_on_an_expired_token_refresh_once() {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = home();
+    server.set_access_ttl(1);
+    home.add_demo_account(&server, "demo");
+    home.run(&["generate", "demo"]).ok();
+    server.set_access_ttl(3600);
+    let _agent = Agent::start(&home);
+    home.run(&["unlock"]).ok();
+    std::thread::sleep(Duration::from_millis(1100));
+    let refreshes = server.state().refreshes;
+    // Six callers through the agent, two opening the wallet themselves, all at once.
+    let children: Vec<Child> = (0..8)
+        .map(|i| {
+            let mut command = home.command(&["token", "demo"]);
+            if i % 4 == 3 {
+                command.env("TOKENWALLET_NO_AGENT", "1");
+            }
+            command.stdout(Stdio::piped()).stderr(Stdio::piped());
+            command.spawn().unwrap()
+        })
+        .collect();
+    let tokens: Vec<String> = children
+        .into_iter()
+        .map(|child| {
+            let output = child.wait_with_output().unwrap();
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            String::from_utf8(output.stdout).unwrap()
+        })
+        .collect();
+    assert_eq!(
+        server.state().refreshes,
+        refreshes + 1,
+        "exactly one refresh"
+    );
+    assert_eq!(server.state().reuse_detected, 0);
+    assert!(tokens.iter().all(|t| t == &tokens[0]), "{tokens:?}");
+    assert!(server.state().access_valid(tokens[0].trim()));
+}
+
+#[test]
+fn unlock_lock_and_the_end_of_the_unlock() {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = home();
+    home.add_demo_account(&server, "demo");
+    home.run(&["generate", "demo"]).ok();
+    let locked_out = without_passphrase(&home);
+    // No agent: unlock says how to start one.
+    assert!(home.run(&["unlock"]).fails(2).contains("tokenwallet agent"));
+    let _agent = Agent::start(&home);
+    // Locked: the caller has no passphrase, and is told how to give the agent one.
+    let err = locked_out.run(&["token", "demo"]).fails(1);
+    assert!(err.contains("tokenwallet unlock"), "{err}");
+    // A wrong passphrase unlocks nothing.
+    let err = home
+        .run_env(&["unlock"], &[("TOKENWALLET_PASSPHRASE", "wrong")])
+        .fails(1);
+    assert!(err.contains("passphrase is wrong"), "{err}");
+    locked_out.run(&["token", "demo"]).fails(1);
+
+    home.run(&["unlock", "--for", "1h"]).ok();
+    let token = locked_out.run(&["token", "demo"]).ok();
+    assert!(server.state().access_valid(token.trim()));
+    assert!(
+        home.run(&["lock"])
+            .stderr()
+            .contains("forgot the vault key")
+    );
+    locked_out.run(&["token", "demo"]).fails(1);
+
+    home.run(&["unlock", "--for", "1s"]).ok();
+    locked_out.run(&["token", "demo"]).ok();
+    let mut code = 0;
+    assert!(
+        wait_until(
+            &mut code,
+            |code| *code = locked_out.run(&["token", "demo"]).code(),
+            |code| *code == 1
+        ),
+        "the key is forgotten when the time is up"
+    );
+    // Nothing secret was written by the agent: no file holds the passphrase or the key.
+    for (path, bytes) in home.files() {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(PASSPHRASE), "{}", path.display());
+        assert!(!text.contains("AGE-SECRET-KEY"), "{}", path.display());
+    }
+}
+
+#[test]
+fn when_the_agent_is_gone_callers_carry_on_by_themselves() {
+    let (server, home, mut agent) = unlocked();
+    agent.kill();
+    assert!(
+        socket_path(home.path()).exists(),
+        "a killed agent leaves its socket"
+    );
+    let token = home.run(&["token", "demo"]).ok();
+    assert!(server.state().access_valid(token.trim()));
+    // A new agent replaces the stale socket.
+    let _again = Agent::start(&home);
+    home.run(&["unlock"]).ok();
+    assert_eq!(
+        without_passphrase(&home).run(&["token", "demo"]).ok(),
+        token
+    );
+}
+
+#[test]
+fn an_agent_killed_mid_refresh_loses_nothing() {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = home();
+    server.set_access_ttl(1);
+    home.add_demo_account(&server, "demo");
+    home.run(&["generate", "demo"]).ok();
+    server.set_access_ttl(3600);
+    // The agent dies after storing the new secrets, before the metadata.
+    let _agent = Agent::start_env(&home, &[("TOKENWALLET_CRASH_AT", "after-secrets")]);
+    home.run(&["unlock"]).ok();
+    std::thread::sleep(Duration::from_millis(1100));
+    let run = without_passphrase(&home).run(&["token", "demo"]);
+    assert_ne!(
+        run.code(),
+        0,
+        "the agent died: the caller had no passphrase to go on"
+    );
+    // The rotated refresh token was stored before the crash: the chain goes on.
+    let token = home.run(&["token", "demo"]).ok();
+    assert!(server.state().access_valid(token.trim()));
+    assert_eq!(server.state().reuse_detected, 0);
+    home.run(&["refresh", "demo"]).ok();
+    assert_eq!(server.state().reuse_detected, 0);
+}
+
+#[test]
+fn an_unsafe_agent_folder_is_refused_by_both_sides() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (server, home, _agent) = unlocked();
+    let socket = socket_path(home.path());
+    let dir = socket.parent().unwrap();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // The caller does not talk to it, says why, and does the work itself.
+    let run = home.run(&["token", "demo"]);
+    assert!(server.state().access_valid(run.ok().trim()));
+    assert!(run.stderr().contains("not yours alone"), "{}", run.stderr());
+    let err = without_passphrase(&home).run(&["token", "demo"]).fails(1);
+    assert!(err.contains("not yours alone"), "{err}");
+    // And no second agent starts there.
+    let mut command = home.command(&["agent"]);
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not yours alone"));
+}
+
+/// Runs `perl -e CODE SOCKET` as the user `nobody` (needs root and setpriv).
+fn as_nobody(code: &str, socket: &std::path::Path) -> Option<std::process::Output> {
+    if !rustix::process::getuid().is_root() {
+        eprintln!("skipped: another user can only be tried as root");
+        return None;
+    }
+    std::process::Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "/usr/bin/perl",
+            "-e",
+            code,
+        ])
+        .arg(socket)
+        .output()
+        .ok()
+}
+
+#[test]
+fn another_user_cannot_talk_to_the_agent() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (_server, home, _agent) = unlocked();
+    let socket = socket_path(home.path());
+    let ask = r#"
+use IO::Socket::UNIX;
+my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or do { print "refused: $!\n"; exit 3 };
+print $s "{\"op\":\"token\",\"name\":\"demo\"}\n";
+my $answer = <$s> // "";
+print "answer: $answer\n";
+exit 0;
+"#;
+    // The folder keeps another user from even reaching the socket.
+    let Some(output) = as_nobody(ask, &socket) else {
+        return;
+    };
+    assert_eq!(output.status.code(), Some(3), "{output:?}");
+    // With the folder and the socket opened up by mistake, the agent still checks the
+    // caller's user id: it answers nothing.
+    let dir = socket.parent().unwrap();
+    for folder in [home.path(), dir] {
+        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o711)).unwrap();
+    }
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let output = as_nobody(ask, &socket).unwrap();
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(said.trim(), "answer:", "no token for another user: {said}");
+}
