@@ -36,7 +36,7 @@ wineserver -p || true  # already running is fine
 trap 'wineserver -k || true' EXIT
 
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
-cargo clippy --target "$target" --all-targets -- -D warnings
+cargo clippy --target "$target" --all-targets --features window-launcher -- -D warnings
 cargo test --target "$target"
 # The keyring tests against wine's Credential Manager (ignored by plain `cargo test`).
 cargo test --target "$target" --test keyring -- --ignored

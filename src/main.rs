@@ -3,6 +3,9 @@
 use clap::Parser as _;
 
 fn main() -> std::process::ExitCode {
+    if let Some(code) = tokenwallet::cli::token_through_agent() {
+        return std::process::ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     let cli = match tokenwallet::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {

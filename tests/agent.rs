@@ -119,6 +119,34 @@ fn served_output_is_the_same_as_direct_output() {
 }
 
 #[test]
+fn a_token_changed_behind_the_agents_back_is_seen_at_once() {
+    let (server, home, _agent) = unlocked();
+    let locked_out = without_passphrase(&home);
+    let first = locked_out.run(&["token", "demo"]).ok();
+    // Another process refreshes on its own: the agent's cached token is stale.
+    home.run_env(&["refresh", "demo"], &[("TOKENWALLET_NO_AGENT", "1")])
+        .ok();
+    let second = locked_out.run(&["token", "demo"]).ok();
+    assert_ne!(first, second);
+    assert_eq!(
+        second,
+        home.run_env(&["token", "demo"], &[("TOKENWALLET_NO_AGENT", "1")])
+            .ok()
+    );
+    assert!(server.state().access_valid(second.trim()));
+    // The fast path takes --home before the command, as the full parser does.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tokenwallet"))
+        .arg(format!("--home={}", home.path().display()))
+        .args(["token", "demo"])
+        .env("XDG_RUNTIME_DIR", "")
+        .env_remove("TOKENWALLET_PASSPHRASE")
+        .env("TOKENWALLET_SECRET_STORE", "file")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), second);
+}
+
+#[test]
 fn the_agent_and_direct_callers_racing_on_an_expired_token_refresh_once() {
     let server = OAuthServer::start(Config::default()).unwrap();
     let home = home();

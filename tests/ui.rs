@@ -1060,3 +1060,30 @@ fn a_cancelled_device_sign_in_stores_nothing() {
     w.wait("the toast", |w| w.has_text("cancelled"));
     assert!(!w.account("me").tokens.has_access_token);
 }
+
+#[cfg(unix)]
+#[test]
+fn the_open_window_serves_the_command_line_as_the_agent() {
+    let mut w = window_with(with_generated("svc"));
+    w.harness.state().serve_agent();
+    let socket = tokenwallet::cli::agent::socket_path(w.home.path());
+    w.wait("the agent's socket", |_| socket.exists());
+    // The wallet holds its secrets in this process's memory: only the window can answer.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tokenwallet"))
+        .arg("--home")
+        .arg(w.home.path())
+        .args(["token", "svc"])
+        .env("TOKENWALLET_SECRET_STORE", "memory")
+        .env_remove("TOKENWALLET_NO_AGENT")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap().trim(),
+        w.access_token("svc")
+    );
+}

@@ -142,7 +142,7 @@ pub async fn serve(
 /// What the agent serves: the open wallet, or none while the vault is locked.
 pub struct State {
     home: PathBuf,
-    wallet: tokio::sync::RwLock<Option<std::sync::Arc<crate::wallet::Wallet>>>,
+    wallet: std::sync::RwLock<Option<std::sync::Arc<crate::wallet::Wallet>>>,
     /// Bumped at each unlock and lock: a timer only locks the unlock it was set for.
     epoch: std::sync::atomic::AtomicU64,
 }
@@ -152,9 +152,25 @@ impl State {
     pub fn new(home: &Path, wallet: Option<std::sync::Arc<crate::wallet::Wallet>>) -> Self {
         Self {
             home: home.to_owned(),
-            wallet: tokio::sync::RwLock::new(wallet),
+            wallet: std::sync::RwLock::new(wallet),
             epoch: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// Serves `wallet` from now on (the window was unlocked); a wallet of another data dir
+    /// (the window's "Try without saving") is not served.
+    pub fn set_wallet(&self, wallet: &std::sync::Arc<crate::wallet::Wallet>) {
+        if wallet.home() == self.home {
+            *self.slot() = Some(std::sync::Arc::clone(wallet));
+        }
+    }
+
+    fn slot(
+        &self,
+    ) -> std::sync::RwLockWriteGuard<'_, Option<std::sync::Arc<crate::wallet::Wallet>>> {
+        self.wallet
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Answers one request.
@@ -176,7 +192,7 @@ impl State {
                 })
                 .await;
                 let wallet = match opened {
-                    Ok(Ok(wallet)) => std::sync::Arc::new(wallet),
+                    Ok(Ok(wallet)) => std::sync::Arc::new(wallet.with_access_cache()),
                     Ok(Err(err)) => {
                         return Reply::message(
                             super::words::exit_code(&err),
@@ -185,13 +201,13 @@ impl State {
                     }
                     Err(err) => return Reply::message(1, format!("the unlock failed: {err}")),
                 };
-                *self.wallet.write().await = Some(wallet);
+                *self.slot() = Some(wallet);
                 let epoch = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
                 let state = std::sync::Arc::clone(self);
                 tokio::spawn(async move {
                     tokio::time::sleep(Duration::from_secs(seconds)).await;
                     if state.epoch.load(Ordering::SeqCst) == epoch {
-                        *state.wallet.write().await = None;
+                        *state.slot() = None;
                         tracing::info!("the unlock expired: the vault key is forgotten");
                     }
                 });
@@ -202,7 +218,7 @@ impl State {
             }
             Request::Lock => {
                 self.epoch.fetch_add(1, Ordering::SeqCst);
-                let had = self.wallet.write().await.take().is_some();
+                let had = self.slot().take().is_some();
                 Reply::message(
                     0,
                     if had {
@@ -213,7 +229,12 @@ impl State {
                 )
             }
             command => {
-                let Some(wallet) = self.wallet.read().await.clone() else {
+                let served = self
+                    .wallet
+                    .read()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .clone();
+                let Some(wallet) = served else {
                     return Reply::Locked;
                 };
                 super::serve_command(&wallet, command).await

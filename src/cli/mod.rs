@@ -264,6 +264,41 @@ fn usage(message: impl Into<String>) -> Failure {
     }
 }
 
+/// `token NAME` answered by the agent before anything else starts (the argument parser,
+/// logging, a runtime): for scripts that call it in a loop, the agent's answer is the whole
+/// work. `None`: no agent answered, or the arguments are anything else; go the full way.
+pub fn token_through_agent() -> Option<i32> {
+    let mut args = std::env::args_os().skip(1);
+    let mut home = None;
+    let mut first = args.next()?;
+    if first == "--home" {
+        home = Some(PathBuf::from(args.next()?));
+        first = args.next()?;
+    } else if let Some(dir) = first.to_str()?.strip_prefix("--home=") {
+        home = Some(PathBuf::from(dir));
+        first = args.next()?;
+    }
+    let name = args.next()?.into_string().ok()?;
+    if first != "token" || name.starts_with('-') || args.next().is_some() {
+        return None;
+    }
+    let home = home
+        .or_else(|| std::env::var_os("TOKENWALLET_HOME").map(PathBuf::from))
+        .filter(|home| !home.as_os_str().is_empty())
+        .unwrap_or_else(default_home);
+    match agent::ask(&home, &agent::Request::Token { name }) {
+        Ok(Some(agent::Reply::Done {
+            stdout,
+            stderr,
+            code,
+        })) => {
+            Printed { stdout, stderr }.show();
+            Some(code)
+        }
+        _ => None,
+    }
+}
+
 /// Runs the command line and returns the exit code.
 pub fn run(cli: Cli) -> i32 {
     let Some(command) = cli.command else {
@@ -469,7 +504,7 @@ async fn run_agent(home: &Path) -> Result<(), Failure> {
     // A vault waits for `unlock`; the other stores need no passphrase.
     let wallet = match kind {
         SecretStoreKind::File => None,
-        _ => Some(std::sync::Arc::new(open_wallet(home)?)),
+        _ => Some(std::sync::Arc::new(open_wallet(home)?.with_access_cache())),
     };
     let state = std::sync::Arc::new(agent::State::new(home, wallet));
     let socket = agent::socket_path(home);

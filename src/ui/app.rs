@@ -207,6 +207,11 @@ impl App {
         }
     }
 
+    /// Serves the wallet to this user's command lines while the window is open.
+    pub fn serve_agent(&self) {
+        self.send(Command::ServeAgent);
+    }
+
     /// Starts the demo account (and its first token), as the empty state's button does.
     pub fn start_demo(&self) {
         self.send(Command::StartDemo { generate: true });

@@ -80,6 +80,7 @@ pub fn run(home: &Path) -> anyhow::Result<()> {
                 auto_refresh_every: worker::AUTO_REFRESH_PERIOD,
             };
             let app = App::new(cc.egui_ctx.clone(), &handle, source, services, settings);
+            app.serve_agent();
             if std::env::var_os("TOKENWALLET_DEMO").is_some() {
                 app.start_demo();
             }

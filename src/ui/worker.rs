@@ -72,6 +72,8 @@ pub enum Command {
     UseMemoryStore,
     /// Re-read the accounts.
     Reload,
+    /// Serve the wallet to this user's command lines while the window is open (the agent).
+    ServeAgent,
     /// Add an account.
     Add(NewAccount),
     /// Import a token file into an account.
@@ -274,6 +276,8 @@ struct Inner {
     rounds: Arc<AtomicU64>,
     /// Sign-ins in progress, by account, with their cancel flags.
     sign_ins: Mutex<HashMap<String, Arc<AtomicBool>>>,
+    /// What the window serves as the agent, once asked to.
+    agent: Mutex<Option<Arc<crate::cli::agent::State>>>,
 }
 
 /// The UI's handle on the worker.
@@ -312,6 +316,7 @@ impl Worker {
             scratch: Mutex::new(None),
             rounds: Arc::clone(&rounds),
             sign_ins: Mutex::new(HashMap::new()),
+            agent: Mutex::new(None),
         });
         runtime.spawn(run(Arc::clone(&inner), receiver));
         runtime.spawn(auto_refresh(inner));
@@ -386,10 +391,33 @@ impl Inner {
 
     fn open(&self, wallet: Wallet) {
         let kind = wallet.secret_store_kind();
-        *self.wallet.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(wallet));
+        let wallet = Arc::new(wallet);
+        if let Some(agent) = self
+            .agent
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+        {
+            agent.set_wallet(&wallet);
+        }
+        *self.wallet.write().unwrap_or_else(PoisonError::into_inner) = Some(wallet);
         self.emit(Event::Ready(kind));
         self.reload();
     }
+}
+
+/// Serves the window's wallet on the agent socket until the window closes. Another agent
+/// already serving this wallet keeps doing so.
+fn serve_agent(inner: &Arc<Inner>) {
+    let state = Arc::new(crate::cli::agent::State::new(&inner.home, inner.wallet()));
+    *inner.agent.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&state));
+    let home = inner.home.clone();
+    tokio::spawn(async move {
+        let ready = || tracing::info!(home = %home.display(), "the window serves as the agent");
+        if let Err(err) = crate::cli::agent::serve(&home, state, ready).await {
+            tracing::info!(error = %err, "the window does not serve as the agent");
+        }
+    });
 }
 
 async fn run(inner: Arc<Inner>, mut commands: UnboundedReceiver<Command>) {
@@ -427,6 +455,7 @@ async fn handle(inner: &Arc<Inner>, command: Command) {
     let command = match command {
         Command::Unlock(passphrase) => return unlock(inner, passphrase).await,
         Command::UseMemoryStore => return use_memory_store(inner),
+        Command::ServeAgent => return serve_agent(inner),
         other => other,
     };
     let Some(wallet) = inner.wallet() else {
@@ -434,7 +463,7 @@ async fn handle(inner: &Arc<Inner>, command: Command) {
         return;
     };
     match command {
-        Command::Unlock(_) | Command::UseMemoryStore => {}
+        Command::Unlock(_) | Command::UseMemoryStore | Command::ServeAgent => {}
         Command::Reload => inner.reload(),
         Command::Add(new) => add(inner, &wallet, new).await,
         Command::Import {

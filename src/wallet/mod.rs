@@ -80,6 +80,23 @@ pub struct Wallet {
     /// Token sets the store refused to save, by account: the only copy of a rotated
     /// refresh token until a save succeeds (also in a rescue file where the store can).
     rescued: Mutex<HashMap<String, Secrets>>,
+    /// The access tokens `token` last handed out, by account, with the metadata they went
+    /// with (`None`: no cache, the default). The agent keeps one: a keyring read costs
+    /// milliseconds, a metadata read microseconds, and any stored change to the account's
+    /// tokens changes its metadata.
+    access_cache: Option<Mutex<HashMap<String, (TokenStamp, Secret)>>>,
+}
+
+/// What identifies an account's current token set in its metadata.
+type TokenStamp = (u64, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+fn stamp(account: &Account) -> TokenStamp {
+    let tokens = &account.tokens;
+    (
+        tokens.generation,
+        tokens.issued_at,
+        tokens.access_expires_at,
+    )
 }
 
 impl std::fmt::Debug for Wallet {
@@ -107,7 +124,33 @@ impl Wallet {
             http,
             clock,
             rescued: Mutex::new(HashMap::new()),
+            access_cache: None,
         })
+    }
+
+    /// Keeps the access tokens `token` hands out in memory, checked against the account's
+    /// metadata at every call (for the long-lived agent).
+    #[must_use]
+    pub fn with_access_cache(mut self) -> Self {
+        self.access_cache = Some(Mutex::new(HashMap::new()));
+        self
+    }
+
+    /// The cached access token of `account`, if it is the one its metadata describes.
+    fn cached_access(&self, account: &Account) -> Option<Secret> {
+        let cache = self.access_cache.as_ref()?;
+        let cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+        let (seen, token) = cache.get(&account.name)?;
+        (*seen == stamp(account)).then(|| token.clone())
+    }
+
+    fn cache_access(&self, account: &Account, token: &Secret) {
+        if let Some(cache) = &self.access_cache {
+            cache
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(account.name.clone(), (stamp(account), token.clone()));
+        }
     }
 
     /// Opens the wallet in `home` with the secret store chosen by `choice`, else the one the

@@ -395,13 +395,20 @@ impl Wallet {
             }
             _ => {}
         }
-        if !self.due(&account)
-            && let Some(token) = self.load_secrets(name)?.access_token
-        {
-            return Ok(TokenOutcome {
-                token,
-                warning: None,
-            });
+        if !self.due(&account) {
+            if let Some(token) = self.cached_access(&account) {
+                return Ok(TokenOutcome {
+                    token,
+                    warning: None,
+                });
+            }
+            if let Some(token) = self.load_secrets(name)?.access_token {
+                self.cache_access(&account, &token);
+                return Ok(TokenOutcome {
+                    token,
+                    warning: None,
+                });
+            }
         }
         let still_valid = access_still_valid(&account, now);
         let refreshed = if account.tokens.has_access_token
