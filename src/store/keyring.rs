@@ -17,7 +17,7 @@ use zeroize::Zeroizing;
 
 use super::rescue::RescueDir;
 use super::{SecretStore, SecretStoreKind, StoreError};
-use crate::model::Secrets;
+use crate::model::{Secret, Secrets};
 
 const SERVICE: &str = "tokenwallet";
 
@@ -187,6 +187,46 @@ impl KeyringStore {
         Ok(Some(identity))
     }
 
+    /// The account's secrets, or only the one named `only` when the secrets are kept apart
+    /// (a set in one entry comes whole).
+    fn load_only(&self, account: &str, only: Option<&str>) -> Result<Option<Secrets>, StoreError> {
+        let index = match self.read_index(account)? {
+            None => return Ok(None),
+            Some(Err(whole)) => return Ok(Some(whole)),
+            Some(Ok(index)) => index,
+        };
+        let mut map = serde_json::Map::new();
+        let wanted = index
+            .parts
+            .iter()
+            .filter(|(secret, _)| only.is_none_or(|only| only == secret.as_str()));
+        for (secret, count) in wanted {
+            let mut value = Zeroizing::new(String::new());
+            for part in 0..*count {
+                let name = self.part_name(account, index.generation, secret, part);
+                let text = self.backend.get(&name)?.ok_or_else(|| {
+                    StoreError::Keyring(format!("a keyring entry of {account} is missing"))
+                })?;
+                value.push_str(&text);
+            }
+            let json = if index.json.contains(secret) {
+                serde_json::from_str(&value).map_err(|err| {
+                    StoreError::Keyring(format!("a keyring entry of {account} is damaged: {err}"))
+                })?
+            } else {
+                serde_json::Value::String(value.to_string())
+            };
+            map.insert(secret.clone(), json);
+        }
+        serde_json::from_value(serde_json::Value::Object(map))
+            .map(Some)
+            .map_err(|err| {
+                StoreError::Keyring(format!(
+                    "the keyring entries of {account} are damaged: {err}"
+                ))
+            })
+    }
+
     fn delete_parts(&self, account: &str, index: &Index) {
         for (secret, parts) in &index.parts {
             for part in 0..*parts {
@@ -243,37 +283,14 @@ impl SecretStore for KeyringStore {
     }
 
     fn load(&self, account: &str) -> Result<Option<Secrets>, StoreError> {
-        let index = match self.read_index(account)? {
-            None => return Ok(None),
-            Some(Err(legacy)) => return Ok(Some(legacy)),
-            Some(Ok(index)) => index,
-        };
-        let mut map = serde_json::Map::new();
-        for (secret, count) in &index.parts {
-            let mut value = Zeroizing::new(String::new());
-            for part in 0..*count {
-                let name = self.part_name(account, index.generation, secret, part);
-                let text = self.backend.get(&name)?.ok_or_else(|| {
-                    StoreError::Keyring(format!("a keyring entry of {account} is missing"))
-                })?;
-                value.push_str(&text);
-            }
-            let json = if index.json.contains(secret) {
-                serde_json::from_str(&value).map_err(|err| {
-                    StoreError::Keyring(format!("a keyring entry of {account} is damaged: {err}"))
-                })?
-            } else {
-                serde_json::Value::String(value.to_string())
-            };
-            map.insert(secret.clone(), json);
-        }
-        serde_json::from_value(serde_json::Value::Object(map))
-            .map(Some)
-            .map_err(|err| {
-                StoreError::Keyring(format!(
-                    "the keyring entries of {account} are damaged: {err}"
-                ))
-            })
+        self.load_only(account, None)
+    }
+
+    /// One keyring read (a set in one entry) or two (the index and the token's parts).
+    fn load_access_token(&self, account: &str) -> Result<Option<Secret>, StoreError> {
+        Ok(self
+            .load_only(account, Some("access_token"))?
+            .and_then(|secrets| secrets.access_token))
     }
 
     fn save(&self, account: &str, secrets: &Secrets) -> Result<(), StoreError> {
@@ -425,6 +442,54 @@ mod tests {
         store.delete("aiq").unwrap();
         assert_eq!(store.load("aiq").unwrap(), None);
         assert!(backend.0.lock().unwrap().is_empty());
+    }
+
+    /// Counts reads on the way to another backend.
+    struct Counting(WindowsLimit, std::sync::atomic::AtomicUsize);
+
+    impl KeyringBackend for Counting {
+        fn get(&self, name: &str) -> Result<Option<Zeroizing<String>>, StoreError> {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.0.get(name)
+        }
+        fn set(&self, name: &str, value: &str) -> Result<(), StoreError> {
+            self.0.set(name, value)
+        }
+        fn delete(&self, name: &str) -> Result<(), StoreError> {
+            self.0.delete(name)
+        }
+    }
+
+    #[test]
+    fn the_access_token_alone_costs_the_index_and_its_own_parts() {
+        let backend = Arc::new(Counting(WindowsLimit::default(), 0.into()));
+        let dir = tempfile::tempdir().unwrap();
+        let store = KeyringStore::with_backend(dir.path(), backend.clone());
+        store.save("aiq", &realistic()).unwrap();
+        let reads = || backend.1.swap(0, std::sync::atomic::Ordering::SeqCst);
+        reads();
+        assert_eq!(
+            store.load_access_token("aiq").unwrap(),
+            realistic().access_token
+        );
+        assert_eq!(
+            reads(),
+            1 + parts(realistic().access_token.unwrap().expose()).len()
+        );
+        store.load("aiq").unwrap();
+        assert!(reads() > 4, "the whole set reads every secret's parts");
+        // A set that fits one entry is one read either way.
+        let small = Secrets {
+            access_token: Some(Secret::new("at")),
+            ..Secrets::default()
+        };
+        store.save("small", &small).unwrap();
+        reads();
+        assert_eq!(
+            store.load_access_token("small").unwrap(),
+            small.access_token
+        );
+        assert_eq!(reads(), 1);
     }
 
     #[test]

@@ -157,6 +157,11 @@ pub trait SecretStore: Send + Sync {
     fn kind(&self) -> SecretStoreKind;
     /// The account's secrets, or `None` if none are stored.
     fn load(&self, account: &str) -> Result<Option<Secrets>, StoreError>;
+    /// The account's access token alone: what `token` needs. A store that keeps secrets
+    /// apart (the OS keyring) reads only that one.
+    fn load_access_token(&self, account: &str) -> Result<Option<Secret>, StoreError> {
+        Ok(self.load(account)?.and_then(|secrets| secrets.access_token))
+    }
     /// Replaces the account's secrets; durable when this returns.
     fn save(&self, account: &str, secrets: &Secrets) -> Result<(), StoreError>;
     /// Forgets the account's secrets (no error if there were none).

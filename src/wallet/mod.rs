@@ -346,6 +346,17 @@ impl Wallet {
         Ok(secrets)
     }
 
+    /// The account's access token, read alone where the store can (a rescued set, newer
+    /// than the store's entry, is read whole).
+    fn load_access_token(&self, name: &str) -> Result<Option<Secret>, WalletError> {
+        let rescued = self.rescued_sets().contains_key(name)
+            || self.secrets.load_rescue(name).ok().flatten().is_some();
+        if rescued {
+            return Ok(self.load_secrets(name)?.access_token);
+        }
+        Ok(self.secrets.load_access_token(name)?)
+    }
+
     fn rescued_sets(&self) -> std::sync::MutexGuard<'_, HashMap<String, Secrets>> {
         self.rescued.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -402,7 +402,7 @@ impl Wallet {
                     warning: None,
                 });
             }
-            if let Some(token) = self.load_secrets(name)?.access_token {
+            if let Some(token) = self.load_access_token(name)? {
                 self.cache_access(&account, &token);
                 return Ok(TokenOutcome {
                     token,
