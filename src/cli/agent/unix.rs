@@ -9,7 +9,12 @@ use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _};
 use zeroize::Zeroizing;
 
-use super::{CONNECT_TIMEOUT, Reply, Request, State, socket_path};
+use super::{Reply, Request, State, socket_path};
+
+/// How long a caller waits to hand its request over before doing the work itself. A
+/// refresh through the agent can take as long as the provider does: only sending is
+/// bounded here.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The longest request line read (an unlock with a long passphrase fits many times).
 const MAX_REQUEST: u64 = 64 * 1024;
