@@ -16,7 +16,8 @@ rustup target add "$target" >/dev/null
 cargo build --release --target "$target" --bins --features window-launcher
 version=$(cargo metadata --no-deps --format-version 1 \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["packages"][0]["version"])')
-bin="${CARGO_TARGET_DIR:-target}/$target/release"
+# Relative: wixl refuses absolute source paths.
+bin="$(realpath --relative-to=. "${CARGO_TARGET_DIR:-target}")/$target/release"
 out="${CARGO_TARGET_DIR:-target}/windows"
 mkdir -p "$out"
 msi="$out/tokenwallet-$version-x86_64.msi"

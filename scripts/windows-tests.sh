@@ -54,7 +54,8 @@ shortcut=$(find "$WINEPREFIX/drive_c" -iname tokenwallet.lnk -ipath '*Start Menu
   || { echo "no Start-menu shortcut to tokenwallet-window.exe" >&2; exit 1; }
 # A newer MSI (same programs, next version) replaces the installed one: same UpgradeCode.
 newer="${version%.*}.$(( ${version##*.} + 1 ))"
-wixl --arch x64 -D Version="$newer" -D Bin="$target_dir/$target/release" \
+# wixl wants source paths relative to the folder it runs in.
+wixl --arch x64 -D Version="$newer" -D Bin="$(realpath --relative-to=. "$target_dir")/$target/release" \
   -o "$target_dir/windows/upgrade-check.msi" packaging/windows/tokenwallet.wxs 2>/dev/null
 wine msiexec /i "$target_dir/windows/upgrade-check.msi" /qn
 wineserver -w

@@ -120,3 +120,41 @@ fn two_processes_refreshing_two_accounts_lose_neither_update() {
         );
     }
 }
+
+#[test]
+fn refresh_all_in_parallel_rotates_every_account_once_and_reports_in_order() {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = Home::new();
+    let names: Vec<String> = (0..12).map(|i| format!("acct{i:02}")).collect();
+    for name in &names {
+        add(&home, &server, name);
+    }
+    let before = server.state().refreshes;
+    // While it runs, a direct refresh of one of them races it: the locks keep the chain.
+    let all = spawn(&home, &["refresh", "--all", "--jobs", "8"]);
+    let racer = spawn(&home, &["refresh", "acct05"]);
+    finish(racer);
+    let output = all.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{said}");
+    assert!(
+        (before + 12..=before + 13).contains(&server.state().refreshes),
+        "each account once (acct05 maybe twice: the racer asked too)"
+    );
+    assert_eq!(server.state().reuse_detected, 0);
+    let reported: Vec<&str> = said
+        .lines()
+        .filter_map(|line| line.split('\'').nth(1))
+        .collect();
+    assert_eq!(reported, names, "one line per account, in the list's order");
+    for name in &names {
+        let stored = home.stored(name);
+        assert!(
+            server
+                .state()
+                .refresh_valid(stored["refresh_token"].as_str().unwrap()),
+            "{name} lost its rotated refresh token"
+        );
+    }
+    home.run(&["refresh", "--all", "--jobs", "0"]).fails(2);
+}
