@@ -165,22 +165,10 @@ fn the_agent_and_direct_callers_racing_on_an_expired_token_refresh_once() {
             if i % 4 == 3 {
                 command.env("TOKENWALLET_NO_AGENT", "1");
             }
-            command.stdout(Stdio::piped()).stderr(Stdio::piped());
-            command.spawn().unwrap()
+            support::spawn(command)
         })
         .collect();
-    let tokens: Vec<String> = children
-        .into_iter()
-        .map(|child| {
-            let output = child.wait_with_output().unwrap();
-            assert!(
-                output.status.success(),
-                "{}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            String::from_utf8(output.stdout).unwrap()
-        })
-        .collect();
+    let tokens: Vec<String> = children.into_iter().map(support::finish).collect();
     assert_eq!(
         server.state().refreshes,
         refreshes + 1,

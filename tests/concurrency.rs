@@ -10,7 +10,7 @@ mod support;
 use std::process::Child;
 use std::time::Duration;
 
-use support::Home;
+use support::{Home, finish};
 use tokenwallet::demo::oauth::{Config, OAuthServer};
 
 /// A demo account with a generated token set.
@@ -20,21 +20,7 @@ fn add(home: &Home, server: &OAuthServer, name: &str) {
 }
 
 fn spawn(home: &Home, args: &[&str]) -> Child {
-    let mut command = home.command(args);
-    command
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    command.spawn().unwrap()
-}
-
-fn finish(child: Child) -> String {
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
+    support::spawn(home.command(args))
 }
 
 #[test]

@@ -108,26 +108,9 @@ fn racing_token_calls_spend_the_refresh_token_once_with_the_keyring() {
     let refreshes = server.state().refreshes;
 
     let children: Vec<Child> = (0..4)
-        .map(|_| {
-            let mut command = home.command(&["token", "demo"]);
-            command
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped());
-            command.spawn().unwrap()
-        })
+        .map(|_| support::spawn(home.command(&["token", "demo"])))
         .collect();
-    let tokens: Vec<String> = children
-        .into_iter()
-        .map(|child| {
-            let output = child.wait_with_output().unwrap();
-            assert!(
-                output.status.success(),
-                "{}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            String::from_utf8(output.stdout).unwrap()
-        })
-        .collect();
+    let tokens: Vec<String> = children.into_iter().map(support::finish).collect();
     assert_eq!(
         server.state().refreshes,
         refreshes + 1,

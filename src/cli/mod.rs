@@ -440,6 +440,20 @@ async fn execute(home: &Path, command: Command) -> Result<(), Failure> {
 /// Said when `unlock` or `lock` finds no agent.
 const NO_AGENT: &str = "no agent is running for this wallet: start one with `tokenwallet agent` (or open the window), then unlock";
 
+/// Prints what a command run by the agent printed, and ends with its exit code (its
+/// message is already in `stderr`).
+fn replay(stdout: String, stderr: String, code: i32) -> Result<(), Failure> {
+    Printed { stdout, stderr }.show();
+    if code == 0 {
+        Ok(())
+    } else {
+        Err(Failure {
+            code,
+            message: String::new(),
+        })
+    }
+}
+
 /// Runs a command through the agent when one answers (same output, same exit code), else
 /// with `direct`, which opens the wallet here.
 async fn served(
@@ -452,17 +466,7 @@ async fn served(
             stdout,
             stderr,
             code,
-        })) => {
-            Printed { stdout, stderr }.show();
-            return if code == 0 {
-                Ok(())
-            } else {
-                Err(Failure {
-                    code,
-                    message: String::new(),
-                })
-            };
-        }
+        })) => return replay(stdout, stderr, code),
         // A locked vault: this process may still have the passphrase (or a terminal).
         Ok(Some(agent::Reply::Locked) | None) => {}
         Err(warning) => eprintln!("tokenwallet: warning: {warning}; opening the wallet here"),
@@ -549,17 +553,7 @@ fn unlock(home: &Path, seconds: u64) -> Result<(), Failure> {
             stdout,
             stderr,
             code,
-        })) => {
-            Printed { stdout, stderr }.show();
-            if code == 0 {
-                Ok(())
-            } else {
-                Err(Failure {
-                    code,
-                    message: String::new(),
-                })
-            }
-        }
+        })) => replay(stdout, stderr, code),
         Ok(Some(agent::Reply::Locked) | None) => Err(usage(NO_AGENT)),
         Err(message) => Err(Failure { code: 1, message }),
     }
@@ -743,12 +737,12 @@ fn export_request(format: &str, token: &str) -> Result<ExportRequest, Failure> {
 async fn export(home: &Path, args: &ExportArgs) -> Result<(), Failure> {
     let request = export_request(&args.format, &args.token)?;
     let name = &args.name;
+    let ask = agent::Request::Export {
+        name: name.clone(),
+        token: args.token.clone(),
+        format: args.format.clone(),
+    };
     let Some(path) = &args.out else {
-        let ask = agent::Request::Export {
-            name: name.clone(),
-            token: args.token.clone(),
-            format: args.format.clone(),
-        };
         let direct = async || {
             Ok(Printed::data(
                 open_wallet(home)?.export(name, request)?.to_string(),
@@ -758,21 +752,12 @@ async fn export(home: &Path, args: &ExportArgs) -> Result<(), Failure> {
     };
     // To a file: the text comes from the agent or the wallet; this process writes it, so
     // the path means what it means here.
-    let ask = agent::Request::Export {
-        name: name.clone(),
-        token: args.token.clone(),
-        format: args.format.clone(),
-    };
     let text = match agent::ask(home, &ask) {
         Ok(Some(agent::Reply::Done {
             stdout, code: 0, ..
         })) => Zeroizing::new(stdout),
         Ok(Some(agent::Reply::Done { stderr, code, .. })) => {
-            eprint!("{stderr}");
-            return Err(Failure {
-                code,
-                message: String::new(),
-            });
+            return replay(String::new(), stderr, code);
         }
         Ok(Some(agent::Reply::Locked) | None) | Err(_) => {
             open_wallet(home)?.export(name, request)?

@@ -201,6 +201,25 @@ impl Home {
     }
 }
 
+/// Starts `command` with its output captured (to run several at once).
+pub fn spawn(mut command: Command) -> std::process::Child {
+    command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    command.spawn().unwrap()
+}
+
+/// Waits for a spawned run, which must succeed; its stdout.
+pub fn finish(child: std::process::Child) -> String {
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
 /// A finished CLI run.
 pub struct Run(pub Output);
 
