@@ -1,9 +1,10 @@
 //! The agent (`tokenwallet agent`) with the real CLI binary: it serves `token` and friends
 //! with the same output, is the one refresher when callers race, holds the vault key only
 //! between `unlock` and `lock` (or the end of the time given), refuses other users and
-//! unsafe sockets, and callers carry on by themselves when it is gone.
+//! unsafe sockets, and callers carry on by themselves when it is gone. The same tests run
+//! on Windows (under wine in CI) against the named pipe, but for those about Unix users and
+//! folder modes.
 
-#![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -23,9 +24,10 @@ fn home() -> Home {
     home
 }
 
-/// Where the agent of `home` listens.
+/// Where the agent of `home` listens: its socket, or on Windows the file naming its pipe.
 fn socket_path(home: &std::path::Path) -> std::path::PathBuf {
-    home.join("agent").join("agent.sock")
+    home.join("agent")
+        .join(if cfg!(windows) { "pipe" } else { "agent.sock" })
 }
 
 /// A running agent; killed when dropped.
@@ -273,6 +275,7 @@ fn an_agent_killed_mid_refresh_loses_nothing() {
     assert_eq!(server.state().reuse_detected, 0);
 }
 
+#[cfg(unix)]
 #[test]
 fn an_unsafe_agent_folder_is_refused_by_both_sides() {
     use std::os::unix::fs::PermissionsExt as _;
@@ -294,6 +297,7 @@ fn an_unsafe_agent_folder_is_refused_by_both_sides() {
 }
 
 /// Runs `perl -e CODE SOCKET` as the user `nobody` (needs root and setpriv).
+#[cfg(unix)]
 fn as_nobody(code: &str, socket: &std::path::Path) -> Option<std::process::Output> {
     if !rustix::process::getuid().is_root() {
         eprintln!("skipped: another user can only be tried as root");
@@ -313,6 +317,7 @@ fn as_nobody(code: &str, socket: &std::path::Path) -> Option<std::process::Outpu
         .ok()
 }
 
+#[cfg(unix)]
 #[test]
 fn another_user_cannot_talk_to_the_agent() {
     use std::os::unix::fs::PermissionsExt as _;
@@ -342,4 +347,28 @@ exit 0;
     let said = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     assert_eq!(said.trim(), "answer:", "no token for another user: {said}");
+}
+
+#[cfg(windows)]
+#[test]
+fn the_pipe_name_is_drawn_anew_and_a_foreign_name_is_refused() {
+    let (server, home, mut agent) = unlocked();
+    let file = socket_path(home.path());
+    let first = std::fs::read_to_string(&file).unwrap();
+    assert!(first.starts_with(r"\\.\pipe\tokenwallet-"), "{first}");
+    agent.kill();
+    let _again = Agent::start(&home);
+    let second = std::fs::read_to_string(&file).unwrap();
+    assert_ne!(first, second, "each agent draws a new random name");
+    // A file naming a pipe that is not ours (planted, or damaged) is not followed: the
+    // caller says so and does the work itself.
+    std::fs::write(&file, r"\\.\pipe\someone-else").unwrap();
+    let run = home.run(&["token", "demo"]);
+    assert!(server.state().access_valid(run.ok().trim()));
+    assert!(
+        run.stderr()
+            .contains("does not name a tokenwallet agent's pipe"),
+        "{}",
+        run.stderr()
+    );
 }

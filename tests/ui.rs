@@ -1061,7 +1061,6 @@ fn a_cancelled_device_sign_in_stores_nothing() {
     assert!(!w.account("me").tokens.has_access_token);
 }
 
-#[cfg(unix)]
 #[test]
 fn the_open_window_serves_the_command_line_as_the_agent() {
     let mut w = window_with(with_generated("svc"));

@@ -4,19 +4,19 @@
 //! refresher for the accounts it serves. It runs the same command code as a direct call and
 //! sends back what that would print and its exit code: the output is the same either way.
 //!
-//! The socket is `agent.sock` in a folder only this user may enter (0700, owned by this
-//! user, checked by both sides), under `$XDG_RUNTIME_DIR` (named after the data dir) or
-//! else in the data dir; the agent also checks each caller's user id. A vault's key is
-//! given to the agent by `tokenwallet unlock` and kept in its memory only, until the time
-//! given is up or `tokenwallet lock`; no request but `unlock` carries a passphrase, and the
-//! agent writes nothing secret to disk.
-//!
-//! Unix only so far: on Windows every command opens the wallet itself.
+//! On Unix the socket is `agent.sock` in a folder only this user may enter (0700, owned by
+//! this user, checked by both sides), under `$XDG_RUNTIME_DIR` (named after the data dir)
+//! or else in the data dir; the agent also checks each caller's user id. On Windows it is a
+//! named pipe with a random name, written to `agent\pipe` in the data dir (see
+//! `windows.rs`). A vault's key is given to the agent by `tokenwallet unlock` and kept in
+//! its memory only, until the time given is up or `tokenwallet lock`; no request but
+//! `unlock` carries a passphrase, and the agent writes nothing secret to disk.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 /// A request, one JSON line.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,9 +87,14 @@ impl Reply {
     }
 }
 
-/// Where the agent of the data dir `home` listens.
+/// Where the agent of the data dir `home` listens: its socket (Unix), or the file that
+/// names its pipe (Windows).
 pub fn socket_path(home: &Path) -> PathBuf {
-    socket_dir(home).join("agent.sock")
+    if cfg!(windows) {
+        home.join("agent").join("pipe")
+    } else {
+        socket_dir(home).join("agent.sock")
+    }
 }
 
 /// The agent's private folder: under `$XDG_RUNTIME_DIR`, named after the data dir's path
@@ -116,24 +121,90 @@ mod unix;
 #[cfg(unix)]
 pub use unix::{ask, serve};
 
-/// No agent on this platform yet: every command opens the wallet itself.
-#[cfg(not(unix))]
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+pub use windows::{ask, serve};
+
+/// No agent on this platform: every command opens the wallet itself.
+#[cfg(not(any(unix, windows)))]
 pub fn ask(_home: &Path, _request: &Request) -> Result<Option<Reply>, String> {
     Ok(None)
 }
 
-/// No agent on this platform yet.
-#[cfg(not(unix))]
-#[allow(clippy::unused_async)] // the same signature as the Unix agent's
+/// No agent on this platform.
+#[cfg(not(any(unix, windows)))]
+#[allow(clippy::unused_async)] // the same signature as the other agents'
 pub async fn serve(
     _home: &Path,
     _state: std::sync::Arc<State>,
     _ready: impl FnOnce(),
 ) -> Result<(), String> {
     Err(
-        "the agent is not available on this platform yet; every command opens the wallet itself"
+        "the agent is not available on this platform; every command opens the wallet itself"
             .to_owned(),
     )
+}
+
+/// How long a caller waits to hand its request over before doing the work itself. A
+/// refresh through the agent can take as long as the provider does: only sending is
+/// bounded.
+#[cfg(any(unix, windows))]
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The longest request line read (an unlock with a long passphrase fits many times).
+#[cfg(any(unix, windows))]
+const MAX_REQUEST: u64 = 64 * 1024;
+
+/// The caller's side of one exchange on a connected `stream`: the request line out, the
+/// answer line in. `Ok(None)`: the agent went away meanwhile, so the caller does the work
+/// itself, under the same per-account lock.
+#[cfg(any(unix, windows))]
+fn exchange<S>(stream: &S, request: &Request) -> Result<Option<Reply>, String>
+where
+    for<'a> &'a S: std::io::Read + std::io::Write,
+{
+    use std::io::{BufRead as _, Write as _};
+    let mut line = Zeroizing::new(serde_json::to_string(request).map_err(|e| e.to_string())?);
+    line.push('\n');
+    let mut writer = stream;
+    if writer.write_all(line.as_bytes()).is_err() {
+        return Ok(None);
+    }
+    let mut answer = String::new();
+    // No read timeout: a refresh through the agent takes as long as the provider does.
+    match std::io::BufReader::new(stream).read_line(&mut answer) {
+        Ok(0) | Err(_) => Ok(None),
+        Ok(_) => serde_json::from_str(&answer)
+            .map(Some)
+            .map_err(|err| format!("the agent's answer was not understood ({err})")),
+    }
+}
+
+/// The agent's side of one exchange, with a caller the platform's code has let in: reads
+/// the request line, answers it.
+#[cfg(any(unix, windows))]
+async fn answer<S>(stream: S, state: std::sync::Arc<State>) -> std::io::Result<()>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite,
+{
+    use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _};
+    let (read, mut write) = tokio::io::split(stream);
+    let mut line = Zeroizing::new(String::new());
+    tokio::io::BufReader::new(read.take(MAX_REQUEST))
+        .read_line(&mut line)
+        .await?;
+    let reply = match serde_json::from_str::<Request>(&line) {
+        Ok(request) => state.handle(request).await,
+        Err(err) => Reply::message(
+            2,
+            format!("the agent did not understand the request ({err})"),
+        ),
+    };
+    let mut out = serde_json::to_string(&reply).map_err(std::io::Error::other)?;
+    out.push('\n');
+    write.write_all(out.as_bytes()).await?;
+    write.flush().await
 }
 
 /// What the agent serves: the open wallet, or none while the vault is locked.

@@ -1,23 +1,11 @@
 //! The agent's Unix socket: both sides check the folder is this user's alone, and the agent
 //! checks each caller's user id.
 
-use std::io::{BufRead as _, Write as _};
 use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, PermissionsExt as _};
 use std::path::Path;
 use std::sync::Arc;
 
-use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _};
-use zeroize::Zeroizing;
-
-use super::{Reply, Request, State, socket_path};
-
-/// How long a caller waits to hand its request over before doing the work itself. A
-/// refresh through the agent can take as long as the provider does: only sending is
-/// bounded here.
-const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// The longest request line read (an unlock with a long passphrase fits many times).
-const MAX_REQUEST: u64 = 64 * 1024;
+use super::{CONNECT_TIMEOUT, Reply, Request, State, answer, exchange, socket_path};
 
 fn my_uid() -> u32 {
     rustix::process::getuid().as_raw()
@@ -50,25 +38,11 @@ pub fn ask(home: &Path, request: &Request) -> Result<Option<Reply>, String> {
     if let Some(dir) = path.parent() {
         check_private(dir)?;
     }
-    let Ok(mut stream) = std::os::unix::net::UnixStream::connect(&path) else {
+    let Ok(stream) = std::os::unix::net::UnixStream::connect(&path) else {
         return Ok(None);
     };
     stream.set_write_timeout(Some(CONNECT_TIMEOUT)).ok();
-    let mut line = Zeroizing::new(serde_json::to_string(request).map_err(|e| e.to_string())?);
-    line.push('\n');
-    if stream.write_all(line.as_bytes()).is_err() {
-        return Ok(None);
-    }
-    let mut answer = String::new();
-    // No read timeout: a refresh through the agent takes as long as the provider does.
-    // An agent that dies meanwhile closes the socket: the caller then does the work itself,
-    // under the same per-account lock.
-    match std::io::BufReader::new(&stream).read_line(&mut answer) {
-        Ok(0) | Err(_) => Ok(None),
-        Ok(_) => serde_json::from_str(&answer)
-            .map(Some)
-            .map_err(|err| format!("the agent's answer was not understood ({err})")),
-    }
+    exchange(&stream, request)
 }
 
 /// Serves `state` on the socket of `home` until the task is dropped; `ready` runs once the
@@ -122,21 +96,7 @@ async fn connection(stream: tokio::net::UnixStream, state: Arc<State>) -> std::i
         tracing::warn!(uid = peer.uid(), "refused an agent caller of another user");
         return Ok(());
     }
-    let (read, mut write) = stream.into_split();
-    let mut line = Zeroizing::new(String::new());
-    tokio::io::BufReader::new(read.take(MAX_REQUEST))
-        .read_line(&mut line)
-        .await?;
-    let reply = match serde_json::from_str::<Request>(&line) {
-        Ok(request) => state.handle(request).await,
-        Err(err) => Reply::message(
-            2,
-            format!("the agent did not understand the request ({err})"),
-        ),
-    };
-    let mut out = serde_json::to_string(&reply).map_err(std::io::Error::other)?;
-    out.push('\n');
-    write.write_all(out.as_bytes()).await
+    answer(stream, state).await
 }
 
 /// Removes the socket when the agent stops (a killed agent leaves it: the next one

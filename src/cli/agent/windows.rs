@@ -1,0 +1,152 @@
+//! The agent's named pipe on Windows.
+//!
+//! Windows has no socket folder to lock down and no `unsafe` is allowed here to ask a pipe
+//! for its caller's account, so the check is done by what a caller must know and hold:
+//! - The pipe's name is random (128 bits), drawn by the agent at each start, and written to
+//!   `agent\pipe` in the data dir, which the profile's ACL keeps to this user (as it keeps
+//!   the wallet). Another user cannot learn the name, so cannot connect, nor create the
+//!   pipe first to catch a passphrase.
+//! - The pipe has Windows' default security: full control for its owner, SYSTEM and the
+//!   administrators (who can read the profile anyway), read only for everyone else, so no
+//!   other user can write a request even with the name; remote clients are refused; and
+//!   the agent creates it as the first instance of its name.
+//! - Callers open it with identification-level impersonation only.
+
+use std::fs::OpenOptions;
+use std::os::windows::fs::OpenOptionsExt as _;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::net::windows::named_pipe::ServerOptions;
+
+use super::{CONNECT_TIMEOUT, Reply, Request, State, answer, exchange, socket_path};
+
+/// Every pipe of ours starts so; the file naming anything else is not ours.
+const PREFIX: &str = r"\\.\pipe\tokenwallet-";
+
+/// `SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION`: the agent may learn who calls, never
+/// act as them.
+const IDENTIFICATION_ONLY: u32 = 0x0010_0000 | 0x0001_0000;
+
+/// `ERROR_PIPE_BUSY`: every instance is serving someone; another is on its way.
+const PIPE_BUSY: i32 = 231;
+
+/// The pipe named in `file`, if it is one of ours.
+fn pipe_name(file: &Path) -> Result<Option<String>, String> {
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return Ok(None);
+    };
+    let name = text.trim();
+    let random = name.strip_prefix(PREFIX).unwrap_or_default();
+    if random.len() != 32 || !random.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!(
+            "{} does not name a tokenwallet agent's pipe; it was not used (delete it, then start the agent again)",
+            file.display()
+        ));
+    }
+    Ok(Some(name.to_owned()))
+}
+
+/// Opens the pipe `name`, waiting a little while every instance is busy.
+fn open(name: &str) -> Option<std::fs::File> {
+    let deadline = Instant::now() + CONNECT_TIMEOUT;
+    loop {
+        match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .security_qos_flags(IDENTIFICATION_ONLY)
+            .open(name)
+        {
+            Ok(pipe) => return Some(pipe),
+            Err(err) if err.raw_os_error() == Some(PIPE_BUSY) && Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            // No such pipe: the agent stopped (a killed one leaves its file behind).
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Asks the agent of `home`. `Ok(None)`: no agent answers (none runs, it stopped, or
+/// `TOKENWALLET_NO_AGENT` is set), so the caller does the work itself. `Err`: the file
+/// that names the pipe is not one the agent wrote.
+pub fn ask(home: &Path, request: &Request) -> Result<Option<Reply>, String> {
+    if std::env::var_os("TOKENWALLET_NO_AGENT").is_some_and(|v| !v.is_empty()) {
+        return Ok(None);
+    }
+    let Some(name) = pipe_name(&socket_path(home))? else {
+        return Ok(None);
+    };
+    let Some(pipe) = open(&name) else {
+        return Ok(None);
+    };
+    exchange(&pipe, request)
+}
+
+/// Serves `state` on a new pipe for `home` until the task is dropped; `ready` runs once the
+/// pipe listens. Refuses to start beside a running agent.
+pub async fn serve(home: &Path, state: Arc<State>, ready: impl FnOnce()) -> Result<(), String> {
+    let file = socket_path(home);
+    if let Ok(Some(name)) = pipe_name(&file)
+        && open(&name).is_some()
+    {
+        return Err(format!(
+            "an agent already serves this wallet on {name} (named in {})",
+            file.display()
+        ));
+    }
+    let mut random = [0_u8; 16];
+    getrandom::fill(&mut random).map_err(|err| format!("no randomness for a pipe name: {err}"))?;
+    let name = random.iter().fold(PREFIX.to_owned(), |mut name, b| {
+        use std::fmt::Write as _;
+        write!(name, "{b:02x}").ok();
+        name
+    });
+    let create = |first: bool| {
+        ServerOptions::new()
+            .first_pipe_instance(first)
+            .reject_remote_clients(true)
+            .create(&name)
+            .map_err(|err| format!("could not create the agent's pipe {name}: {err}"))
+    };
+    let mut listening = create(true)?;
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|err| format!("could not create {}: {err}", dir.display()))?;
+    }
+    crate::store::write_atomic(&file, name.as_bytes()).map_err(|err| err.to_string())?;
+    let _remove = RemoveOnDrop {
+        file: file.clone(),
+        name: name.clone(),
+    };
+    ready();
+    loop {
+        listening
+            .connect()
+            .await
+            .map_err(|err| format!("the agent's pipe failed: {err}"))?;
+        // The next caller connects to a new instance while this one is answered.
+        let caller = std::mem::replace(&mut listening, create(false)?);
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            if let Err(err) = answer(caller, state).await {
+                tracing::debug!(error = %err, "an agent connection ended early");
+            }
+        });
+    }
+}
+
+/// Removes the pipe's file when the agent stops, unless a newer agent wrote it since.
+struct RemoveOnDrop {
+    file: std::path::PathBuf,
+    name: String,
+}
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if std::fs::read_to_string(&self.file).is_ok_and(|text| text.trim() == self.name) {
+            std::fs::remove_file(&self.file).ok();
+        }
+    }
+}
