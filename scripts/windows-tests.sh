@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Windows build, from Linux: cross-compiles with MinGW, lints the Windows target, runs
 # every test under wine (Windows' APIs, including a real Credential Manager behind
-# keyring's windows-native backend), then builds the MSI (scripts/package-msi.sh), installs
-# it under wine and runs the installed program; a newer MSI must replace it.
+# keyring's windows-native backend, and the Windows clipboard), then builds the MSI
+# (scripts/package-msi.sh), installs it under wine and runs the installed program; a
+# newer MSI must replace it.
 #
 # Installs what it needs (Debian's wine and MinGW, Rust's Windows target). The wine prefix
 # lives in target/wine-prefix (or $CARGO_TARGET_DIR's); Debian 12's wine 8.0 lacks bcryptprimitives.dll, which
@@ -38,8 +39,10 @@ trap 'wineserver -k || true' EXIT
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
 cargo clippy --target "$target" --all-targets --features window-launcher -- -D warnings
 cargo test --target "$target"
-# The keyring tests against wine's Credential Manager (ignored by plain `cargo test`).
+# The keyring tests against wine's Credential Manager, and the clipboard test against the
+# Windows clipboard (both ignored by plain `cargo test`).
 cargo test --target "$target" --test keyring -- --ignored
+cargo test --target "$target" --test clipboard -- --ignored
 
 # The installer: installs, puts a Start-menu shortcut to the window in place, and the
 # installed console program runs.
