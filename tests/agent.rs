@@ -81,6 +81,17 @@ fn unlocked() -> (OAuthServer, Home, Agent) {
     (server, home, agent)
 }
 
+/// The kB process `pid` has locked into RAM (Linux's count, `VmLck`).
+#[cfg(target_os = "linux")]
+fn locked_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmLck:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
 /// A home whose runs have no passphrase: only the agent can open the vault.
 fn without_passphrase(home: &Home) -> Home {
     let mut other = home.sharing();
@@ -190,7 +201,7 @@ fn unlock_lock_and_the_end_of_the_unlock() {
     let locked_out = without_passphrase(&home);
     // No agent: unlock says how to start one.
     assert!(home.run(&["unlock"]).fails(2).contains("tokenwallet agent"));
-    let _agent = Agent::start(&home);
+    let agent = Agent::start(&home);
     // Locked: the caller has no passphrase, and is told how to give the agent one.
     let err = locked_out.run(&["token", "demo"]).fails(1);
     assert!(err.contains("tokenwallet unlock"), "{err}");
@@ -204,12 +215,19 @@ fn unlock_lock_and_the_end_of_the_unlock() {
     home.run(&["unlock", "--for", "1h"]).ok();
     let token = locked_out.run(&["token", "demo"]).ok();
     assert!(server.state().access_valid(token.trim()));
+    #[cfg(target_os = "linux")]
+    assert!(
+        locked_kb(agent.0.id()) >= 4,
+        "the vault key is locked into RAM"
+    );
     assert!(
         home.run(&["lock"])
             .stderr()
             .contains("forgot the vault key")
     );
     locked_out.run(&["token", "demo"]).fails(1);
+    #[cfg(target_os = "linux")]
+    assert_eq!(locked_kb(agent.0.id()), 0, "the key's memory is let go");
 
     home.run(&["unlock", "--for", "1s"]).ok();
     locked_out.run(&["token", "demo"]).ok();
@@ -222,12 +240,15 @@ fn unlock_lock_and_the_end_of_the_unlock() {
         ),
         "the key is forgotten when the time is up"
     );
+    #[cfg(target_os = "linux")]
+    assert_eq!(locked_kb(agent.0.id()), 0);
     // Nothing secret was written by the agent: no file holds the passphrase or the key.
     for (path, bytes) in home.files() {
         let text = String::from_utf8_lossy(&bytes);
         assert!(!text.contains(PASSPHRASE), "{}", path.display());
         assert!(!text.contains("AGE-SECRET-KEY"), "{}", path.display());
     }
+    drop(agent);
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod accounts;
 mod fs;
 mod keyring;
 mod lock;
+mod locked;
 mod memory;
 mod migrate;
 mod rescue;
@@ -21,6 +22,7 @@ pub use accounts::{
 pub use fs::{write_atomic, write_new_private};
 pub use keyring::{KeyringBackend, KeyringStore, MAX_PART_UTF16, OsKeyring};
 pub use lock::{FILE_LOCK_TIMEOUT, FileLock, lock_async, lock_blocking};
+use locked::Locked;
 pub use memory::MemoryStore;
 pub use vault::{LEGACY_VAULT_FILE, VAULT_DIR, VaultStore};
 

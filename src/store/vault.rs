@@ -36,7 +36,8 @@ pub const VAULT_FORMAT: u32 = 2;
 /// Secrets in age-encrypted records.
 pub struct VaultStore {
     dir: PathBuf,
-    identity: age::x25519::Identity,
+    /// The vault's key, for as long as the vault is open (the agent: until `lock`).
+    identity: super::Locked<age::x25519::Identity>,
     recipient: age::x25519::Recipient,
     rescue: RescueDir,
 }
@@ -45,6 +46,7 @@ impl std::fmt::Debug for VaultStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VaultStore")
             .field("dir", &self.dir)
+            .field("key_locked_in_ram", &self.identity.is_locked())
             .finish_non_exhaustive()
     }
 }
@@ -98,7 +100,7 @@ impl VaultStore {
         };
         Ok(Self {
             recipient: identity.to_public(),
-            identity,
+            identity: super::Locked::new(identity),
             dir,
             rescue: RescueDir::new(home),
         })
@@ -255,7 +257,7 @@ impl SecretStore for VaultStore {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(err) => return Err(StoreError::io("read", &path, err)),
         };
-        let plain = decrypt(&sealed, &self.identity).map_err(|e| corrupt(&path)(e.to_string()))?;
+        let plain = decrypt(&sealed, &*self.identity).map_err(|e| corrupt(&path)(e.to_string()))?;
         let record: Record =
             serde_json::from_slice(&plain).map_err(|e| corrupt(&path)(e.to_string()))?;
         StoreError::check_format(&path, record.version, VAULT_FORMAT)?;
@@ -288,7 +290,7 @@ impl SecretStore for VaultStore {
     }
 
     fn load_rescue(&self, account: &str) -> Result<Option<Secrets>, StoreError> {
-        self.rescue.read(account, &self.identity)
+        self.rescue.read(account, &*self.identity)
     }
 
     fn clear_rescue(&self, account: &str) -> Result<(), StoreError> {
