@@ -23,7 +23,8 @@ for path in \
   ./usr/share/man/man1/tokenwallet.1.gz \
   ./usr/share/bash-completion/completions/tokenwallet \
   ./usr/share/zsh/vendor-completions/_tokenwallet \
-  ./usr/share/fish/vendor_completions.d/tokenwallet.fish; do
+  ./usr/share/fish/vendor_completions.d/tokenwallet.fish \
+  ./usr/lib/systemd/user/tokenwallet-agent.service; do
   grep -q " $path\$" <<<"$contents" || { echo "missing from the package: $path"; exit 1; }
 done
 echo "contents: every file in place"
@@ -41,6 +42,8 @@ dpkg-deb -x "$deb" "$root"
 "$root/usr/bin/tokenwallet" --version
 desktop-file-validate "$root/usr/share/applications/$id.desktop"
 appstreamcli validate --no-net "$root/usr/share/metainfo/$id.metainfo.xml"
+# The agent's user unit starts the packaged binary.
+grep -qx 'ExecStart=/usr/bin/tokenwallet agent' "$root/usr/lib/systemd/user/tokenwallet-agent.service"
 
 # A fresh machine may lack the window's libraries: let apt bring what Depends names.
 if ! dpkg -i "$deb" >/dev/null 2>&1; then

@@ -270,6 +270,26 @@ fn when_the_agent_is_gone_callers_carry_on_by_themselves() {
     );
 }
 
+/// What a service manager does to stop the agent (the systemd user unit in `packaging/`).
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_the_agent_cleanly() {
+    let (server, home, mut agent) = unlocked();
+    let pid = rustix::process::Pid::from_child(&agent.0);
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    let status = agent.0.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "a clean stop, not death by signal");
+    let mut said = String::new();
+    std::io::Read::read_to_string(agent.0.stderr.as_mut().unwrap(), &mut said).unwrap();
+    assert!(said.contains("the agent stopped"), "{said}");
+    assert!(
+        !socket_path(home.path()).exists(),
+        "the socket is removed on the way out"
+    );
+    let token = home.run(&["token", "demo"]).ok();
+    assert!(server.state().access_valid(token.trim()));
+}
+
 #[test]
 fn an_agent_killed_mid_refresh_loses_nothing() {
     let server = OAuthServer::start(Config::default()).unwrap();

@@ -526,7 +526,7 @@ async fn run_agent(home: &Path) -> Result<(), Failure> {
     };
     tokio::select! {
         served = agent::serve(home, state, ready) => served.map_err(|message| Failure { code: 1, message }),
-        _ = tokio::signal::ctrl_c() => {
+        () = stop_requested() => {
             let waited = tokio::task::spawn_blocking(|| {
                 crate::wallet::wait_for_requests_in_flight(std::time::Duration::from_mins(1))
             });
@@ -535,6 +535,23 @@ async fn run_agent(home: &Path) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+/// Resolves at Ctrl-C, or on Unix at SIGTERM: what a service manager (the systemd user
+/// unit) and `kill` send. Either way the agent stops the same way: it lets a refresh in
+/// flight finish, then removes its socket.
+async fn stop_requested() {
+    #[cfg(unix)]
+    if let Ok(mut terminate) =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        return;
+    }
+    tokio::signal::ctrl_c().await.ok();
 }
 
 /// `tokenwallet unlock`: hands the passphrase to the agent, never to a file.
