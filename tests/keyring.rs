@@ -187,3 +187,31 @@ fn a_real_size_active_iq_pair_imports_refreshes_with_rotation_and_survives_a_res
             .is_none()
     );
 }
+
+/// Wallets stored before went through `keyring`'s own Secret Service calls; the backend that
+/// keeps one session per process reads and updates their entries (no second copy), and
+/// `keyring` finds the ones it creates.
+#[cfg(target_os = "linux")]
+#[test]
+#[ignore = "needs a Secret Service: run scripts/keyring-tests.sh"]
+fn the_one_session_backend_and_the_keyring_crate_see_the_same_entries() {
+    use tokenwallet::store::{KeyringBackend as _, OsKeyring};
+    assert!(KeyringStore::reachable(), "{NEEDS}");
+    let name = format!("compat-{}", std::process::id());
+    let read = |name: &str| OsKeyring.get(name).unwrap().map(|text| text.to_string());
+    let theirs = keyring::Entry::new("tokenwallet", &name).unwrap();
+    theirs.set_password("written by keyring").unwrap();
+    assert_eq!(read(&name).as_deref(), Some("written by keyring"));
+    OsKeyring.set(&name, "updated by tokenwallet").unwrap();
+    // keyring refuses to choose between two entries: one answer means one entry.
+    assert_eq!(theirs.get_password().unwrap(), "updated by tokenwallet");
+    OsKeyring.delete(&name).unwrap();
+    assert!(matches!(
+        theirs.get_password(),
+        Err(keyring::Error::NoEntry)
+    ));
+    OsKeyring.set(&name, "created by tokenwallet").unwrap();
+    assert_eq!(theirs.get_password().unwrap(), "created by tokenwallet");
+    theirs.delete_credential().unwrap();
+    assert_eq!(read(&name), None);
+}

@@ -19,6 +19,9 @@ use super::rescue::RescueDir;
 use super::{SecretStore, SecretStoreKind, StoreError};
 use crate::model::{Secret, Secrets};
 
+#[cfg(any(target_os = "linux", target_os = "freebsd"))]
+mod secret_service;
+
 const SERVICE: &str = "tokenwallet";
 
 /// The most UTF-16 units one entry holds: under Windows' 1 280, with room to spare.
@@ -52,11 +55,30 @@ impl OsKeyring {
         })
     }
 
+    #[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
     fn entry(name: &str) -> Result<keyring::Entry, StoreError> {
         keyring::Entry::new(SERVICE, name).map_err(|err| StoreError::Keyring(err.to_string()))
     }
 }
 
+/// On Linux and FreeBSD: one Secret Service session per process (see `secret_service.rs`).
+#[cfg(any(target_os = "linux", target_os = "freebsd"))]
+impl KeyringBackend for OsKeyring {
+    fn get(&self, name: &str) -> Result<Option<Zeroizing<String>>, StoreError> {
+        Self::off_runtime(|| secret_service::get(SERVICE, name))
+    }
+
+    fn set(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        Self::off_runtime(|| secret_service::set(SERVICE, name, value))
+    }
+
+    fn delete(&self, name: &str) -> Result<(), StoreError> {
+        Self::off_runtime(|| secret_service::delete(SERVICE, name))
+    }
+}
+
+/// Elsewhere (Credential Manager, Keychain): the `keyring` crate's own calls.
+#[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
 impl KeyringBackend for OsKeyring {
     fn get(&self, name: &str) -> Result<Option<Zeroizing<String>>, StoreError> {
         let entry = Self::entry(name)?;
