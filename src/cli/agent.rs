@@ -105,11 +105,7 @@ fn socket_dir(home: &Path) -> PathBuf {
         Some(runtime) => {
             let home = std::path::absolute(home).unwrap_or_else(|_| home.to_owned());
             let digest = Sha256::digest(home.as_os_str().as_encoded_bytes());
-            let short = digest[..6].iter().fold(String::new(), |mut out, b| {
-                use std::fmt::Write as _;
-                write!(out, "{b:02x}").ok();
-                out
-            });
+            let short = crate::store::hex(&digest[..6]);
             PathBuf::from(runtime).join(format!("tokenwallet-{short}"))
         }
         None => home.join("agent"),

@@ -114,11 +114,5 @@ pub(crate) fn sync_dir(dir: &Path) {
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .fold(String::new(), |mut out, b| {
-            use std::fmt::Write as _;
-            write!(out, "{b:02x}").ok();
-            out
-        })
+    super::hex(&Sha256::digest(bytes))
 }

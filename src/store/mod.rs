@@ -114,13 +114,18 @@ impl StoreError {
     }
 }
 
-/// A file name for the account `name` (any characters): its bytes in hex.
-pub(crate) fn file_stem(name: &str) -> String {
-    name.bytes().fold(String::new(), |mut out, b| {
+/// `bytes` in lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut out, b| {
         use std::fmt::Write as _;
         write!(out, "{b:02x}").ok();
         out
     })
+}
+
+/// A file name for the account `name` (any characters): its bytes in hex.
+pub(crate) fn file_stem(name: &str) -> String {
+    hex(name.as_bytes())
 }
 
 /// Which secret store holds an account's secrets.

@@ -179,17 +179,27 @@ fn open_or_create_key(
     }
 }
 
+/// Decrypts the passphrase-sealed file `path` (its `bytes`): a passphrase that does not
+/// open it is [`StoreError::WrongPassphrase`], anything else a damaged file.
+fn unseal(
+    bytes: &[u8],
+    passphrase: &Secret,
+    path: &Path,
+) -> Result<Zeroizing<Vec<u8>>, StoreError> {
+    decrypt(bytes, &scrypt_identity(passphrase)).map_err(|err| match err {
+        age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
+            StoreError::WrongPassphrase
+        }
+        other => corrupt(path)(other.to_string()),
+    })
+}
+
 fn unseal_key(
     key_path: &Path,
     sealed: &[u8],
     passphrase: &Secret,
 ) -> Result<age::x25519::Identity, StoreError> {
-    let plain = decrypt(sealed, &scrypt_identity(passphrase)).map_err(|err| match err {
-        age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
-            StoreError::WrongPassphrase
-        }
-        other => corrupt(key_path)(other.to_string()),
-    })?;
+    let plain = unseal(sealed, passphrase, key_path)?;
     let text = std::str::from_utf8(&plain).map_err(|err| corrupt(key_path)(err.to_string()))?;
     age::x25519::Identity::from_str(text.trim()).map_err(|err| corrupt(key_path)(err.to_owned()))
 }
@@ -201,12 +211,7 @@ fn migrate(
     staging: &Path,
     passphrase: &Secret,
 ) -> Result<age::x25519::Identity, StoreError> {
-    let plain = decrypt(bytes, &scrypt_identity(passphrase)).map_err(|err| match err {
-        age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
-            StoreError::WrongPassphrase
-        }
-        other => corrupt(legacy)(other.to_string()),
-    })?;
+    let plain = unseal(bytes, passphrase, legacy)?;
     let value: serde_json::Value =
         serde_json::from_slice(&plain).map_err(|err| corrupt(legacy)(err.to_string()))?;
     let old = if value.get("version").is_some_and(serde_json::Value::is_u64) {

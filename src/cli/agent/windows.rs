@@ -98,11 +98,7 @@ pub async fn serve(home: &Path, state: Arc<State>, ready: impl FnOnce()) -> Resu
     }
     let mut random = [0_u8; 16];
     getrandom::fill(&mut random).map_err(|err| format!("no randomness for a pipe name: {err}"))?;
-    let name = random.iter().fold(PREFIX.to_owned(), |mut name, b| {
-        use std::fmt::Write as _;
-        write!(name, "{b:02x}").ok();
-        name
-    });
+    let name = format!("{PREFIX}{}", crate::store::hex(&random));
     let create = |first: bool| {
         ServerOptions::new()
             .first_pipe_instance(first)
