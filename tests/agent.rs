@@ -163,10 +163,7 @@ fn a_token_changed_behind_the_agents_back_is_seen_at_once() {
 fn the_agent_and_direct_callers_racing_on_an_expired_token_refresh_once() {
     let server = OAuthServer::start(Config::default()).unwrap();
     let home = home();
-    server.set_access_ttl(1);
-    home.add_demo_account(&server, "demo");
-    home.run(&["generate", "demo"]).ok();
-    server.set_access_ttl(3600);
+    home.add_expiring_demo_account(&server, "demo");
     let _agent = Agent::start(&home);
     home.run(&["unlock"]).ok();
     std::thread::sleep(Duration::from_millis(1100));
@@ -294,10 +291,7 @@ fn sigterm_stops_the_agent_cleanly() {
 fn an_agent_killed_mid_refresh_loses_nothing() {
     let server = OAuthServer::start(Config::default()).unwrap();
     let home = home();
-    server.set_access_ttl(1);
-    home.add_demo_account(&server, "demo");
-    home.run(&["generate", "demo"]).ok();
-    server.set_access_ttl(3600);
+    home.add_expiring_demo_account(&server, "demo");
     // The agent dies after storing the new secrets, before the metadata.
     let _agent = Agent::start_env(&home, &[("TOKENWALLET_CRASH_AT", "after-secrets")]);
     home.run(&["unlock"]).ok();

@@ -19,6 +19,14 @@ fn add(home: &Home, server: &OAuthServer, name: &str) {
     home.run(&["generate", name]).ok();
 }
 
+/// Whether `name`'s stored refresh token is one the server still honours: the chain holds.
+fn chain_holds(home: &Home, server: &OAuthServer, name: &str) -> bool {
+    let stored = home.stored(name);
+    server
+        .state()
+        .refresh_valid(stored["refresh_token"].as_str().unwrap())
+}
+
 fn spawn(home: &Home, args: &[&str]) -> Child {
     support::spawn(home.command(args))
 }
@@ -27,9 +35,7 @@ fn spawn(home: &Home, args: &[&str]) -> Child {
 fn six_token_calls_on_an_expired_token_refresh_once() {
     let server = OAuthServer::start(Config::default()).unwrap();
     let home = Home::new();
-    server.set_access_ttl(1);
-    add(&home, &server, "demo");
-    server.set_access_ttl(3600);
+    home.add_expiring_demo_account(&server, "demo");
     std::thread::sleep(Duration::from_millis(1100));
     assert_eq!(home.show("demo")["state"], "expired");
     let refreshes = server.state().refreshes;
@@ -48,12 +54,7 @@ fn six_token_calls_on_an_expired_token_refresh_once() {
         "all callers got the same fresh token"
     );
     assert!(server.state().access_valid(tokens[0].trim()));
-    let stored = home.stored("demo");
-    assert!(
-        server
-            .state()
-            .refresh_valid(stored["refresh_token"].as_str().unwrap())
-    );
+    assert!(chain_holds(&home, &server, "demo"));
 }
 
 #[test]
@@ -67,12 +68,7 @@ fn racing_explicit_refreshes_never_spend_a_dead_refresh_token() {
     }
     assert_eq!(server.state().reuse_detected, 0);
     assert!((1..=4).contains(&server.state().refreshes));
-    let stored = home.stored("demo");
-    assert!(
-        server
-            .state()
-            .refresh_valid(stored["refresh_token"].as_str().unwrap())
-    );
+    assert!(chain_holds(&home, &server, "demo"));
 }
 
 #[test]
@@ -92,13 +88,11 @@ fn two_processes_refreshing_two_accounts_lose_neither_update() {
     assert_eq!(server.state().refreshes, 10);
     assert_eq!(server.state().reuse_detected, 0);
     for name in ["a", "b"] {
-        let stored = home.stored(name);
         assert!(
-            server
-                .state()
-                .refresh_valid(stored["refresh_token"].as_str().unwrap()),
+            chain_holds(&home, &server, name),
             "{name} lost its rotated refresh token"
         );
+        let stored = home.stored(name);
         assert!(
             server
                 .state()
@@ -134,11 +128,8 @@ fn refresh_all_in_parallel_rotates_every_account_once_and_reports_in_order() {
         .collect();
     assert_eq!(reported, names, "one line per account, in the list's order");
     for name in &names {
-        let stored = home.stored(name);
         assert!(
-            server
-                .state()
-                .refresh_valid(stored["refresh_token"].as_str().unwrap()),
+            chain_holds(&home, &server, name),
             "{name} lost its rotated refresh token"
         );
     }

@@ -100,10 +100,7 @@ fn racing_token_calls_spend_the_refresh_token_once_with_the_keyring() {
     assert!(KeyringStore::reachable(), "{NEEDS}");
     let server = OAuthServer::start(Config::default()).unwrap();
     let home = keyring_home();
-    server.set_access_ttl(1);
-    home.add_demo_account(&server, "demo");
-    home.run(&["generate", "demo"]).ok();
-    server.set_access_ttl(3600);
+    home.add_expiring_demo_account(&server, "demo");
     std::thread::sleep(Duration::from_millis(1100));
     let refreshes = server.state().refreshes;
 

@@ -135,6 +135,20 @@ impl Home {
         .ok();
     }
 
+    /// [`Home::add_demo_account`], then `generate` while the server issues access tokens
+    /// that last one second (its later ones last an hour): once that second has passed,
+    /// the next call must refresh.
+    pub fn add_expiring_demo_account(
+        &self,
+        server: &tokenwallet::demo::oauth::OAuthServer,
+        name: &str,
+    ) {
+        server.set_access_ttl(1);
+        self.add_demo_account(server, name);
+        self.run(&["generate", name]).ok();
+        server.set_access_ttl(3600);
+    }
+
     /// `add NAME` as [`Home::add_demo_account`], expecting it to fail; returns stderr.
     pub fn add_demo_account_fails(
         &self,
