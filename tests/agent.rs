@@ -43,7 +43,7 @@ impl Agent {
         let mut command = home.command(&["agent"]);
         command.envs(env.iter().copied());
         command.stdout(Stdio::null()).stderr(Stdio::piped());
-        let mut child = command.spawn().unwrap();
+        let mut child = support::start(&mut command);
         let mut line = String::new();
         BufReader::new(child.stderr.as_mut().unwrap())
             .read_line(&mut line)
@@ -148,14 +148,14 @@ fn a_token_changed_behind_the_agents_back_is_seen_at_once() {
     );
     assert!(server.state().access_valid(second.trim()));
     // The fast path takes --home before the command, as the full parser does.
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tokenwallet"))
-        .arg(format!("--home={}", home.path().display()))
-        .args(["token", "demo"])
-        .env("XDG_RUNTIME_DIR", "")
-        .env_remove("TOKENWALLET_PASSPHRASE")
-        .env("TOKENWALLET_SECRET_STORE", "file")
-        .output()
-        .unwrap();
+    let output = support::output(
+        std::process::Command::new(env!("CARGO_BIN_EXE_tokenwallet"))
+            .arg(format!("--home={}", home.path().display()))
+            .args(["token", "demo"])
+            .env("XDG_RUNTIME_DIR", "")
+            .env_remove("TOKENWALLET_PASSPHRASE")
+            .env("TOKENWALLET_SECRET_STORE", "file"),
+    );
     assert_eq!(String::from_utf8(output.stdout).unwrap(), second);
 }
 
@@ -325,8 +325,7 @@ fn an_unsafe_agent_folder_is_refused_by_both_sides() {
     let err = without_passphrase(&home).run(&["token", "demo"]).fails(1);
     assert!(err.contains("not yours alone"), "{err}");
     // And no second agent starts there.
-    let mut command = home.command(&["agent"]);
-    let output = command.output().unwrap();
+    let output = support::output(&mut home.command(&["agent"]));
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("not yours alone"));
 }

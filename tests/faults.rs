@@ -152,7 +152,7 @@ fn no_passphrase_and_no_terminal_is_a_clear_error() {
     let (_server, home) = setup();
     let mut command = home.command(&["token", "demo"]);
     command.env_remove("TOKENWALLET_PASSPHRASE");
-    let output = command.output().unwrap();
+    let output = support::output(&mut command);
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("TOKENWALLET_PASSPHRASE"));
 }

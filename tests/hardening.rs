@@ -441,11 +441,10 @@ fn ctrl_c_during_a_refresh_stores_the_rotated_token_before_stopping() {
     server.inject(Fault::SlowAfterRotate(std::time::Duration::from_millis(
         1200,
     )));
-    let child = home
-        .command(&["refresh", "demo"])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = support::start(
+        home.command(&["refresh", "demo"])
+            .stderr(std::process::Stdio::piped()),
+    );
     let mut waited = 0;
     while server.state().refreshes == refreshes && waited < 500 {
         std::thread::sleep(std::time::Duration::from_millis(10));

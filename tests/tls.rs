@@ -120,7 +120,7 @@ fn generate(home: &Home, name: &str, env: &[(&str, &str)]) -> Run {
         .env_remove("SSL_CERT_FILE")
         .env_remove("SSL_CERT_DIR");
     command.envs(env.iter().copied());
-    Run(command.output().unwrap())
+    Run(support::output(&mut command))
 }
 
 fn ca_file(server: &TlsServer) -> (tempfile::TempDir, PathBuf) {

@@ -1068,14 +1068,14 @@ fn the_open_window_serves_the_command_line_as_the_agent() {
     let socket = tokenwallet::cli::agent::socket_path(w.home.path());
     w.wait("the agent's socket", |_| socket.exists());
     // The wallet holds its secrets in this process's memory: only the window can answer.
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tokenwallet"))
-        .arg("--home")
-        .arg(w.home.path())
-        .args(["token", "svc"])
-        .env("TOKENWALLET_SECRET_STORE", "memory")
-        .env_remove("TOKENWALLET_NO_AGENT")
-        .output()
-        .unwrap();
+    let output = support::output(
+        std::process::Command::new(env!("CARGO_BIN_EXE_tokenwallet"))
+            .arg("--home")
+            .arg(w.home.path())
+            .args(["token", "svc"])
+            .env("TOKENWALLET_SECRET_STORE", "memory")
+            .env_remove("TOKENWALLET_NO_AGENT"),
+    );
     assert!(
         output.status.success(),
         "{}",

@@ -97,14 +97,14 @@ impl Home {
 
     /// Runs the CLI.
     pub fn run(&self, args: &[&str]) -> Run {
-        Run(self.command(args).output().unwrap())
+        Run(output(&mut self.command(args)))
     }
 
     /// Runs the CLI with extra environment variables (secrets for `add`).
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = self.command(args);
         command.envs(env.iter().copied());
-        Run(command.output().unwrap())
+        Run(output(&mut command))
     }
 
     /// `add NAME`: a `password` account on the loopback demo OAuth server, as its default
@@ -220,7 +220,34 @@ pub fn spawn(mut command: Command) -> std::process::Child {
     command
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    command.spawn().unwrap()
+    start(&mut command)
+}
+
+/// Starts `command`. Under wine, `CreateProcess` now and then fails with
+/// `ERROR_INTERNAL_ERROR` (1359) while other test processes start and stop (seen once in
+/// CI, four `token` calls started at once): no process exists then, so it is tried again
+/// after a pause. Any other error, and that one after five tries, fails the test.
+pub fn start(command: &mut Command) -> std::process::Child {
+    launch(|| command.spawn())
+}
+
+/// Runs `command` to its end (started as [`start`] does); its output.
+pub fn output(command: &mut Command) -> Output {
+    launch(|| command.output())
+}
+
+fn launch<T>(mut run: impl FnMut() -> std::io::Result<T>) -> T {
+    const WINE_CREATE_PROCESS_FLAKE: i32 = 1359;
+    for _ in 0..4 {
+        match run() {
+            Err(e) if cfg!(windows) && e.raw_os_error() == Some(WINE_CREATE_PROCESS_FLAKE) => {
+                eprintln!("starting a process failed ({e}); trying again");
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            result => return result.unwrap(),
+        }
+    }
+    run().unwrap()
 }
 
 /// Waits for a spawned run, which must succeed; its stdout.
