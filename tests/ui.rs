@@ -754,22 +754,9 @@ fn first_run_without_a_keyring_creates_an_encrypted_vault() {
     let runtime = runtime();
     let home = tempfile::tempdir().unwrap();
     let mut h = first_run_window(home.path(), &runtime);
-    wait_for(&mut h, "the vault offer", |h| {
-        h.query_by_role_and_label(Role::Button, "Create vault")
-            .is_some()
-    });
-    h.get_by_role_and_label(Role::PasswordInput, "Passphrase")
-        .focus();
-    h.run_ok();
-    h.get_by_role_and_label(Role::PasswordInput, "Passphrase")
-        .type_text("correct horse");
-    h.run_ok();
-    h.get_by_role_and_label(Role::PasswordInput, "Repeat passphrase")
-        .focus();
-    h.run_ok();
-    h.get_by_role_and_label(Role::PasswordInput, "Repeat passphrase")
-        .type_text("correct hors");
-    h.run_ok();
+    wait_for(&mut h, "the vault offer", vault_offer);
+    type_passphrase(&mut h, "Passphrase", "correct horse");
+    type_passphrase(&mut h, "Repeat passphrase", "correct hors");
     assert!(h.query_by_label_contains("differ").is_some());
     assert!(
         h.get_by_role_and_label(Role::Button, "Create vault")
@@ -781,10 +768,7 @@ fn first_run_without_a_keyring_creates_an_encrypted_vault() {
     h.run_ok();
     h.get_by_role_and_label(Role::Button, "Create vault")
         .click_accesskit();
-    wait_for(&mut h, "the unlocked, empty wallet", |h| {
-        h.query_by_role_and_label(Role::Button, "Try the demo account")
-            .is_some()
-    });
+    wait_for(&mut h, "the unlocked, empty wallet", unlocked);
     h.get_by_role_and_label(Role::Button, "Try the demo account")
         .click_accesskit();
     wait_for(&mut h, "the demo account", |h| {
@@ -822,10 +806,7 @@ fn try_without_saving_leaves_the_data_dir_untouched() {
     });
     h.get_by_role_and_label(Role::Button, "Try without saving")
         .click_accesskit();
-    wait_for(&mut h, "the empty wallet", |h| {
-        h.query_by_role_and_label(Role::Button, "Try the demo account")
-            .is_some()
-    });
+    wait_for(&mut h, "the empty wallet", unlocked);
     h.get_by_role_and_label(Role::Button, "Try the demo account")
         .click_accesskit();
     wait_for(&mut h, "the demo account", |h| {
@@ -1068,21 +1049,127 @@ fn the_open_window_serves_the_command_line_as_the_agent() {
     let socket = tokenwallet::cli::agent::socket_path(w.home.path());
     w.wait("the agent's socket", |_| socket.exists());
     // The wallet holds its secrets in this process's memory: only the window can answer.
-    let output = support::output(
+    let memory = [("TOKENWALLET_SECRET_STORE", "memory")];
+    let output = cli(w.home.path(), &["token", "svc"], &memory);
+    assert_eq!(cli_stdout(&output), w.access_token("svc"));
+    // `lock` has no vault key to forget here, and must not stop the agent serving: its
+    // secrets live nowhere else.
+    let locked = cli(w.home.path(), &["lock"], &[]);
+    assert_eq!(
+        cli_said(&locked),
+        "tokenwallet: the agent held no vault key"
+    );
+    let output = cli(w.home.path(), &["token", "svc"], &memory);
+    assert_eq!(cli_stdout(&output), w.access_token("svc"));
+}
+
+/// Runs the CLI on `home`, where an agent may answer.
+fn cli(home: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    support::output(
         std::process::Command::new(env!("CARGO_BIN_EXE_tokenwallet"))
             .arg("--home")
-            .arg(w.home.path())
-            .args(["token", "svc"])
-            .env("TOKENWALLET_SECRET_STORE", "memory")
-            .env_remove("TOKENWALLET_NO_AGENT"),
-    );
+            .arg(home)
+            .args(args)
+            .env_remove("TOKENWALLET_NO_AGENT")
+            .env_remove("TOKENWALLET_PASSPHRASE")
+            .envs(env.iter().copied()),
+    )
+}
+
+/// A successful run's stdout, trimmed.
+fn cli_stdout(output: &std::process::Output) -> String {
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// What a successful `lock` or `unlock` said.
+fn cli_said(output: &std::process::Output) -> String {
+    cli_stdout(output);
+    String::from_utf8_lossy(&output.stderr).trim().to_owned()
+}
+
+fn type_passphrase(h: &mut Harness<'static, App>, label: &str, passphrase: &str) {
+    h.get_by_role_and_label(Role::PasswordInput, label).focus();
+    h.run_ok();
+    h.get_by_role_and_label(Role::PasswordInput, label)
+        .type_text(passphrase);
+    h.run_ok();
+}
+
+fn vault_offer(h: &Harness<'static, App>) -> bool {
+    h.query_by_role_and_label(Role::Button, "Create vault")
+        .is_some()
+}
+
+fn unlock_screen(h: &Harness<'static, App>) -> bool {
+    h.query_by_role_and_label(Role::Button, "Unlock").is_some()
+}
+
+fn unlocked(h: &Harness<'static, App>) -> bool {
+    h.query_by_role_and_label(Role::Button, "Try the demo account")
+        .is_some()
+}
+
+#[test]
+fn the_window_and_its_agent_lock_and_unlock_together() {
+    let runtime = runtime();
+    let home = tempfile::tempdir().unwrap();
+    let mut h = first_run_window(home.path(), &runtime);
+    wait_for(&mut h, "the vault offer", vault_offer);
+    type_passphrase(&mut h, "Passphrase", "correct horse");
+    type_passphrase(&mut h, "Repeat passphrase", "correct horse");
+    h.get_by_role_and_label(Role::Button, "Create vault")
+        .click_accesskit();
+    wait_for(&mut h, "the unlocked wallet", unlocked);
+    h.state().serve_agent();
+    let socket = tokenwallet::cli::agent::socket_path(home.path());
+    wait_for(&mut h, "the agent's socket", |_| socket.exists());
+
+    // `tokenwallet lock` locks the window it reaches.
+    let locked = cli(home.path(), &["lock"], &[]);
     assert_eq!(
-        String::from_utf8(output.stdout).unwrap().trim(),
-        w.access_token("svc")
+        cli_said(&locked),
+        "tokenwallet: the agent forgot the vault key"
     );
+    wait_for(&mut h, "the unlock screen", unlock_screen);
+
+    // `tokenwallet unlock` opens it again.
+    let unlocked_by_cli = cli(
+        home.path(),
+        &["unlock", "--for", "1h"],
+        &[("TOKENWALLET_PASSPHRASE", "correct horse")],
+    );
+    assert!(cli_said(&unlocked_by_cli).contains("holds the vault key"));
+    wait_for(&mut h, "the wallet the command line unlocked", unlocked);
+
+    // The window's Lock button locks the agent too.
+    h.get_by_role_and_label(Role::Button, "Lock")
+        .click_accesskit();
+    wait_for(&mut h, "the unlock screen after Lock", unlock_screen);
+    let again = cli(home.path(), &["lock"], &[]);
+    assert_eq!(cli_said(&again), "tokenwallet: the agent held no vault key");
+
+    // Unlocked in the window, then for two seconds from the command line: when those end,
+    // both forget the key.
+    type_passphrase(&mut h, "Passphrase", "correct horse");
+    h.get_by_role_and_label(Role::Button, "Unlock")
+        .click_accesskit();
+    wait_for(&mut h, "the wallet unlocked in the window", unlocked);
+    let short = cli(
+        home.path(),
+        &["unlock", "--for", "2s"],
+        &[("TOKENWALLET_PASSPHRASE", "correct horse")],
+    );
+    cli_said(&short);
+    wait_for(
+        &mut h,
+        "the unlock screen when the unlock ends",
+        unlock_screen,
+    );
+    let after = cli(home.path(), &["lock"], &[]);
+    assert_eq!(cli_said(&after), "tokenwallet: the agent held no vault key");
 }

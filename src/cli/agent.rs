@@ -203,12 +203,18 @@ where
     write.flush().await
 }
 
+/// Told when an `unlock` opens the wallet (`Some`) or a `lock` or the unlock's time closes
+/// it (`None`): the window follows the agent it serves.
+type Watcher = Box<dyn Fn(Option<std::sync::Arc<crate::wallet::Wallet>>) + Send + Sync>;
+
 /// What the agent serves: the open wallet, or none while the vault is locked.
 pub struct State {
     home: PathBuf,
     wallet: std::sync::RwLock<Option<std::sync::Arc<crate::wallet::Wallet>>>,
-    /// Bumped at each unlock and lock: a timer only locks the unlock it was set for.
+    /// Bumped at each unlock (the window's too) and lock: a timer only locks the unlock it
+    /// was set for.
     epoch: std::sync::atomic::AtomicU64,
+    watcher: std::sync::Mutex<Option<Watcher>>,
 }
 
 impl State {
@@ -218,15 +224,52 @@ impl State {
             home: home.to_owned(),
             wallet: std::sync::RwLock::new(wallet),
             epoch: std::sync::atomic::AtomicU64::new(0),
+            watcher: std::sync::Mutex::new(None),
         }
     }
 
-    /// Serves `wallet` from now on (the window was unlocked); a wallet of another data dir
-    /// (the window's "Try without saving") is not served.
+    /// Serves `wallet` from now on, with no time limit (the window was unlocked); a wallet
+    /// of another data dir (the window's "Try without saving") is not served.
     pub fn set_wallet(&self, wallet: &std::sync::Arc<crate::wallet::Wallet>) {
         if wallet.home() == self.home {
+            self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             *self.slot() = Some(std::sync::Arc::clone(wallet));
         }
+    }
+
+    /// Calls `watcher` whenever a request or the unlock's time opens or closes the vault.
+    pub fn watch(
+        &self,
+        watcher: impl Fn(Option<std::sync::Arc<crate::wallet::Wallet>>) + Send + Sync + 'static,
+    ) {
+        *self
+            .watcher
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Box::new(watcher));
+    }
+
+    fn tell(&self, wallet: Option<std::sync::Arc<crate::wallet::Wallet>>) {
+        if let Some(watcher) = self
+            .watcher
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+        {
+            watcher(wallet);
+        }
+    }
+
+    /// Forgets the vault key, if the agent holds one; whether it did. A wallet on the OS
+    /// keyring (or in memory) has no key to forget and stays served: forgetting it would
+    /// leave an agent that no `unlock` can open again.
+    pub fn lock(&self) -> bool {
+        let mut slot = self.slot();
+        let vault = slot.as_ref().is_some_and(|w| w.is_vault());
+        if vault {
+            self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            *slot = None;
+        }
+        vault
     }
 
     fn slot(
@@ -265,14 +308,18 @@ impl State {
                     }
                     Err(err) => return Reply::message(1, format!("the unlock failed: {err}")),
                 };
-                *self.slot() = Some(wallet);
+                *self.slot() = Some(std::sync::Arc::clone(&wallet));
                 let epoch = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
+                self.tell(Some(wallet));
                 let state = std::sync::Arc::clone(self);
                 tokio::spawn(async move {
                     tokio::time::sleep(Duration::from_secs(seconds)).await;
+                    let mut slot = state.slot();
                     if state.epoch.load(Ordering::SeqCst) == epoch {
-                        *state.slot() = None;
+                        *slot = None;
+                        drop(slot);
                         tracing::info!("the unlock expired: the vault key is forgotten");
+                        state.tell(None);
                     }
                 });
                 Reply::message(
@@ -281,8 +328,10 @@ impl State {
                 )
             }
             Request::Lock => {
-                self.epoch.fetch_add(1, Ordering::SeqCst);
-                let had = self.slot().take().is_some();
+                let had = self.lock();
+                if had {
+                    self.tell(None);
+                }
                 Reply::message(
                     0,
                     if had {

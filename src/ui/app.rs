@@ -330,6 +330,18 @@ impl App {
         }
     }
 
+    /// The vault was locked: nothing read from it stays on screen or in this struct.
+    fn forget_secrets(&mut self) {
+        self.revealed = None;
+        self.reveal = Reveal::default();
+        self.claims = None;
+        self.try_result = None;
+        self.confirm = None;
+        self.add = None;
+        self.download_path = None;
+        self.sign_in = None;
+    }
+
     pub(super) fn save_settings(&self) {
         if let Ok(json) = serde_json::to_string_pretty(&self.settings) {
             self.send(Command::SaveSettings(json));
@@ -347,6 +359,9 @@ impl App {
                 self.store = Some(kind);
             }
             Event::Locked { new_vault, error } => {
+                if self.unlock.is_none() {
+                    self.forget_secrets();
+                }
                 let unlock = self.unlock.get_or_insert_with(Unlock::default);
                 unlock.new_vault = new_vault;
                 unlock.error = error;

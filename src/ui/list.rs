@@ -7,6 +7,7 @@ use super::app::{App, Sort};
 use super::theme;
 use super::worker::Command;
 use crate::model::{Account, AccountState, format_countdown};
+use crate::store::SecretStoreKind;
 
 impl App {
     pub(super) fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
@@ -86,6 +87,14 @@ impl App {
             });
         if before != self.settings.clipboard_clear_secs {
             self.save_settings();
+        }
+        if self.store == Some(SecretStoreKind::File)
+            && ui
+                .button("Lock")
+                .on_hover_text("Forget the vault's key (here and for the command line) until its passphrase is entered again")
+                .clicked()
+        {
+            self.send(Command::Lock);
         }
         if let Some(store) = self.store {
             ui.label(

@@ -68,6 +68,8 @@ pub enum ImportSource {
 pub enum Command {
     /// Open (or create) the encrypted vault.
     Unlock(Secret),
+    /// Close the vault: forget its key here and in the agent the window serves.
+    Lock,
     /// Run with secrets in memory only (nothing saved).
     UseMemoryStore,
     /// Re-read the accounts.
@@ -389,27 +391,76 @@ impl Inner {
         self.emit(Event::Accounts(accounts));
     }
 
-    fn open(&self, wallet: Wallet) {
-        let kind = wallet.secret_store_kind();
-        let wallet = Arc::new(wallet);
-        if let Some(agent) = self
-            .agent
+    fn agent(&self) -> Option<Arc<crate::cli::agent::State>> {
+        self.agent
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-        {
+            .clone()
+    }
+
+    fn open(&self, wallet: Wallet) {
+        let wallet = Arc::new(wallet);
+        if let Some(agent) = self.agent() {
             agent.set_wallet(&wallet);
         }
+        self.show(wallet);
+    }
+
+    /// Shows `wallet`'s accounts.
+    fn show(&self, wallet: Arc<Wallet>) {
+        let kind = wallet.secret_store_kind();
         *self.wallet.write().unwrap_or_else(PoisonError::into_inner) = Some(wallet);
         self.emit(Event::Ready(kind));
         self.reload();
     }
+
+    /// Forgets the vault's key and shows the unlock screen; a wallet on the keyring, or the
+    /// scratch wallet of "Try without saving", has no key and stays.
+    fn close_vault(&self) {
+        let mut slot = self.wallet.write().unwrap_or_else(PoisonError::into_inner);
+        let vault = slot
+            .as_ref()
+            .is_some_and(|w| w.is_vault() && w.home() == self.home);
+        if vault {
+            *slot = None;
+            drop(slot);
+            self.shown
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clear();
+            self.emit(Event::Locked {
+                new_vault: false,
+                error: None,
+            });
+        }
+    }
+}
+
+/// The Lock button: the window and the agent it serves forget the vault's key.
+fn lock(inner: &Inner) {
+    if let Some(agent) = inner.agent() {
+        agent.lock();
+    }
+    inner.close_vault();
 }
 
 /// Serves the window's wallet on the agent socket until the window closes. Another agent
 /// already serving this wallet keeps doing so.
 fn serve_agent(inner: &Arc<Inner>) {
     let state = Arc::new(crate::cli::agent::State::new(&inner.home, inner.wallet()));
+    // `tokenwallet unlock` and `lock` open and close the window too. Weak: the agent's
+    // state must not keep the worker alive.
+    let window = Arc::downgrade(inner);
+    state.watch(move |wallet| {
+        let Some(inner) = window.upgrade() else {
+            return;
+        };
+        match wallet {
+            Some(wallet) if inner.wallet().is_none() => inner.show(wallet),
+            Some(_) => {}
+            None => inner.close_vault(),
+        }
+    });
     *inner.agent.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&state));
     let home = inner.home.clone();
     tokio::spawn(async move {
@@ -456,6 +507,7 @@ async fn handle(inner: &Arc<Inner>, command: Command) {
         Command::Unlock(passphrase) => return unlock(inner, passphrase).await,
         Command::UseMemoryStore => return use_memory_store(inner),
         Command::ServeAgent => return serve_agent(inner),
+        Command::Lock => return lock(inner),
         other => other,
     };
     let Some(wallet) = inner.wallet() else {
@@ -463,7 +515,7 @@ async fn handle(inner: &Arc<Inner>, command: Command) {
         return;
     };
     match command {
-        Command::Unlock(_) | Command::UseMemoryStore | Command::ServeAgent => {}
+        Command::Unlock(_) | Command::UseMemoryStore | Command::ServeAgent | Command::Lock => {}
         Command::Reload => inner.reload(),
         Command::Add(new) => add(inner, &wallet, new).await,
         Command::Import {

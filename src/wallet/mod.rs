@@ -177,6 +177,12 @@ impl Wallet {
         self.secrets.kind()
     }
 
+    /// Whether the secrets are in the vault, whose key a lock forgets (the keyring and
+    /// memory have none).
+    pub fn is_vault(&self) -> bool {
+        self.secret_store_kind() == SecretStoreKind::File
+    }
+
     /// The wallet's clock.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
