@@ -23,7 +23,7 @@ use tokenwallet::ui::{App, Settings};
 use tokenwallet::wallet::{Clock, NewAccount, Wallet};
 
 mod support;
-use support::wait_until;
+use support::{Home, wait_until};
 
 /// A clock the test moves by hand.
 struct TestClock(Mutex<DateTime<Utc>>);
@@ -1049,47 +1049,24 @@ fn the_open_window_serves_the_command_line_as_the_agent() {
     let socket = tokenwallet::cli::agent::socket_path(w.home.path());
     w.wait("the agent's socket", |_| socket.exists());
     // The wallet holds its secrets in this process's memory: only the window can answer.
+    let cli = Home::at(w.home.path());
     let memory = [("TOKENWALLET_SECRET_STORE", "memory")];
-    let output = cli(w.home.path(), &["token", "svc"], &memory);
-    assert_eq!(cli_stdout(&output), w.access_token("svc"));
+    let token = cli.run_env(&["token", "svc"], &memory).ok();
+    assert_eq!(token.trim(), w.access_token("svc"));
     // `lock` has no vault key to forget here, and must not stop the agent serving: its
     // secrets live nowhere else.
-    let locked = cli(w.home.path(), &["lock"], &[]);
     assert_eq!(
-        cli_said(&locked),
+        said(&cli.run(&["lock"])),
         "tokenwallet: the agent held no vault key"
     );
-    let output = cli(w.home.path(), &["token", "svc"], &memory);
-    assert_eq!(cli_stdout(&output), w.access_token("svc"));
-}
-
-/// Runs the CLI on `home`, where an agent may answer.
-fn cli(home: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    support::output(
-        std::process::Command::new(env!("CARGO_BIN_EXE_tokenwallet"))
-            .arg("--home")
-            .arg(home)
-            .args(args)
-            .env_remove("TOKENWALLET_NO_AGENT")
-            .env_remove("TOKENWALLET_PASSPHRASE")
-            .envs(env.iter().copied()),
-    )
-}
-
-/// A successful run's stdout, trimmed.
-fn cli_stdout(output: &std::process::Output) -> String {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    let token = cli.run_env(&["token", "svc"], &memory).ok();
+    assert_eq!(token.trim(), w.access_token("svc"));
 }
 
 /// What a successful `lock` or `unlock` said.
-fn cli_said(output: &std::process::Output) -> String {
-    cli_stdout(output);
-    String::from_utf8_lossy(&output.stderr).trim().to_owned()
+fn said(run: &support::Run) -> String {
+    run.ok();
+    run.stderr().trim().to_owned()
 }
 
 fn type_passphrase(h: &mut Harness<'static, App>, label: &str, passphrase: &str) {
@@ -1128,30 +1105,29 @@ fn the_window_and_its_agent_lock_and_unlock_together() {
     h.state().serve_agent();
     let socket = tokenwallet::cli::agent::socket_path(home.path());
     wait_for(&mut h, "the agent's socket", |_| socket.exists());
+    let cli = Home::at(home.path());
+    let passphrase = [("TOKENWALLET_PASSPHRASE", "correct horse")];
 
     // `tokenwallet lock` locks the window it reaches.
-    let locked = cli(home.path(), &["lock"], &[]);
     assert_eq!(
-        cli_said(&locked),
+        said(&cli.run(&["lock"])),
         "tokenwallet: the agent forgot the vault key"
     );
     wait_for(&mut h, "the unlock screen", unlock_screen);
 
     // `tokenwallet unlock` opens it again.
-    let unlocked_by_cli = cli(
-        home.path(),
-        &["unlock", "--for", "1h"],
-        &[("TOKENWALLET_PASSPHRASE", "correct horse")],
-    );
-    assert!(cli_said(&unlocked_by_cli).contains("holds the vault key"));
+    let unlocked_by_cli = cli.run_env(&["unlock", "--for", "1h"], &passphrase);
+    assert!(said(&unlocked_by_cli).contains("holds the vault key"));
     wait_for(&mut h, "the wallet the command line unlocked", unlocked);
 
     // The window's Lock button locks the agent too.
     h.get_by_role_and_label(Role::Button, "Lock")
         .click_accesskit();
     wait_for(&mut h, "the unlock screen after Lock", unlock_screen);
-    let again = cli(home.path(), &["lock"], &[]);
-    assert_eq!(cli_said(&again), "tokenwallet: the agent held no vault key");
+    assert_eq!(
+        said(&cli.run(&["lock"])),
+        "tokenwallet: the agent held no vault key"
+    );
 
     // Unlocked in the window, then for two seconds from the command line: when those end,
     // both forget the key.
@@ -1159,17 +1135,14 @@ fn the_window_and_its_agent_lock_and_unlock_together() {
     h.get_by_role_and_label(Role::Button, "Unlock")
         .click_accesskit();
     wait_for(&mut h, "the wallet unlocked in the window", unlocked);
-    let short = cli(
-        home.path(),
-        &["unlock", "--for", "2s"],
-        &[("TOKENWALLET_PASSPHRASE", "correct horse")],
-    );
-    cli_said(&short);
+    said(&cli.run_env(&["unlock", "--for", "2s"], &passphrase));
     wait_for(
         &mut h,
         "the unlock screen when the unlock ends",
         unlock_screen,
     );
-    let after = cli(home.path(), &["lock"], &[]);
-    assert_eq!(cli_said(&after), "tokenwallet: the agent held no vault key");
+    assert_eq!(
+        said(&cli.run(&["lock"])),
+        "tokenwallet: the agent held no vault key"
+    );
 }

@@ -56,6 +56,16 @@ impl Home {
         }
     }
 
+    /// A view of a data dir someone else made (the window's), with no environment of its
+    /// own: runs get only what they are given.
+    pub fn at(path: &Path) -> Self {
+        Self {
+            dir: None,
+            path: path.to_owned(),
+            env: Vec::new(),
+        }
+    }
+
     /// The data dir.
     pub fn path(&self) -> &Path {
         &self.path
