@@ -115,10 +115,27 @@ pub fn header_line(account: &Account, token: &str) -> String {
 pub fn curl_command(account: &Account, token: &str) -> String {
     let spec = spec(account.provider);
     format!(
-        "curl -H '{}' '{}'",
-        spec.header_line(token),
-        spec.api_base(account)
+        "curl -H {} {}",
+        sh_quote(&spec.header_line(token)),
+        sh_quote(spec.api_base(account))
     )
+}
+
+/// `text` as one word for a POSIX shell: between single quotes, each single quote written
+/// as `'\''`. Nothing inside single quotes is special to the shell, so a token or address
+/// holding `$(…)`, backquotes or quotes stays data when the line is run or sourced.
+pub fn sh_quote(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('\'');
+    for c in text.chars() {
+        if c == '\'' {
+            quoted.push_str("'\\''");
+        } else {
+            quoted.push(c);
+        }
+    }
+    quoted.push('\'');
+    quoted
 }
 
 fn rfc3339(at: Option<chrono::DateTime<chrono::Utc>>) -> Value {
@@ -211,18 +228,14 @@ fn env_text(account: &Account, access: Option<&str>, refresh: Option<&str>) -> S
     };
     let mut out = String::new();
     if let Some(token) = access {
-        writeln!(out, "{prefix}_ACCESS_TOKEN='{token}'").ok();
-        writeln!(
-            out,
-            "{prefix}_AUTH_HEADER='{}'",
-            header_line(account, token)
-        )
-        .ok();
+        writeln!(out, "{prefix}_ACCESS_TOKEN={}", sh_quote(token)).ok();
+        let header = header_line(account, token);
+        writeln!(out, "{prefix}_AUTH_HEADER={}", sh_quote(&header)).ok();
         let expires = time(account.tokens.access_expires_at);
         writeln!(out, "{prefix}_EXPIRES_AT='{expires}'").ok();
     }
     if let Some(token) = refresh {
-        writeln!(out, "{prefix}_REFRESH_TOKEN='{token}'").ok();
+        writeln!(out, "{prefix}_REFRESH_TOKEN={}", sh_quote(token)).ok();
         let expires = time(account.tokens.refresh_expires_at);
         writeln!(out, "{prefix}_REFRESH_EXPIRES_AT='{expires}'").ok();
     }

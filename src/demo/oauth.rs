@@ -76,6 +76,9 @@ pub enum Fault {
     Huge(usize),
     /// Process the request normally (a refresh rotates), then answer after this long.
     SlowAfterRotate(Duration),
+    /// A plain-text error with this status that quotes the request's refresh token this
+    /// many characters in, as a careless gateway's log line would.
+    QuoteRefreshTokenAt(u16, usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +116,9 @@ pub struct State {
     pub reuse_detected: u32,
     /// Leave `token_type` out of token answers (a server breaking RFC 6749 §5.1).
     pub omit_token_type: bool,
+    /// Refuse to revoke access tokens, quoting the token back (a server that revokes only
+    /// refresh tokens and says so carelessly).
+    pub refuse_access_revocation: bool,
     /// Authorization codes issued: code → (client, PKCE challenge, redirect URI).
     codes: HashMap<String, (String, String, String)>,
     /// Device codes issued: device code → (client, user code, approved).
@@ -287,7 +293,9 @@ pub fn fault_response(fault: &Fault) -> Response {
             headers: vec![("Content-Type".into(), "application/json".into())],
             body: vec![b' '; bytes],
         },
-        Fault::SlowAfterRotate(_) => error(500, "server_error", "not a stand-alone fault"),
+        Fault::SlowAfterRotate(_) | Fault::QuoteRefreshTokenAt(..) => {
+            error(500, "server_error", "not a stand-alone fault")
+        }
         Fault::Status(status) => error(status, "server_error", "the server had an internal error"),
         Fault::Html(status) => Response::html(
             status,
@@ -327,6 +335,24 @@ pub fn echo(status: u16, request: &Request) -> Response {
     Response::html(status, &text)
 }
 
+/// A plain-text error quoting the request's `refresh_token` `at` characters in.
+fn quote_at(status: u16, at: usize, request: &Request) -> Response {
+    let form = request.form().unwrap_or_default();
+    let refresh = form
+        .iter()
+        .find(|(key, _)| key == "refresh_token")
+        .map_or("", |(_, value)| value.as_str());
+    let text = format!(
+        "{}{refresh} was refused by the upstream gateway",
+        "x".repeat(at)
+    );
+    Response::Full {
+        status,
+        headers: vec![("Content-Type".into(), "text/plain".into())],
+        body: text.into_bytes(),
+    }
+}
+
 fn handle(state: &Mutex<State>, issuer: &str, request: &Request) -> Response {
     let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
     match (request.method.as_str(), request.path.as_str()) {
@@ -352,6 +378,7 @@ fn handle(state: &Mutex<State>, issuer: &str, request: &Request) -> Response {
                     Response::Delayed(delay, Box::new(token(&mut state, issuer, request)))
                 }
                 Some(Fault::Echo(status)) => echo(status, request),
+                Some(Fault::QuoteRefreshTokenAt(status, at)) => quote_at(status, at, request),
                 Some(fault) => fault_response(&fault),
                 None => token(&mut state, issuer, request),
             }
@@ -727,6 +754,10 @@ fn revoke(state: &mut State, request: &Request) -> Response {
         .find(|(k, _)| k == "token")
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
+    if state.refuse_access_revocation && state.access.contains_key(&token) {
+        let description = format!("cannot revoke token {token}");
+        return error(400, "unsupported_token_type", &description);
+    }
     if let Some(entry) = state.refresh.get_mut(&token) {
         entry.status = RefreshStatus::Revoked;
         let family = entry.family;

@@ -339,6 +339,9 @@ fn looks_like_html(body: &str) -> bool {
     start.starts_with("<!doctype") || start.starts_with("<html") || start.starts_with('<')
 }
 
+/// The most of a plain error body kept for redaction.
+const SERVER_WORDS: usize = 4096;
+
 /// `(error code, human message)` from an error body: OAuth `error`/`error_description`,
 /// a `message` field, an HTML page's title, or the start of the text.
 fn error_text(body: &str) -> (Option<String>, String) {
@@ -370,7 +373,9 @@ fn error_text(body: &str) -> (Option<String>, String) {
             ),
         );
     }
-    let text: String = body.trim().chars().take(200).collect();
+    // Kept long enough to redact a secret the words quote before they are cut to size
+    // (`ProviderError::redacted`).
+    let text: String = body.trim().chars().take(SERVER_WORDS).collect();
     (
         None,
         if text.is_empty() {

@@ -117,21 +117,19 @@ impl ProviderError {
         }
     }
 
-    /// The same error with each of `secrets` (and its URL-encoded form) replaced by
-    /// `[redacted]` wherever the server's words quote it.
+    /// The same error with each of `secrets` (and its URL-encoded forms) replaced by
+    /// `[redacted]` wherever the server's words quote it, then cut to [`SHOWN_CHARS`]. The
+    /// cut comes after the redaction, so a secret that straddles it is matched whole; and a
+    /// start of a secret left at the cut is redacted too.
     #[must_use]
     pub fn redacted<'s>(self, secrets: impl Iterator<Item = &'s str>) -> Self {
-        let secrets: Vec<&str> = secrets.filter(|s| s.len() >= 4).collect();
-        let clean = |mut text: String| {
-            for secret in &secrets {
-                let encoded =
-                    url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>();
-                for form in [secret.to_string(), encoded.replace('+', "%20"), encoded] {
-                    text = text.replace(&form, "[redacted]");
-                }
-            }
-            text
-        };
+        let mut forms = Vec::new();
+        for secret in secrets.filter(|s| s.len() >= MIN_REDACTED) {
+            let encoded =
+                url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>();
+            forms.extend([secret.to_owned(), encoded.replace('+', "%20"), encoded]);
+        }
+        let clean = |text: String| redact_then_cut(text, &forms);
         match self {
             Self::Server { status, message } => Self::Server {
                 status,
@@ -164,6 +162,46 @@ impl ProviderError {
             Self::Unreachable(_) | Self::Timeout(_) | Self::Server { .. }
         )
     }
+}
+
+/// How much of a server's words an error shows.
+pub const SHOWN_CHARS: usize = 200;
+
+/// Secrets shorter than this are not looked for (they would match ordinary words).
+const MIN_REDACTED: usize = 4;
+
+/// Replaces every form of a secret in `text`, then cuts it to [`SHOWN_CHARS`] (an ellipsis
+/// included); a tail of the cut text that starts one of the forms is redacted as well.
+/// Running it again changes nothing.
+fn redact_then_cut(mut text: String, forms: &[String]) -> String {
+    const MARK: &str = "[redacted]";
+    for form in forms {
+        text = text.replace(form.as_str(), MARK);
+    }
+    if text.chars().count() <= SHOWN_CHARS {
+        return text;
+    }
+    let room = SHOWN_CHARS - 1;
+    if let Some((cut, _)) = text.char_indices().nth(room) {
+        text.truncate(cut);
+    }
+    let tail = forms
+        .iter()
+        .filter_map(|form| {
+            (MIN_REDACTED..form.len().min(text.len() + 1))
+                .rev()
+                .find(|&k| form.is_char_boundary(k) && text.ends_with(&form[..k]))
+        })
+        .max();
+    if let Some(k) = tail {
+        text.truncate(text.len() - k);
+        while text.chars().count() + MARK.len() > room {
+            text.pop();
+        }
+        text.push_str(MARK);
+    }
+    text.push('…');
+    text
 }
 
 /// Whether a provider has an API to revoke tokens.

@@ -237,7 +237,9 @@ pub async fn revoke(call: Call<'_>) -> Result<Revoked, ProviderError> {
             Ok(reply) if (200..300).contains(&reply.status) => Ok(()),
             Ok(reply) => Err(reply.into_error()),
             Err(err) => Err(err),
-        };
+        }
+        // The server's words may quote the token it refused: never log or show it.
+        .map_err(|err| err.redacted(call.secrets.values()));
         match result {
             Ok(()) => grant_ended |= hint == "refresh_token",
             // The refresh token is revoked, so the stored tokens are dead either way: forget

@@ -90,11 +90,12 @@ pub async fn browser(call: Call<'_>) -> Result<Issued, ProviderError> {
     }
     sign_in.open(url.as_str());
     let expected = Expected {
-        state: &state,
-        issuer: call.account.issuer.as_deref(),
-        account: &call.account.name,
+        path: listener.path.clone(),
+        state: state.clone(),
+        issuer: call.account.issuer.clone(),
+        account: call.account.name.clone(),
     };
-    let code = listener.wait(&expected, sign_in).await?;
+    let code = listener.wait(expected, sign_in).await?;
     let params = vec![
         ("grant_type", "authorization_code"),
         ("code", code.as_str()),
@@ -141,11 +142,19 @@ fn check_id_token(call: Call<'_>, issued: &Issued, nonce: &str) -> Result<(), Pr
 }
 
 /// What a callback must match.
-struct Expected<'a> {
-    state: &'a str,
-    issuer: Option<&'a str>,
-    account: &'a str,
+struct Expected {
+    path: String,
+    state: String,
+    issuer: Option<String>,
+    account: String,
 }
+
+/// The most callback connections answered at once: the browser needs one (two with a
+/// favicon request); more only come from someone else, and are closed unanswered.
+const MAX_CALLBACK_CONNECTIONS: usize = 16;
+
+/// How long a connection may take to send its request head.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The loopback listener for the redirect: one path, on 127.0.0.1 only.
 struct Listener {
@@ -192,116 +201,119 @@ impl Listener {
         })
     }
 
-    /// Answers requests until a valid callback, a failure, a timeout or a cancel; returns
-    /// the authorization code. The listener closes when this returns.
-    async fn wait(
-        self,
-        expected: &Expected<'_>,
-        sign_in: &dyn SignIn,
-    ) -> Result<String, ProviderError> {
+    /// Answers requests until a valid callback, a failure, the deadline or a cancel;
+    /// returns the authorization code. Connections are answered side by side, so an idle
+    /// or slow one (any local user can connect) delays nobody, and the deadline and the
+    /// cancel are checked at every turn. The listener and every open connection close when
+    /// this returns.
+    async fn wait(self, expected: Expected, sign_in: &dyn SignIn) -> Result<String, ProviderError> {
+        let expected = std::sync::Arc::new(expected);
         let deadline = tokio::time::Instant::now() + sign_in.timeout();
+        let mut answering = tokio::task::JoinSet::new();
         loop {
             if sign_in.cancelled() {
                 return Err(ProviderError::SignIn(
                     "the sign-in was cancelled".to_owned(),
                 ));
             }
-            let accepted = tokio::select! {
-                accepted = self.socket.accept() => accepted,
-                () = tokio::time::sleep(Duration::from_millis(200)) => {
-                    if tokio::time::Instant::now() >= deadline {
-                        return Err(ProviderError::SignIn(format!(
-                            "no answer from the browser within {} minutes; try again",
-                            sign_in.timeout().as_secs() / 60
-                        )));
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ProviderError::SignIn(format!(
+                    "no answer from the browser within {} minutes; try again",
+                    sign_in.timeout().as_secs().div_ceil(60)
+                )));
+            }
+            tokio::select! {
+                accepted = self.socket.accept() => {
+                    if let Ok((stream, _)) = accepted
+                        && answering.len() < MAX_CALLBACK_CONNECTIONS
+                    {
+                        answering.spawn(answer(stream, std::sync::Arc::clone(&expected)));
                     }
-                    continue;
                 }
-            };
-            let Ok((stream, _)) = accepted else { continue };
-            if let Some(outcome) = self.answer(stream, expected).await {
-                return outcome;
+                Some(answered) = answering.join_next() => {
+                    if let Ok(Some(outcome)) = answered {
+                        return outcome;
+                    }
+                }
+                () = tokio::time::sleep(Duration::from_millis(200)) => {}
             }
         }
     }
+}
 
-    /// Handles one request: `Some` ends the sign-in, `None` waits for another.
-    async fn answer(
-        &self,
-        mut stream: TcpStream,
-        expected: &Expected<'_>,
-    ) -> Option<Result<String, ProviderError>> {
-        let head = read_head(&mut stream).await?;
-        let target = head
-            .lines()
-            .next()
-            .and_then(|line| line.strip_prefix("GET "))
-            .and_then(|rest| rest.split(' ').next())
-            .unwrap_or_default();
-        let url = Url::parse(&format!("http://127.0.0.1{target}")).ok()?;
-        if url.path() != self.path {
-            respond(&mut stream, 404, "Not found.").await;
-            return None;
-        }
-        let param = |name: &str| {
-            url.query_pairs()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value.into_owned())
-        };
-        if param("state").as_deref() != Some(expected.state) {
-            respond(
-                &mut stream,
-                400,
-                "This answer does not belong to the sign-in in progress; nothing was stored.",
-            )
-            .await;
-            return None;
-        }
-        if let (Some(iss), Some(issuer)) = (param("iss"), expected.issuer)
-            && iss.trim_end_matches('/') != issuer.trim_end_matches('/')
-        {
-            respond(
-                &mut stream,
-                400,
-                "The answer came from another server; nothing was stored.",
-            )
-            .await;
-            return Some(Err(ProviderError::BadResponse(format!(
-                "the sign-in answer names the issuer '{iss}', not '{issuer}'"
-            ))));
-        }
-        if let Some(error) = param("error") {
-            let description = param("error_description").unwrap_or_else(|| error.clone());
-            respond(
-                &mut stream,
-                200,
-                &format!(
-                    "Sign-in failed: {description}. Nothing was stored; you can close this tab."
-                ),
-            )
-            .await;
-            return Some(Err(ProviderError::Rejected {
-                status: 400,
-                code: Some(error),
-                message: description,
-            }));
-        }
-        let code = param("code")?;
+/// Handles one request: `Some` ends the sign-in, `None` waits for another.
+async fn answer(
+    mut stream: TcpStream,
+    expected: std::sync::Arc<Expected>,
+) -> Option<Result<String, ProviderError>> {
+    let head = read_head(&mut stream).await?;
+    let target = head
+        .lines()
+        .next()
+        .and_then(|line| line.strip_prefix("GET "))
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_default();
+    let url = Url::parse(&format!("http://127.0.0.1{target}")).ok()?;
+    if url.path() != expected.path {
+        respond(&mut stream, 404, "Not found.").await;
+        return None;
+    }
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+    };
+    if param("state").as_deref() != Some(expected.state.as_str()) {
+        respond(
+            &mut stream,
+            400,
+            "This answer does not belong to the sign-in in progress; nothing was stored.",
+        )
+        .await;
+        return None;
+    }
+    if let (Some(iss), Some(issuer)) = (param("iss"), expected.issuer.as_deref())
+        && iss.trim_end_matches('/') != issuer.trim_end_matches('/')
+    {
+        respond(
+            &mut stream,
+            400,
+            "The answer came from another server; nothing was stored.",
+        )
+        .await;
+        return Some(Err(ProviderError::BadResponse(format!(
+            "the sign-in answer names the issuer '{iss}', not '{issuer}'"
+        ))));
+    }
+    if let Some(error) = param("error") {
+        let description = param("error_description").unwrap_or_else(|| error.clone());
         respond(
             &mut stream,
             200,
-            &format!("Signed in to {}. You can close this tab.", expected.account),
+            &format!("Sign-in failed: {description}. Nothing was stored; you can close this tab."),
         )
         .await;
-        Some(Ok(code))
+        return Some(Err(ProviderError::Rejected {
+            status: 400,
+            code: Some(error),
+            message: description,
+        }));
     }
+    let code = param("code")?;
+    respond(
+        &mut stream,
+        200,
+        &format!("Signed in to {}. You can close this tab.", expected.account),
+    )
+    .await;
+    Some(Ok(code))
 }
 
-/// Reads a request's head (up to the blank line, at most 8 KiB, within 5 s).
+/// Reads a request's head (up to the blank line, at most 8 KiB, within [`HEAD_TIMEOUT`]).
 async fn read_head(stream: &mut TcpStream) -> Option<String> {
     let mut head = Vec::new();
     let mut buf = [0; 1024];
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let deadline = tokio::time::Instant::now() + HEAD_TIMEOUT;
     while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 8192 {
         let read = tokio::time::timeout_at(deadline, stream.read(&mut buf))
             .await
@@ -420,4 +432,95 @@ async fn authorize_device(call: Call<'_>) -> Result<DeviceAuthorization, Provide
                 .unwrap_or(600),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    /// A person who never cancels, with a deadline of our choosing.
+    struct Patient(Duration);
+
+    impl SignIn for Patient {
+        fn open(&self, _url: &str) {}
+        fn device_code(&self, _code: &DeviceCode) {}
+        fn cancelled(&self) -> bool {
+            false
+        }
+        fn timeout(&self) -> Duration {
+            self.0
+        }
+    }
+
+    /// A listener waiting for the state `s1`, and the address it listens on.
+    async fn listening(
+        timeout: Duration,
+    ) -> (
+        std::net::SocketAddr,
+        tokio::task::JoinHandle<Result<String, ProviderError>>,
+    ) {
+        let listener = Listener::bind(None).await.unwrap();
+        let addr = listener.socket.local_addr().unwrap();
+        let expected = Expected {
+            path: listener.path.clone(),
+            state: "s1".to_owned(),
+            issuer: None,
+            account: "me".to_owned(),
+        };
+        let waiting = tokio::spawn(async move {
+            let person = Patient(timeout);
+            listener.wait(expected, &person).await
+        });
+        (addr, waiting)
+    }
+
+    // Issue 16, item 7: one idle connection held the callback up for 5 s.
+    #[tokio::test]
+    async fn an_idle_connection_does_not_hold_up_the_callback() {
+        let (addr, waiting) = listening(Duration::from_mins(1)).await;
+        let _idle = TcpStream::connect(addr).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut callback = TcpStream::connect(addr).await.unwrap();
+        callback
+            .write_all(b"GET /callback?code=c1&state=s1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            .await
+            .unwrap();
+        let mut reply = Vec::new();
+        // Answered while the idle connection still has seconds left of its head timeout.
+        tokio::time::timeout(
+            HEAD_TIMEOUT.saturating_sub(Duration::from_secs(2)),
+            callback.read_to_end(&mut reply),
+        )
+        .await
+        .expect("the callback waited for the idle connection")
+        .unwrap();
+        assert!(reply.starts_with(b"HTTP/1.1 200"), "{reply:?}");
+        assert_eq!(waiting.await.unwrap().unwrap(), "c1");
+    }
+
+    // Issue 16, item 7: a steady trickle of connections kept the sign-in open for good.
+    #[tokio::test]
+    async fn a_trickle_of_connections_does_not_outlive_the_deadline() {
+        let (addr, waiting) = listening(Duration::from_secs(1)).await;
+        let flood = tokio::spawn(async move {
+            let mut held = Vec::new();
+            loop {
+                if let Ok(stream) = TcpStream::connect(addr).await {
+                    held.push(stream);
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        });
+        let outcome = tokio::time::timeout(Duration::from_secs(30), waiting)
+            .await
+            .expect("the sign-in outlived its deadline under a trickle of connections")
+            .unwrap();
+        flood.abort();
+        assert!(
+            matches!(&outcome, Err(ProviderError::SignIn(m)) if m.contains("no answer")),
+            "{outcome:?}"
+        );
+    }
 }

@@ -98,11 +98,12 @@ fn host_of(account: &Account) -> String {
 }
 
 /// The error for a provider's failure on `account`.
+/// The server's words are cut to size here, whatever was redacted before.
 pub(super) fn provider_error(account: &Account, source: ProviderError) -> WalletError {
     WalletError::Provider {
         account: account.name.clone(),
         provider: account.provider,
-        source,
+        source: source.redacted(std::iter::empty()),
     }
 }
 

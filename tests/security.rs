@@ -1,0 +1,255 @@
+//! Hardening, round two (issue 16): each test here failed on the code before its fix.
+//! Exports that a shell reads, secrets at the cut of a server's error, a refused revoke
+//! that quoted the token, and what a browser inherits.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use support::{Home, PASSPHRASE};
+use tokenwallet::demo::oauth::{Config, Fault, OAuthServer};
+
+/// A token that runs a command where a shell reads it unquoted or badly quoted.
+const HOSTILE: &str = "at'$(touch${IFS}pwned)'`touch${IFS}pwned2`\"x";
+
+/// An Active IQ account imported from a file holding `access` and a refresh token.
+fn imported(home: &Home, access: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tokens.txt");
+    std::fs::write(&file, format!("{access}\nrt-plain-refresh-token\n")).unwrap();
+    home.run(&[
+        "import",
+        "aiq",
+        "--provider",
+        "active-iq",
+        "--file",
+        file.to_str().unwrap(),
+    ])
+    .ok();
+}
+
+/// Runs `script` in `sh` in `dir`; its stdout.
+fn sh(dir: &std::path::Path, script: &str, path: Option<&std::path::Path>) -> String {
+    let mut command = std::process::Command::new("sh");
+    command.current_dir(dir).arg("-c").arg(script);
+    if let Some(path) = path {
+        let old = std::env::var("PATH").unwrap_or_default();
+        command.env("PATH", format!("{}:{old}", path.display()));
+    }
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+// Item 8: a token holding a quote ran a command when the .env file was sourced.
+#[cfg(unix)]
+#[test]
+fn a_sourced_env_export_keeps_a_hostile_token_as_data() {
+    let home = Home::new();
+    imported(&home, HOSTILE);
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join("aiq.env");
+    home.run(&[
+        "export",
+        "aiq",
+        "--token",
+        "both",
+        "--format",
+        "env",
+        "--out",
+        env.to_str().unwrap(),
+    ])
+    .ok();
+    let seen = sh(
+        dir.path(),
+        ". ./aiq.env; printf '%s\\n%s\\n%s' \"$AIQ_ACCESS_TOKEN\" \"$AIQ_AUTH_HEADER\" \"$AIQ_REFRESH_TOKEN\"",
+        None,
+    );
+    assert_eq!(
+        seen,
+        format!("{HOSTILE}\nauthorizationToken: {HOSTILE}\nrt-plain-refresh-token")
+    );
+    assert!(
+        !dir.path().join("pwned").exists(),
+        "the token ran a command"
+    );
+    assert!(
+        !dir.path().join("pwned2").exists(),
+        "the token ran a command"
+    );
+}
+
+// Item 8: the curl line runs curl with the token as one argument, and nothing else.
+#[cfg(unix)]
+#[test]
+fn the_curl_export_runs_only_curl_with_the_token_as_one_argument() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let home = Home::new();
+    imported(&home, HOSTILE);
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    // A stand-in curl: prints each argument on a line of its own.
+    let curl = bin.join("curl");
+    std::fs::write(
+        &curl,
+        "#!/bin/sh\nfor a in \"$@\"; do printf '[%s]\\n' \"$a\"; done\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&curl, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let line = home.run(&["export", "aiq", "--format", "curl"]).ok();
+    let seen = sh(dir.path(), &line, Some(&bin));
+    assert_eq!(
+        seen,
+        format!("[-H]\n[authorizationToken: {HOSTILE}]\n[https://api.activeiq.netapp.com/v1/]\n")
+    );
+    assert!(
+        !dir.path().join("pwned").exists(),
+        "the token ran a command"
+    );
+    assert!(
+        !dir.path().join("pwned2").exists(),
+        "the token ran a command"
+    );
+}
+
+/// A demo `password` account with a first token set; its refresh token.
+fn demo(server: &OAuthServer, home: &Home) -> String {
+    home.add_demo_account(server, "demo");
+    home.run(&["generate", "demo"]).ok();
+    home.run(&["export", "demo", "--token", "refresh"])
+        .ok()
+        .trim()
+        .to_owned()
+}
+
+/// Every piece of `secret` at least 8 characters long found in `text`.
+fn pieces_of(secret: &str, text: &str) -> Vec<String> {
+    (0..secret.len().saturating_sub(7))
+        .map(|start| &secret[start..start + 8])
+        .filter(|piece| text.contains(piece))
+        .map(str::to_owned)
+        .collect()
+}
+
+// Item 9: a secret straddling the 200-character cut of an error was not redacted.
+#[test]
+fn a_refresh_token_at_the_cut_of_an_error_is_redacted_whole() {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = Home::new();
+    let refresh = demo(&server, &home);
+    // The refresh token starts 15, then 8 characters before the cut and runs past it.
+    for at in [185, 192] {
+        server.inject(Fault::QuoteRefreshTokenAt(502, at));
+        let err = home.run(&["refresh", "demo"]).fails(4);
+        let shown = serde_json::to_string(&home.show("demo")).unwrap();
+        let listed = home.run(&["list", "--json"]).ok();
+        let record = std::fs::read_to_string(home.record_path("demo")).unwrap();
+        for (place, text) in [
+            ("stderr", &err),
+            ("show", &shown),
+            ("list", &listed),
+            ("the record", &record),
+        ] {
+            assert_eq!(
+                pieces_of(&refresh, text),
+                Vec::<String>::new(),
+                "{place}: {text}"
+            );
+        }
+        assert!(err.contains("xxxxxxxx"), "the server's words stay: {err}");
+    }
+    // The chain is whole: the next refresh spends the same refresh token.
+    home.run(&["refresh", "demo"]).ok();
+    assert_eq!(server.state().refreshes, 1);
+}
+
+// Item 10: a refused revoke of the access token logged the token at the default level.
+#[test]
+fn a_refused_revoke_does_not_print_the_access_token() {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = Home::new();
+    demo(&server, &home);
+    let access = home.run(&["token", "demo"]).ok().trim().to_owned();
+    server.state().refuse_access_revocation = true;
+    let run = home.run(&["revoke", "demo"]);
+    let err = run.stderr();
+    assert!(err.contains("cannot revoke token"), "{err}");
+    assert_eq!(pieces_of(&access, &err), Vec::<String>::new(), "{err}");
+    assert_eq!(pieces_of(&access, &run.stdout()), Vec::<String>::new());
+}
+
+// Item 6: the browser saw the vault passphrase in its environment.
+#[cfg(unix)]
+#[test]
+fn the_browser_inherits_no_secret_from_the_environment() {
+    use std::os::unix::fs::PermissionsExt as _;
+    if std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: curl is not installed");
+        return;
+    }
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = Home::new();
+    home.run_env(
+        &[
+            "add",
+            "me",
+            "--provider",
+            "oauth2",
+            "--grant",
+            "authorization_code",
+            "--issuer",
+            &server.issuer(),
+            "--client-id",
+            "demo-client",
+        ],
+        &[("TOKENWALLET_CLIENT_SECRET", "demo-secret")],
+    )
+    .ok();
+    let dir = tempfile::tempdir().unwrap();
+    let seen = dir.path().join("environment");
+    let browser = dir.path().join("browser");
+    std::fs::write(
+        &browser,
+        format!(
+            "#!/bin/sh\nenv > '{}'\nexec curl --silent --location --output /dev/null \"$1\"\n",
+            seen.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    home.run_env(
+        &["generate", "me"],
+        &[
+            ("BROWSER", browser.to_str().unwrap()),
+            ("TOKENWALLET_CLIENT_SECRET", "demo-secret"),
+            ("VAULT_TOKEN", "hvs.team-store-token"),
+        ],
+    )
+    .ok();
+    let environment = std::fs::read_to_string(&seen).unwrap();
+    assert!(
+        environment.contains("PATH="),
+        "the browser got an environment"
+    );
+    for secret in [
+        PASSPHRASE,
+        "demo-secret",
+        "hvs.team-store-token",
+        "TOKENWALLET_",
+    ] {
+        assert!(
+            !environment.contains(secret),
+            "{secret} reached the browser"
+        );
+    }
+    assert!(home.run(&["token", "me"]).ok().trim().len() > 8);
+}
