@@ -52,6 +52,35 @@ impl Agent {
         Self(child)
     }
 
+    /// Starts the agent of `home` allowed at most `files` open descriptors.
+    #[cfg(unix)]
+    fn start_limited(home: &Home, files: u32) -> Self {
+        let inner = home.command(&["agent"]);
+        let mut command = std::process::Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -n {files} && exec \"$0\" \"$@\""))
+            .arg(inner.get_program())
+            .args(inner.get_args());
+        for (key, value) in inner.get_envs() {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = support::start(&mut command);
+        let mut line = String::new();
+        BufReader::new(child.stderr.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains("the agent serves"), "{line}");
+        Self(child)
+    }
+
     fn kill(&mut self) {
         self.0.kill().ok();
         self.0.wait().ok();
@@ -405,4 +434,206 @@ fn the_pipe_name_is_drawn_anew_and_a_foreign_name_is_refused() {
         "{}",
         run.stderr()
     );
+}
+
+// Issue 16, item 1: a flood of idle callers ran the agent out of descriptors; `accept`
+// failed, the agent exited mid-refresh and the rotated refresh token was lost.
+#[cfg(unix)]
+#[test]
+fn a_flood_of_idle_and_garbage_callers_neither_stops_the_agent_nor_loses_the_chain() {
+    use std::io::Write as _;
+    use std::os::unix::net::UnixStream;
+    use tokenwallet::demo::oauth::Fault;
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = home();
+    home.add_expiring_demo_account(&server, "demo");
+    // Few descriptors, as a flood would leave them.
+    let mut agent = Agent::start_limited(&home, 40);
+    home.run(&["unlock"]).ok();
+    std::thread::sleep(Duration::from_millis(1100));
+    // Answered after 1.5 s: within the 2 s the test home allows a request.
+    server.inject(Fault::SlowAfterRotate(Duration::from_millis(1500)));
+    let requests = server.state().token_requests;
+    let first = support::spawn(without_passphrase(&home).command(&["token", "demo"]));
+    assert!(
+        wait_until(
+            &mut (),
+            |()| {},
+            |()| server.state().token_requests > requests
+        ),
+        "the agent sent its refresh"
+    );
+    // The server has rotated; the agent's answer is on its way. Now the flood.
+    let socket = socket_path(home.path());
+    let mut flood = Vec::new();
+    for n in 0..60 {
+        let Ok(mut stream) = UnixStream::connect(&socket) else {
+            continue;
+        };
+        if n % 3 == 0 {
+            stream.write_all(b"\x00\xffnot json at all\n").ok();
+        }
+        flood.push(stream);
+    }
+    let token = support::finish(first);
+    assert!(server.state().access_valid(token.trim()), "{token}");
+    assert!(
+        agent.0.try_wait().unwrap().is_none(),
+        "the agent is still running"
+    );
+    // The chain holds: the next caller (served, or turned away and on its own) gets a
+    // valid token with no refresh token spent twice.
+    let again = home.run(&["token", "demo"]).ok();
+    assert!(server.state().access_valid(again.trim()));
+    home.run(&["refresh", "demo"]).ok();
+    assert_eq!(server.state().reuse_detected, 0);
+    assert_eq!(server.state().refreshes, 2);
+    // Once the idle callers time out, the agent answers again (lock has no fallback).
+    drop(flood);
+    let said = home.run(&["lock"]).ok();
+    assert!(agent.0.try_wait().unwrap().is_none(), "{said}");
+    assert!(
+        home.run(&["lock"]).stderr().contains("held no vault key"),
+        "the agent answered"
+    );
+}
+
+// Issue 16, item 1: idle callers are let go, so they do not hold the agent's room.
+#[cfg(unix)]
+#[test]
+fn an_idle_caller_is_let_go() {
+    use std::io::Read as _;
+    let (_server, home, _agent) = unlocked();
+    let mut idle = std::os::unix::net::UnixStream::connect(socket_path(home.path())).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut rest = Vec::new();
+    // The agent closes it (end of file) well before the test's own bound.
+    assert_eq!(idle.read_to_end(&mut rest).unwrap(), 0);
+}
+
+// Issue 16, item 1: twelve wrong unlocks at once took the agent from 9 MB to 807 MB: one
+// key derivation (64 MiB) each, all at once. Now one at a time.
+#[cfg(target_os = "linux")]
+#[test]
+fn wrong_unlocks_at_once_derive_one_key_at_a_time() {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    // A vault at the real work factor (2^16: 64 MiB per derivation).
+    let mut home = home();
+    home.unset_env("TOKENWALLET_VAULT_WORK_FACTOR");
+    home.add_demo_account(&server, "demo");
+    let agent = Agent::start(&home);
+    let before = peak_rss_kb(agent.0.id());
+    let tries: Vec<_> = (0..4)
+        .map(|_| {
+            let mut wrong = home.sharing();
+            wrong.set_env("TOKENWALLET_PASSPHRASE", "wrong");
+            support::spawn(wrong.command(&["unlock"]))
+        })
+        .collect();
+    for child in tries {
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(1));
+    }
+    let grown = peak_rss_kb(agent.0.id()) - before;
+    // One derivation at a time: 64 MiB and change; four at once would be 256 MiB.
+    assert!(grown < 160 * 1024, "the agent's peak grew by {grown} kB");
+}
+
+/// The most RAM process `pid` has used, in kB (Linux's `VmHWM`).
+#[cfg(target_os = "linux")]
+fn peak_rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+// Issue 16, item 2: unlock on an agent serving another store created a vault and switched
+// to it, and every token through the agent failed until lock.
+#[test]
+fn unlock_without_a_vault_creates_none() {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    // An agent on the memory store: nothing to unlock.
+    let mut memory = home();
+    memory.set_env("TOKENWALLET_SECRET_STORE", "memory");
+    let _agent = Agent::start(&memory);
+    let said = memory.run(&["unlock"]).ok();
+    assert!(said.is_empty());
+    let err = memory.run(&["unlock"]).stderr();
+    assert!(err.contains("nothing to unlock"), "{err}");
+    assert!(!memory.path().join("vault").exists(), "a vault was created");
+    assert!(
+        memory.run(&["list"]).ok().contains("no accounts") || memory.run(&["list"]).code() == 0
+    );
+    // An agent on a data dir with no vault yet: none is made from a passphrase typed once.
+    let empty = home();
+    let _waiting = Agent::start(&empty);
+    let err = empty.run(&["unlock"]).fails(2);
+    assert!(err.contains("no vault to unlock"), "{err}");
+    assert!(!empty.path().join("vault").exists(), "a vault was created");
+    // A vault that exists still unlocks.
+    empty.add_demo_account(&server, "demo");
+    empty.run(&["unlock"]).ok();
+}
+
+// Issue 16, item 3: tokens the agent had sent were still in its memory after lock.
+#[cfg(target_os = "linux")]
+#[test]
+fn after_lock_no_token_is_left_in_the_agents_memory() {
+    let (_server, home, agent) = unlocked();
+    let locked_out = without_passphrase(&home);
+    let token = locked_out.run(&["token", "demo"]).ok().trim().to_owned();
+    let refresh = home.stored("demo")["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    locked_out.run(&["show", "demo"]).ok();
+    home.run(&["lock"]).ok();
+    let pid = agent.0.id();
+    match memory_of(pid) {
+        Ok(memory) => {
+            for secret in [&token, &refresh] {
+                let found = memory
+                    .windows(secret.len())
+                    .filter(|w| *w == secret.as_bytes())
+                    .count();
+                assert_eq!(found, 0, "{secret} is still in the agent's memory");
+            }
+        }
+        // Not root: the agent's memory is closed to the same user (non-dumpable).
+        Err(err) => assert!(
+            !rustix::process::getuid().is_root(),
+            "root could not read the agent's memory: {err}"
+        ),
+    }
+}
+
+/// Every readable, writable mapping of process `pid`.
+#[cfg(target_os = "linux")]
+fn memory_of(pid: u32) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read as _, Seek as _};
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps"))?;
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem"))?;
+    let mut all = Vec::new();
+    for line in maps.lines() {
+        let mut fields = line.split_whitespace();
+        let (Some(range), Some(perms)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        if !perms.starts_with("rw") {
+            continue;
+        }
+        let (start, end) = range.split_once('-').unwrap();
+        let start = u64::from_str_radix(start, 16).unwrap();
+        let end = u64::from_str_radix(end, 16).unwrap();
+        let mut chunk = vec![0; usize::try_from(end - start).unwrap()];
+        mem.seek(std::io::SeekFrom::Start(start))?;
+        if mem.read_exact(&mut chunk).is_ok() {
+            all.extend_from_slice(&chunk);
+        }
+    }
+    Ok(all)
 }

@@ -221,17 +221,18 @@ struct Failure {
     message: String,
 }
 
-/// What a command prints: data for stdout, whole message lines for stderr.
+/// What a command prints: data for stdout (wiped when dropped: it may be a token), whole
+/// message lines for stderr.
 #[derive(Debug, Default)]
 struct Printed {
-    stdout: String,
+    stdout: Zeroizing<String>,
     stderr: String,
 }
 
 impl Printed {
-    fn data(stdout: String) -> Self {
+    fn data(stdout: impl Into<Zeroizing<String>>) -> Self {
         Self {
-            stdout,
+            stdout: stdout.into(),
             stderr: String::new(),
         }
     }
@@ -442,7 +443,7 @@ const NO_AGENT: &str = "no agent is running for this wallet: start one with `tok
 
 /// Prints what a command run by the agent printed, and ends with its exit code (its
 /// message is already in `stderr`).
-fn replay(stdout: String, stderr: String, code: i32) -> Result<(), Failure> {
+fn replay(stdout: Zeroizing<String>, stderr: String, code: i32) -> Result<(), Failure> {
     Printed { stdout, stderr }.show();
     if code == 0 {
         Ok(())
@@ -487,7 +488,7 @@ pub(crate) async fn serve_command(wallet: &Wallet, request: agent::Request) -> a
             token,
             format,
         } => export_request(&format, &token)
-            .and_then(|request| Ok(Printed::data(wallet.export(&name, request)?.to_string()))),
+            .and_then(|request| Ok(Printed::data(wallet.export(&name, request)?))),
         agent::Request::Unlock { .. } | agent::Request::Lock => {
             Err(usage("the agent answers unlock and lock itself"))
         }
@@ -524,17 +525,20 @@ async fn run_agent(home: &Path) -> Result<(), Failure> {
             }
         );
     };
-    tokio::select! {
+    let result = tokio::select! {
         served = agent::serve(home, state, ready) => served.map_err(|message| Failure { code: 1, message }),
-        () = stop_requested() => {
-            let waited = tokio::task::spawn_blocking(|| {
-                crate::wallet::wait_for_requests_in_flight(std::time::Duration::from_mins(1))
-            });
-            waited.await.ok();
-            eprintln!("tokenwallet: the agent stopped");
-            Ok(())
-        }
+        () = stop_requested() => Ok(()),
+    };
+    // However the agent stops, a refresh in flight stores its answer first: the server may
+    // already have rotated.
+    let waited = tokio::task::spawn_blocking(|| {
+        crate::wallet::wait_for_requests_in_flight(std::time::Duration::from_mins(1))
+    });
+    waited.await.ok();
+    if result.is_ok() {
+        eprintln!("tokenwallet: the agent stopped");
     }
+    result
 }
 
 /// Resolves at Ctrl-C, or on Unix at SIGTERM: what a service manager (the systemd user
@@ -562,7 +566,7 @@ fn unlock(home: &Path, seconds: u64) -> Result<(), Failure> {
     }
     let secret = passphrase(false)?;
     let request = agent::Request::Unlock {
-        passphrase: secret.expose().to_owned(),
+        passphrase: Zeroizing::new(secret.expose().to_owned()),
         seconds,
     };
     match agent::ask(home, &request) {
@@ -702,10 +706,12 @@ async fn token(wallet: &Wallet, name: &str) -> Result<Printed, Failure> {
             words::describe(&warning)
         )
     });
-    Ok(Printed {
-        stdout: format!("{}\n", outcome.token.expose()),
-        stderr,
-    })
+    let token = outcome.token.expose();
+    // Sized once: a growing string would leave copies of the token behind in freed memory.
+    let mut stdout = Zeroizing::new(String::with_capacity(token.len() + 1));
+    stdout.push_str(token);
+    stdout.push('\n');
+    Ok(Printed { stdout, stderr })
 }
 
 fn list(wallet: &Wallet, json: bool) -> Result<Printed, Failure> {
@@ -760,11 +766,7 @@ async fn export(home: &Path, args: &ExportArgs) -> Result<(), Failure> {
         format: args.format.clone(),
     };
     let Some(path) = &args.out else {
-        let direct = async || {
-            Ok(Printed::data(
-                open_wallet(home)?.export(name, request)?.to_string(),
-            ))
-        };
+        let direct = async || Ok(Printed::data(open_wallet(home)?.export(name, request)?));
         return served(home, ask, direct).await;
     };
     // To a file: the text comes from the agent or the wallet; this process writes it, so
@@ -772,9 +774,9 @@ async fn export(home: &Path, args: &ExportArgs) -> Result<(), Failure> {
     let text = match agent::ask(home, &ask) {
         Ok(Some(agent::Reply::Done {
             stdout, code: 0, ..
-        })) => Zeroizing::new(stdout),
+        })) => stdout,
         Ok(Some(agent::Reply::Done { stderr, code, .. })) => {
-            return replay(String::new(), stderr, code);
+            return replay(Zeroizing::default(), stderr, code);
         }
         Ok(Some(agent::Reply::Locked) | None) | Err(_) => {
             open_wallet(home)?.export(name, request)?

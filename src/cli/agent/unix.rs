@@ -5,7 +5,10 @@ use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, PermissionsExt as 
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{CONNECT_TIMEOUT, Reply, Request, State, answer, exchange, socket_path};
+use super::{
+    CONNECT_TIMEOUT, FIRST_PAUSE, Reply, Request, State, back_off, exchange, socket_path,
+    spawn_caller,
+};
 
 fn my_uid() -> u32 {
     rustix::process::getuid().as_raw()
@@ -49,6 +52,7 @@ pub fn ask(home: &Path, request: &Request) -> Result<Option<Reply>, String> {
 /// socket listens. Refuses to start beside a running agent, or in a folder that is not
 /// this user's alone.
 pub async fn serve(home: &Path, state: Arc<State>, ready: impl FnOnce()) -> Result<(), String> {
+    super::protect_memory();
     let path = socket_path(home);
     let Some(dir) = path.parent() else {
         return Err(format!("{} has no folder", path.display()));
@@ -75,28 +79,25 @@ pub async fn serve(home: &Path, state: Arc<State>, ready: impl FnOnce()) -> Resu
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).ok();
     let _remove = RemoveOnDrop(path.clone());
     ready();
+    // Nothing a caller does stops the agent: a failed accept (out of descriptors, say) is
+    // logged and tried again after a pause, while the callers served finish and free theirs.
+    let mut pause = FIRST_PAUSE;
     loop {
-        let (stream, _) = listener
-            .accept()
-            .await
-            .map_err(|err| format!("the agent's socket failed: {err}"))?;
-        let state = Arc::clone(&state);
-        tokio::spawn(async move {
-            if let Err(err) = connection(stream, state).await {
-                tracing::debug!(error = %err, "an agent connection ended early");
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                pause = FIRST_PAUSE;
+                match stream.peer_cred() {
+                    Ok(peer) if peer.uid() == my_uid() => spawn_caller(stream, &state),
+                    // A caller of another user gets no answer at all.
+                    Ok(peer) => {
+                        tracing::warn!(uid = peer.uid(), "refused an agent caller of another user");
+                    }
+                    Err(err) => tracing::debug!(error = %err, "an agent caller went away"),
+                }
             }
-        });
+            Err(err) => back_off(&mut pause, &err).await,
+        }
     }
-}
-
-/// One request and its answer. A caller of another user gets no answer at all.
-async fn connection(stream: tokio::net::UnixStream, state: Arc<State>) -> std::io::Result<()> {
-    let peer = stream.peer_cred()?;
-    if peer.uid() != my_uid() {
-        tracing::warn!(uid = peer.uid(), "refused an agent caller of another user");
-        return Ok(());
-    }
-    answer(stream, state).await
 }
 
 /// Removes the socket when the agent stops (a killed agent leaves it: the next one

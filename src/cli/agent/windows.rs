@@ -20,7 +20,10 @@ use std::time::Instant;
 
 use tokio::net::windows::named_pipe::ServerOptions;
 
-use super::{CONNECT_TIMEOUT, Reply, Request, State, answer, exchange, socket_path};
+use super::{
+    CONNECT_TIMEOUT, FIRST_PAUSE, Reply, Request, State, back_off, exchange, socket_path,
+    spawn_caller,
+};
 
 /// Every pipe of ours starts so; the file naming anything else is not ours.
 const PREFIX: &str = r"\\.\pipe\tokenwallet-";
@@ -117,19 +120,27 @@ pub async fn serve(home: &Path, state: Arc<State>, ready: impl FnOnce()) -> Resu
         name: name.clone(),
     };
     ready();
+    // Nothing a caller does stops the agent: a failed connect or a failed new instance is
+    // logged and tried again after a pause.
+    let mut pause = FIRST_PAUSE;
     loop {
-        listening
-            .connect()
-            .await
-            .map_err(|err| format!("the agent's pipe failed: {err}"))?;
-        // The next caller connects to a new instance while this one is answered.
-        let caller = std::mem::replace(&mut listening, create(false)?);
-        let state = Arc::clone(&state);
-        tokio::spawn(async move {
-            if let Err(err) = answer(caller, state).await {
-                tracing::debug!(error = %err, "an agent connection ended early");
+        if let Err(err) = listening.connect().await {
+            back_off(&mut pause, &err).await;
+            if let Ok(fresh) = create(false) {
+                listening = fresh;
             }
-        });
+            continue;
+        }
+        // The next caller connects to a new instance while this one is answered.
+        let fresh = loop {
+            match create(false) {
+                Ok(fresh) => break fresh,
+                Err(err) => back_off(&mut pause, &err).await,
+            }
+        };
+        pause = FIRST_PAUSE;
+        let caller = std::mem::replace(&mut listening, fresh);
+        spawn_caller(caller, &state);
     }
 }
 
