@@ -142,6 +142,43 @@ fn a_refused_save_keeps_the_rotated_refresh_token_for_the_next_run() {
     );
 }
 
+// Issue 16, item 13: a long-lived process kept its rescued set in memory after another
+// process had stored it and refreshed on: its next load wrote the spent refresh token back
+// over the new one, and the chain was lost.
+#[test]
+fn a_stale_rescue_in_memory_never_overwrites_a_newer_set() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let passphrase = Secret::new("rescue test passphrase");
+    let flaky = Arc::new(Flaky {
+        inner: VaultStore::open(home.path(), &passphrase).unwrap(),
+        failing: AtomicBool::new(false),
+    });
+    let agent = wallet(home.path(), flaky.clone());
+    runtime.block_on(agent.add(demo(&server))).unwrap();
+    runtime.block_on(agent.generate("demo")).unwrap();
+    flaky.failing.store(true, Ordering::SeqCst);
+    runtime.block_on(agent.refresh("demo")).unwrap_err();
+    flaky.failing.store(false, Ordering::SeqCst);
+
+    // Another process stores the rescue and refreshes on.
+    let other = wallet(
+        home.path(),
+        Arc::new(VaultStore::open(home.path(), &passphrase).unwrap()),
+    );
+    runtime.block_on(other.refresh("demo")).unwrap();
+    let newest = other.secrets("demo").unwrap().1.refresh_token.unwrap();
+
+    // The long-lived process goes on with the newest chain, not its stale copy.
+    runtime.block_on(agent.refresh("demo")).unwrap();
+    assert_eq!(server.state().reuse_detected, 0, "a spent token was sent");
+    assert_eq!(server.state().refreshes, 3);
+    let now = agent.secrets("demo").unwrap().1.refresh_token.unwrap();
+    assert_ne!(now, newest, "the newest token was the one spent");
+    assert!(server.state().refresh_valid(now.expose()));
+}
+
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {

@@ -339,9 +339,24 @@ impl Wallet {
                 None
             }),
         };
-        let Some(secrets) = rescued else {
+        let Some(mut secrets) = rescued else {
             return Ok(self.secrets.load(name)?.unwrap_or_default());
         };
+        // A rescue says which refresh token it replaced: if the store no longer holds that
+        // one, someone stored a newer set since (another process used the rescue file, or
+        // an import), and this rescue is stale: writing it back would undo theirs.
+        let replaced = secrets.extra.0.remove(RESCUE_REPLACES);
+        if let Some(replaced) = replaced.as_ref().and_then(serde_json::Value::as_str) {
+            let current = self.secrets.load(name)?.unwrap_or_default();
+            if fingerprint(current.refresh_token.as_ref()) != replaced {
+                tracing::warn!(
+                    account = name,
+                    "a rescued token set is older than the stored one, which is used"
+                );
+                self.rescue_saved(name);
+                return Ok(current);
+            }
+        }
         match self.secrets.save(name, &secrets) {
             Ok(()) => self.rescue_saved(name),
             Err(err) => {
@@ -419,4 +434,18 @@ impl Wallet {
         self.account(name)?;
         Ok(lock_async(&self.lock_path(name), REFRESH_LOCK_TIMEOUT).await?)
     }
+}
+
+/// The field of a rescued set naming (by [`fingerprint`]) the refresh token it replaced;
+/// taken off before the set is stored.
+const RESCUE_REPLACES: &str = "rescue_replaces";
+
+/// A short, one-way name for a refresh token (or its absence), to tell whether the store
+/// still holds the one a rescue replaced without keeping the token itself.
+fn fingerprint(token: Option<&Secret>) -> String {
+    use sha2::{Digest as _, Sha256};
+    token.map_or_else(
+        || "none".to_owned(),
+        |token| crate::store::hex(&Sha256::digest(token.expose().as_bytes())[..16]),
+    )
 }

@@ -480,6 +480,7 @@ impl Wallet {
     ) -> Result<Account, WalletError> {
         let now = self.now();
         let rotated = issued.refresh_token.is_some();
+        let replaced = super::fingerprint(secrets.refresh_token.as_ref());
         let (access_expires_at, refresh_expires_at) = expiries(account, &issued, expires_at);
         secrets.access_token = Some(issued.access_token);
         if let Some(refresh_token) = issued.refresh_token {
@@ -490,7 +491,7 @@ impl Wallet {
         }
         let rescued = match self.save_issued(&account.name, &secrets, rotated) {
             Ok(()) => None,
-            Err(err) if rotated => Some(self.rescue(account, &secrets, &err)),
+            Err(err) if rotated => Some(self.rescue(account, &secrets, replaced, &err)),
             Err(err) => return Err(err),
         };
         crate::crash_point("after-secrets");
@@ -529,10 +530,23 @@ impl Wallet {
     /// The store refused a set holding a rotated refresh token: keep it in memory for the
     /// life of the process and, where the store can, in an encrypted rescue file that the
     /// next load picks up. Returns the error that says where it is.
-    fn rescue(&self, account: &Account, secrets: &Secrets, err: &WalletError) -> WalletError {
+    /// `replaced` names the refresh token the set replaces: a rescue is only ever stored
+    /// over that one.
+    fn rescue(
+        &self,
+        account: &Account,
+        secrets: &Secrets,
+        replaced: String,
+        err: &WalletError,
+    ) -> WalletError {
+        let mut secrets = secrets.clone();
+        secrets
+            .extra
+            .0
+            .insert(super::RESCUE_REPLACES.to_owned(), replaced.into());
         self.rescued_sets()
             .insert(account.name.clone(), secrets.clone());
-        let on_disk = match self.secrets.save_rescue(&account.name, secrets) {
+        let on_disk = match self.secrets.save_rescue(&account.name, &secrets) {
             Ok(()) => true,
             Err(rescue_err) => {
                 tracing::warn!(account = %account.name, error = %rescue_err, "no rescue file either");
