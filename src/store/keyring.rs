@@ -249,6 +249,35 @@ impl KeyringStore {
             })
     }
 
+    /// Removes the parts of the generation before `index`'s, which a crash between an
+    /// index switch and its clean-up leaves behind: one read finds whether any are there.
+    fn delete_orphans(&self, account: &str, index: &Index) {
+        let Some(before) = index.generation.checked_sub(1).filter(|g| *g > 0) else {
+            return;
+        };
+        let Some(probe) = index.parts.keys().next() else {
+            return;
+        };
+        if !matches!(
+            self.backend.get(&self.part_name(account, before, probe, 0)),
+            Ok(Some(_))
+        ) {
+            return;
+        }
+        for secret in index.parts.keys() {
+            for part in 0.. {
+                let name = self.part_name(account, before, secret, part);
+                if !matches!(self.backend.get(&name), Ok(Some(_))) {
+                    break;
+                }
+                if let Err(err) = self.backend.delete(&name) {
+                    tracing::debug!(error = %err, "an orphaned keyring part stays behind");
+                    break;
+                }
+            }
+        }
+    }
+
     fn delete_parts(&self, account: &str, index: &Index) {
         for (secret, parts) in &index.parts {
             for part in 0..*parts {
@@ -259,6 +288,16 @@ impl KeyringStore {
             }
         }
     }
+}
+
+/// A generation no earlier save can have used: the time in nanoseconds, far above the
+/// counts that saves reach one by one.
+fn unused_generation() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    u64::try_from(nanos).unwrap_or(u64::MAX / 2)
 }
 
 /// Cuts `text` into parts of at most [`MAX_PART_UTF16`] UTF-16 units.
@@ -316,7 +355,16 @@ impl SecretStore for KeyringStore {
     }
 
     fn save(&self, account: &str, secrets: &Secrets) -> Result<(), StoreError> {
-        let old = self.read_index(account).ok().flatten().and_then(Result::ok);
+        // An index that cannot be read (a keyring hiccup, a damaged entry) names parts that
+        // may still be live: the new parts get a generation of their own, never one that
+        // would overwrite them in place.
+        let (old, unknown) = match self.read_index(account) {
+            Ok(found) => (found.and_then(Result::ok), false),
+            Err(err) => {
+                tracing::warn!(account, error = %err, "the keyring index could not be read; saving beside it");
+                (None, true)
+            }
+        };
         // Small sets (opaque tokens) fit one entry: one keyring call to read them back.
         let blob = Zeroizing::new(
             serde_json::to_string(secrets).map_err(|err| StoreError::Keyring(err.to_string()))?,
@@ -328,7 +376,11 @@ impl SecretStore for KeyringStore {
             }
             return Ok(());
         }
-        let generation = old.as_ref().map_or(1, |index| index.generation + 1);
+        let generation = match &old {
+            Some(index) => index.generation + 1,
+            None if unknown => unused_generation(),
+            None => 1,
+        };
         let mut index = Index {
             v: 2,
             generation,
@@ -350,6 +402,7 @@ impl SecretStore for KeyringStore {
         self.backend.set(&self.index_name(account), &json)?;
         if let Some(old) = old {
             self.delete_parts(account, &old);
+            self.delete_orphans(account, &old);
         }
         Ok(())
     }
@@ -550,6 +603,99 @@ mod tests {
         assert!(
             backend.0.lock().unwrap().len() > 1,
             "now one entry per secret"
+        );
+    }
+
+    /// A keyring that fails on demand: the next index reads, every write after a number
+    /// of them (a crash mid-save), every delete (a crash before the clean-up).
+    #[derive(Default)]
+    struct Failing {
+        inner: WindowsLimit,
+        index_reads: std::sync::atomic::AtomicUsize,
+        writes_left: std::sync::Mutex<Option<usize>>,
+        no_deletes: std::sync::atomic::AtomicBool,
+    }
+
+    impl KeyringBackend for Failing {
+        fn get(&self, name: &str) -> Result<Option<Zeroizing<String>>, StoreError> {
+            use std::sync::atomic::Ordering;
+            let index = name.matches('/').count() == 1;
+            if index
+                && self
+                    .index_reads
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok()
+            {
+                return Err(StoreError::Keyring("the keyring did not answer".into()));
+            }
+            self.inner.get(name)
+        }
+        fn set(&self, name: &str, value: &str) -> Result<(), StoreError> {
+            if let Some(left) = self.writes_left.lock().unwrap().as_mut() {
+                if *left == 0 {
+                    return Err(StoreError::Keyring("the process died".into()));
+                }
+                *left -= 1;
+            }
+            self.inner.set(name, value)
+        }
+        fn delete(&self, name: &str) -> Result<(), StoreError> {
+            if self.no_deletes.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(StoreError::Keyring("the process died".into()));
+            }
+            self.inner.delete(name)
+        }
+    }
+
+    // Issue 16, item 14: with the index unreadable, a save took generation 1 and overwrote
+    // the live parts in place; cut short, it left neither set whole.
+    #[test]
+    fn an_unreadable_index_never_lets_a_save_overwrite_the_live_parts() {
+        let backend = Arc::new(Failing::default());
+        let dir = tempfile::tempdir().unwrap();
+        let store = KeyringStore::with_backend(dir.path(), backend.clone());
+        store.save("aiq", &realistic()).unwrap();
+        let mut rotated = realistic();
+        rotated.access_token = Some(token("rotated-access", 1350));
+        rotated.refresh_token = Some(token("rotated", 1500));
+        backend
+            .index_reads
+            .store(1, std::sync::atomic::Ordering::SeqCst);
+        *backend.writes_left.lock().unwrap() = Some(2);
+        store.save("aiq", &rotated).unwrap_err();
+        *backend.writes_left.lock().unwrap() = None;
+        assert_eq!(
+            store.load("aiq").unwrap(),
+            Some(realistic()),
+            "the live set is whole"
+        );
+        store.save("aiq", &rotated).unwrap();
+        assert_eq!(store.load("aiq").unwrap(), Some(rotated));
+    }
+
+    // Issue 16, item 14: parts left by a crash between the index switch and the clean-up
+    // stayed in the keyring for good.
+    #[test]
+    fn parts_orphaned_by_a_crash_are_removed_by_the_next_save() {
+        let backend = Arc::new(Failing::default());
+        let dir = tempfile::tempdir().unwrap();
+        let store = KeyringStore::with_backend(dir.path(), backend.clone());
+        store.save("aiq", &realistic()).unwrap();
+        let entries = backend.inner.0.lock().unwrap().len();
+        backend
+            .no_deletes
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        store.save("aiq", &realistic()).unwrap();
+        assert!(backend.inner.0.lock().unwrap().len() > entries);
+        backend
+            .no_deletes
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        store.save("aiq", &realistic()).unwrap();
+        assert_eq!(store.load("aiq").unwrap(), Some(realistic()));
+        assert_eq!(
+            backend.inner.0.lock().unwrap().len(),
+            entries,
+            "only the live generation is left"
         );
     }
 
