@@ -183,19 +183,20 @@ fn a_refused_revoke_does_not_print_the_access_token() {
     assert_eq!(pieces_of(&access, &run.stdout()), Vec::<String>::new());
 }
 
-// Item 6: the browser saw the vault passphrase in its environment.
-#[cfg(unix)]
-#[test]
-fn the_browser_inherits_no_secret_from_the_environment() {
-    use std::os::unix::fs::PermissionsExt as _;
-    if std::process::Command::new("curl")
+/// Whether curl, which stands in for the browser, is here.
+fn has_curl() -> bool {
+    let here = std::process::Command::new("curl")
         .arg("--version")
         .output()
-        .is_err()
-    {
+        .is_ok();
+    if !here {
         eprintln!("skipped: curl is not installed");
-        return;
     }
+    here
+}
+
+/// A demo server and an `authorization_code` account `me` on it, found by discovery.
+fn browser_account() -> (OAuthServer, Home) {
     let server = OAuthServer::start(Config::default()).unwrap();
     let home = Home::new();
     home.run_env(
@@ -214,6 +215,42 @@ fn the_browser_inherits_no_secret_from_the_environment() {
         &[("TOKENWALLET_CLIENT_SECRET", "demo-secret")],
     )
     .ok();
+    (server, home)
+}
+
+// Item 15: a server whose metadata promises `iss` in every authorization response (RFC
+// 9207) had an answer without it accepted: the defence against mix-up was optional.
+#[test]
+fn an_answer_without_the_promised_issuer_is_refused() {
+    if !has_curl() {
+        return;
+    }
+    let (server, home) = browser_account();
+    server.state().omit_iss_in_response = true;
+    let browser = [("BROWSER", "curl --silent --location --output /dev/null")];
+    let err = home.run_env(&["generate", "me"], &browser).fails(1);
+    assert!(err.contains("does not name its issuer"), "{err}");
+    assert_eq!(home.show("me")["state"], "empty");
+    assert_eq!(server.state().token_requests, 0, "the code was not spent");
+    // With the issuer named, the same sign-in goes through.
+    server.state().omit_iss_in_response = false;
+    home.run_env(&["generate", "me"], &browser).ok();
+    assert!(
+        server
+            .state()
+            .access_valid(home.run(&["token", "me"]).ok().trim())
+    );
+}
+
+// Item 6: the browser saw the vault passphrase in its environment.
+#[cfg(unix)]
+#[test]
+fn the_browser_inherits_no_secret_from_the_environment() {
+    use std::os::unix::fs::PermissionsExt as _;
+    if !has_curl() {
+        return;
+    }
+    let (_server, home) = browser_account();
     let dir = tempfile::tempdir().unwrap();
     let seen = dir.path().join("environment");
     let browser = dir.path().join("browser");

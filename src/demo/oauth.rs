@@ -119,6 +119,9 @@ pub struct State {
     /// Refuse to revoke access tokens, quoting the token back (a server that revokes only
     /// refresh tokens and says so carelessly).
     pub refuse_access_revocation: bool,
+    /// Leave RFC 9207's `iss` out of authorization responses, though the metadata says
+    /// they carry it (what a response from another server looks like).
+    pub omit_iss_in_response: bool,
     /// Authorization codes issued: code → (client, PKCE challenge, redirect URI).
     codes: HashMap<String, (String, String, String)>,
     /// Device codes issued: device code → (client, user code, approved).
@@ -369,6 +372,7 @@ fn handle(state: &Mutex<State>, issuer: &str, request: &Request) -> Response {
                 "device_authorization_endpoint": format!("{issuer}/device_authorization"),
                 "grant_types_supported": ["client_credentials", "password", "refresh_token"],
                 "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+                "authorization_response_iss_parameter_supported": true,
             }),
         ),
         ("POST", "/token") => {
@@ -384,7 +388,7 @@ fn handle(state: &Mutex<State>, issuer: &str, request: &Request) -> Response {
             }
         }
         ("POST", "/revoke") => revoke(&mut state, request),
-        ("GET", "/authorize") => authorize(&mut state, request),
+        ("GET", "/authorize") => authorize(&mut state, issuer, request),
         ("POST", "/device_authorization") => device_authorization(&mut state, issuer, request),
         ("GET", "/api/me") => {
             let token = request
@@ -567,7 +571,7 @@ fn password_grant(
 
 /// `GET /authorize`: the demo user is always signed in and consents at once, so this
 /// answers with the redirect. Strict: a loopback redirect URI and a S256 PKCE challenge.
-fn authorize(state: &mut State, request: &Request) -> Response {
+fn authorize(state: &mut State, issuer: &str, request: &Request) -> Response {
     let param = |name: &str| {
         request
             .query
@@ -608,6 +612,9 @@ fn authorize(state: &mut State, request: &Request) -> Response {
         .query_pairs_mut()
         .append_pair("code", &code)
         .append_pair("state", &param("state").unwrap_or_default());
+    if !state.omit_iss_in_response {
+        location.query_pairs_mut().append_pair("iss", issuer);
+    }
     Response::Full {
         status: 302,
         headers: vec![("Location".into(), location.to_string())],

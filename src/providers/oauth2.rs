@@ -75,6 +75,7 @@ pub async fn complete(http: &Http, account: &mut Account) -> Result<(), Provider
     if account.device_url.is_none() {
         account.device_url = found.device_authorization_endpoint;
     }
+    account.issuer_in_response = found.issuer_in_response;
     Ok(())
 }
 
@@ -91,6 +92,8 @@ pub struct Discovered {
     pub authorization_endpoint: Option<String>,
     /// `device_authorization_endpoint` (RFC 8628).
     pub device_authorization_endpoint: Option<String>,
+    /// `authorization_response_iss_parameter_supported` (RFC 9207).
+    pub issuer_in_response: bool,
 }
 
 /// Reads RFC 8414 metadata, then OpenID Connect discovery, from `issuer`.
@@ -157,6 +160,10 @@ fn discovered_from(json: &Value) -> Result<Discovered, ProviderError> {
         client_auth,
         authorization_endpoint: checked_text(json, "authorization_endpoint")?,
         device_authorization_endpoint: checked_text(json, "device_authorization_endpoint")?,
+        issuer_in_response: json
+            .get("authorization_response_iss_parameter_supported")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     })
 }
 

@@ -93,6 +93,7 @@ pub async fn browser(call: Call<'_>) -> Result<Issued, ProviderError> {
         path: listener.path.clone(),
         state: state.clone(),
         issuer: call.account.issuer.clone(),
+        issuer_required: call.account.issuer_in_response,
         account: call.account.name.clone(),
     };
     let code = listener.wait(expected, sign_in).await?;
@@ -104,26 +105,48 @@ pub async fn browser(call: Call<'_>) -> Result<Issued, ProviderError> {
     ];
     let issued = token_request(call, params).await?;
     if openid {
-        check_id_token(call, &issued, &nonce)?;
+        check_id_token(call, &issued, Some(&nonce))?;
     }
     Ok(issued)
 }
 
-/// Basic ID token checks (issuer, audience, expiry, nonce); the signature is not verified:
-/// the token came straight from the token endpoint over the checked connection.
-fn check_id_token(call: Call<'_>, issued: &Issued, nonce: &str) -> Result<(), ProviderError> {
+/// Basic ID token checks (issuer, audience, expiry, and the nonce where the flow sent one);
+/// the signature is not verified: the token came straight from the token endpoint over the
+/// checked connection.
+fn check_id_token(
+    call: Call<'_>,
+    issued: &Issued,
+    nonce: Option<&str>,
+) -> Result<(), ProviderError> {
     let Some(id_token) = issued.id_token.as_ref() else {
         return Ok(());
     };
+    let client_id = call.field(Field::ClientId)?;
+    id_token_claims(
+        id_token.expose(),
+        call.account.issuer.as_deref(),
+        client_id,
+        call.now,
+        nonce,
+    )
+}
+
+/// [`check_id_token`] on the token's claims.
+fn id_token_claims(
+    id_token: &str,
+    issuer: Option<&str>,
+    client_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    nonce: Option<&str>,
+) -> Result<(), ProviderError> {
     let bad = |what: &str| ProviderError::BadResponse(format!("the ID token {what}"));
-    let jwt = decode_jwt(id_token.expose()).ok_or_else(|| bad("is not a JWT"))?;
+    let jwt = decode_jwt(id_token).ok_or_else(|| bad("is not a JWT"))?;
     let claim = |name: &str| jwt.payload.get(name).and_then(Value::as_str);
-    if let Some(issuer) = call.account.issuer.as_deref()
+    if let Some(issuer) = issuer
         && claim("iss").map(|i| i.trim_end_matches('/')) != Some(issuer.trim_end_matches('/'))
     {
         return Err(bad("names another issuer"));
     }
-    let client_id = call.field(Field::ClientId)?;
     let audience_ok = match jwt.payload.get("aud") {
         Some(Value::String(aud)) => aud == client_id,
         Some(Value::Array(list)) => list.iter().any(|a| a.as_str() == Some(client_id)),
@@ -132,10 +155,12 @@ fn check_id_token(call: Call<'_>, issued: &Issued, nonce: &str) -> Result<(), Pr
     if !audience_ok {
         return Err(bad("is for another client"));
     }
-    if jwt.expires_at().is_some_and(|exp| exp <= call.now) {
+    if jwt.expires_at().is_some_and(|exp| exp <= now) {
         return Err(bad("has expired"));
     }
-    if claim("nonce") != Some(nonce) {
+    if let Some(nonce) = nonce
+        && claim("nonce") != Some(nonce)
+    {
         return Err(bad("does not carry this sign-in's nonce"));
     }
     Ok(())
@@ -146,6 +171,9 @@ struct Expected {
     path: String,
     state: String,
     issuer: Option<String>,
+    /// The server always names itself in the answer (RFC 9207): an answer without `iss`
+    /// did not come from it.
+    issuer_required: bool,
     account: String,
 }
 
@@ -272,6 +300,17 @@ async fn answer(
         .await;
         return None;
     }
+    if expected.issuer_required && param("iss").is_none() {
+        respond(
+            &mut stream,
+            400,
+            "The answer does not name the server it came from; nothing was stored.",
+        )
+        .await;
+        return Some(Err(ProviderError::BadResponse(
+            "the sign-in answer does not name its issuer, which this server always does (RFC 9207): it may come from another server; nothing was stored".to_owned(),
+        )));
+    }
     if let (Some(iss), Some(issuer)) = (param("iss"), expected.issuer.as_deref())
         && iss.trim_end_matches('/') != issuer.trim_end_matches('/')
     {
@@ -369,7 +408,9 @@ pub async fn device(call: Call<'_>) -> Result<Issued, ProviderError> {
             ("device_code", code.device_code.as_str()),
         ];
         match token_request(call, params).await {
-            Ok(issued) => return Ok(issued),
+            // The device flow has no nonce; the rest of the ID token is checked as in the
+            // browser flow.
+            Ok(issued) => return check_id_token(call, &issued, None).map(|()| issued),
             Err(ProviderError::Rejected { code: Some(c), .. }) if c == "authorization_pending" => {}
             Err(ProviderError::Rejected { code: Some(c), .. }) if c == "slow_down" => {
                 interval += Duration::from_secs(5);
@@ -467,6 +508,7 @@ mod tests {
             path: listener.path.clone(),
             state: "s1".to_owned(),
             issuer: None,
+            issuer_required: false,
             account: "me".to_owned(),
         };
         let waiting = tokio::spawn(async move {
@@ -474,6 +516,29 @@ mod tests {
             listener.wait(expected, &person).await
         });
         (addr, waiting)
+    }
+
+    // Issue 16, item 15: the device flow's ID token was not checked at all.
+    #[test]
+    fn an_id_token_is_checked_without_a_nonce_where_the_flow_has_none() {
+        use crate::demo::oauth::jwt;
+        let now = chrono::Utc::now();
+        let token = |aud: &str, iss: &str, exp: i64| {
+            jwt(
+                &serde_json::json!({"iss": iss, "aud": aud, "exp": now.timestamp() + exp, "sub": "me"}),
+            )
+        };
+        let check = |t: &str, nonce| id_token_claims(t, Some("https://idp"), "cli", now, nonce);
+        check(&token("cli", "https://idp/", 60), None).unwrap();
+        for bad in [
+            token("other", "https://idp", 60),
+            token("cli", "https://evil", 60),
+            token("cli", "https://idp", -60),
+        ] {
+            assert!(check(&bad, None).is_err(), "{bad}");
+        }
+        // Where the flow sent a nonce, the token must carry it.
+        assert!(check(&token("cli", "https://idp", 60), Some("n1")).is_err());
     }
 
     // Issue 16, item 7: one idle connection held the callback up for 5 s.
