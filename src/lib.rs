@@ -13,6 +13,8 @@ pub mod providers;
 pub mod store;
 pub mod ui;
 pub mod wallet;
+#[cfg(windows)]
+pub mod windows_acl;
 
 /// A test-only fault hook: aborts the process at `step` when `TOKENWALLET_CRASH_AT` names
 /// it, as a crash or a kill would. Compiled into debug builds only (the tests' builds),

@@ -6,13 +6,15 @@
 
 mod support;
 
-use support::{Home, PASSPHRASE};
+use support::Home;
 use tokenwallet::demo::oauth::{Config, Fault, OAuthServer};
 
 /// A token that runs a command where a shell reads it unquoted or badly quoted.
+#[cfg(unix)]
 const HOSTILE: &str = "at'$(touch${IFS}pwned)'`touch${IFS}pwned2`\"x";
 
 /// An Active IQ account imported from a file holding `access` and a refresh token.
+#[cfg(any(unix, windows))]
 fn imported(home: &Home, access: &str) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tokens.txt");
@@ -29,6 +31,7 @@ fn imported(home: &Home, access: &str) {
 }
 
 /// Runs `script` in `sh` in `dir`; its stdout.
+#[cfg(unix)]
 fn sh(dir: &std::path::Path, script: &str, path: Option<&std::path::Path>) -> String {
     let mut command = std::process::Command::new("sh");
     command.current_dir(dir).arg("-c").arg(script);
@@ -115,6 +118,25 @@ fn the_curl_export_runs_only_curl_with_the_token_as_one_argument() {
         !dir.path().join("pwned2").exists(),
         "the token ran a command"
     );
+}
+
+// Item 12: on Windows an export took the folder's ACL: readable by every user of a shared
+// folder. Read back from the file's security descriptor.
+#[cfg(windows)]
+#[test]
+fn an_export_on_windows_grants_this_user_alone() {
+    let home = Home::new();
+    imported(&home, "at-plain-access-token");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("aiq.txt");
+    home.run(&["export", "aiq", "--out", out.to_str().unwrap()])
+        .ok();
+    let me = tokenwallet::windows_acl::current_user_sid().unwrap();
+    let file = std::fs::File::open(&out).unwrap();
+    let dacl = tokenwallet::windows_acl::file_dacl(&file).unwrap();
+    assert!(dacl.starts_with("D:P("), "inherited entries: {dacl}");
+    assert_eq!(dacl.matches('(').count(), 1, "{dacl}");
+    assert!(dacl.ends_with(&format!(";{me})")), "{dacl}");
 }
 
 /// A demo `password` account with a first token set; its refresh token.
@@ -278,7 +300,7 @@ fn the_browser_inherits_no_secret_from_the_environment() {
         "the browser got an environment"
     );
     for secret in [
-        PASSPHRASE,
+        support::PASSPHRASE,
         "demo-secret",
         "hvs.team-store-token",
         "TOKENWALLET_",

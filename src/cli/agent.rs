@@ -168,7 +168,6 @@ const MAX_REQUEST: usize = 16 * 1024;
 #[cfg(any(unix, windows))]
 fn max_connections() -> usize {
     /// Descriptors the agent needs for itself: runtime, store files, HTTP connections.
-    #[cfg(unix)]
     const RESERVED: u64 = 48;
     #[cfg(unix)]
     let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile)

@@ -1,21 +1,31 @@
 //! Safe file writes: atomic replace (temp + fsync + rename) and owner-only (0600) files.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
+#[cfg(not(windows))]
+use std::fs::OpenOptions;
 use std::io::Write as _;
 use std::path::Path;
 
 use super::StoreError;
 
-/// Creates `path` owner-only (0600); fails if anything, a symlink included, is there.
+/// Creates `path` owner-only (0600; on Windows a DACL for this user alone, whatever the
+/// folder's); fails if anything, a symlink included, is there.
 fn create_new_private(path: &Path) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
+    #[cfg(windows)]
     {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
+        crate::windows_acl::create_new_owner_only(path)
     }
-    options.open(path)
+    #[cfg(not(windows))]
+    {
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        options.open(path)
+    }
 }
 
 /// Writes `bytes` to a new owner-only (0600) file at `path`. An existing file or symlink
@@ -103,6 +113,31 @@ mod tests {
         }
         // No temp file is left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    // Issue 16, item 12: on Windows a new file took its folder's ACL, so an export to a
+    // shared folder was readable by every user there.
+    #[cfg(windows)]
+    #[test]
+    fn a_private_file_grants_this_user_alone_whatever_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export.txt");
+        write_new_private(&path, b"secret").unwrap();
+        write_atomic(&dir.path().join("record.json"), b"{}").unwrap();
+        let me = crate::windows_acl::current_user_sid().unwrap();
+        for name in ["export.txt", "record.json"] {
+            let file = File::open(dir.path().join(name)).unwrap();
+            let dacl = crate::windows_acl::file_dacl(&file).unwrap();
+            // Protected (nothing inherited), one entry, for this user.
+            assert!(dacl.starts_with("D:P("), "{dacl}");
+            assert_eq!(dacl.matches('(').count(), 1, "{dacl}");
+            assert!(dacl.ends_with(&format!(";{me})")), "{dacl}");
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), b"secret");
+        assert!(matches!(
+            write_new_private(&path, b"again"),
+            Err(StoreError::Exists(_))
+        ));
     }
 
     #[cfg(unix)]

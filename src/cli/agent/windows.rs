@@ -1,16 +1,16 @@
 //! The agent's named pipe on Windows.
 //!
-//! Windows has no socket folder to lock down and no `unsafe` is allowed here to ask a pipe
-//! for its caller's account, so the check is done by what a caller must know and hold:
-//! - The pipe's name is random (128 bits), drawn by the agent at each start, and written to
-//!   `agent\pipe` in the data dir, which the profile's ACL keeps to this user (as it keeps
-//!   the wallet). Another user cannot learn the name, so cannot connect, nor create the
-//!   pipe first to catch a passphrase.
-//! - The pipe has Windows' default security: full control for its owner, SYSTEM and the
-//!   administrators (who can read the profile anyway), read only for everyone else, so no
-//!   other user can write a request even with the name; remote clients are refused; and
-//!   the agent creates it as the first instance of its name.
+//! Windows has no socket folder to lock down, and any local user can list the pipes' names
+//! (`\\.\pipe\`), so the name is no secret. What keeps other users out:
+//! - The pipe is created with a protected DACL that grants this user alone (Windows' default
+//!   would let everyone open it for reading), as the first instance of its name: another
+//!   user can neither open it nor add an instance to it. Remote clients are refused.
+//! - A caller checks that the pipe it opened is owned by this user before it sends anything:
+//!   a pipe another user made under a stale name (after an agent was killed) gets nothing,
+//!   a passphrase least of all.
 //! - Callers open it with identification-level impersonation only.
+//! - The name is random (128 bits), drawn at each start and written to `agent\pipe` in the
+//!   data dir.
 
 use std::fs::OpenOptions;
 use std::os::windows::fs::OpenOptionsExt as _;
@@ -84,7 +84,15 @@ pub fn ask(home: &Path, request: &Request) -> Result<Option<Reply>, String> {
     let Some(pipe) = open(&name) else {
         return Ok(None);
     };
-    exchange(&pipe, request)
+    match crate::windows_acl::pipe_is_mine(&pipe) {
+        Ok(true) => exchange(&pipe, request),
+        Ok(false) => Err(format!(
+            "the pipe {name} is not yours (another user may have made it after the agent stopped); nothing was sent to it"
+        )),
+        Err(err) => Err(format!(
+            "the owner of the pipe {name} could not be checked ({err}); nothing was sent to it"
+        )),
+    }
 }
 
 /// Serves `state` on a new pipe for `home` until the task is dropped; `ready` runs once the
@@ -103,10 +111,11 @@ pub async fn serve(home: &Path, state: Arc<State>, ready: impl FnOnce()) -> Resu
     getrandom::fill(&mut random).map_err(|err| format!("no randomness for a pipe name: {err}"))?;
     let name = format!("{PREFIX}{}", crate::store::hex(&random));
     let create = |first: bool| {
-        ServerOptions::new()
+        let mut options = ServerOptions::new();
+        options
             .first_pipe_instance(first)
-            .reject_remote_clients(true)
-            .create(&name)
+            .reject_remote_clients(true);
+        crate::windows_acl::create_pipe(&options, &name)
             .map_err(|err| format!("could not create the agent's pipe {name}: {err}"))
     };
     let mut listening = create(true)?;
