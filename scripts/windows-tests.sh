@@ -38,7 +38,16 @@ trap 'wineserver -k || true' EXIT
 
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
 cargo clippy --target "$target" --all-targets --features window-launcher -- -D warnings
-cargo test --target "$target"
+# The browser under wine: rundll32 hands an address to winebrowser, which starts the Unix
+# xdg-open; this stand-in logs it and follows it with curl, as a browser would
+# (tests/security.rs reads the log).
+browser_dir="$target_dir/windows/browser"
+mkdir -p "$browser_dir"
+printf '#!/bin/sh\nprintf "%%s\\n" "$1" > "%s/opened.log"\ncurl --silent --location --output /dev/null "$1" &\n' \
+  "$browser_dir" > "$browser_dir/xdg-open"
+chmod +x "$browser_dir/xdg-open"
+PATH="$browser_dir:$PATH" TOKENWALLET_TEST_BROWSER_LOG="$(winepath -w "$browser_dir/opened.log" 2>/dev/null)" \
+  cargo test --target "$target"
 # The keyring tests against wine's Credential Manager, and the clipboard test against the
 # Windows clipboard (both ignored by plain `cargo test`).
 cargo test --target "$target" --test keyring -- --ignored

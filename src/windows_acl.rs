@@ -25,7 +25,8 @@ use windows_sys::Win32::Security::Authorization::{
 };
 use windows_sys::Win32::Security::{
     DACL_SECURITY_INFORMATION, GetTokenInformation, OWNER_SECURITY_INFORMATION,
-    PSECURITY_DESCRIPTOR, PSID, SECURITY_ATTRIBUTES, TOKEN_QUERY, TOKEN_USER, TokenUser,
+    PSECURITY_DESCRIPTOR, PSID, SECURITY_ATTRIBUTES, TOKEN_INFORMATION_CLASS, TOKEN_QUERY,
+    TokenOwner, TokenUser,
 };
 use windows_sys::Win32::Storage::FileSystem::{
     CREATE_NEW, CreateFileW, FILE_ATTRIBUTE_NORMAL, FILE_SHARE_DELETE, FILE_SHARE_READ,
@@ -104,6 +105,18 @@ fn sid_text(sid: PSID) -> std::io::Result<String> {
 
 /// This process's user, as a SID in text form.
 pub fn current_user_sid() -> std::io::Result<String> {
+    token_sid(TokenUser)
+}
+
+/// The owner this process gives the objects it creates: its user, or for an elevated
+/// administrator the Administrators group.
+fn default_owner_sid() -> std::io::Result<String> {
+    token_sid(TokenOwner)
+}
+
+/// The SID a `TOKEN_USER` or `TOKEN_OWNER` of this process's token names (both begin with
+/// the SID's address).
+fn token_sid(class: TOKEN_INFORMATION_CLASS) -> std::io::Result<String> {
     let mut token: HANDLE = std::ptr::null_mut();
     // SAFETY: the pseudo handle of the current process needs no closing; Windows writes
     // one handle to `token`, which `OwnedHandle` then closes.
@@ -117,7 +130,7 @@ pub fn current_user_sid() -> std::io::Result<String> {
     let sized = unsafe {
         GetTokenInformation(
             token.as_raw_handle(),
-            TokenUser,
+            class,
             std::ptr::null_mut(),
             0,
             &raw mut len,
@@ -127,13 +140,13 @@ pub fn current_user_sid() -> std::io::Result<String> {
     if sized == 0 && error.raw_os_error() != i32::try_from(ERROR_INSUFFICIENT_BUFFER).ok() {
         return Err(error);
     }
-    // u64s: aligned for TOKEN_USER and the SID after it.
-    let mut buffer = vec![0_u64; (len as usize).div_ceil(8)];
-    // SAFETY: `buffer` holds at least `len` bytes, aligned for TOKEN_USER.
+    // u64s: aligned for the structure and the SID after it.
+    let mut buffer = vec![0_u64; (len as usize).div_ceil(8).max(1)];
+    // SAFETY: `buffer` holds at least `len` bytes, aligned for the structure.
     let ok = unsafe {
         GetTokenInformation(
             token.as_raw_handle(),
-            TokenUser,
+            class,
             buffer.as_mut_ptr().cast::<c_void>(),
             len,
             &raw mut len,
@@ -142,9 +155,10 @@ pub fn current_user_sid() -> std::io::Result<String> {
     if ok == 0 {
         return Err(std::io::Error::last_os_error());
     }
-    // SAFETY: Windows filled the buffer with a TOKEN_USER whose SID lies within it.
-    let user = unsafe { &*buffer.as_ptr().cast::<TOKEN_USER>() };
-    sid_text(user.User.Sid)
+    // SAFETY: Windows filled the buffer with a TOKEN_USER or TOKEN_OWNER, whose first
+    // field is the address of a SID within the buffer.
+    let sid = unsafe { *buffer.as_ptr().cast::<PSID>() };
+    sid_text(sid)
 }
 
 /// Creates a new file at `path`, writable, that only this user can open: the DACL is set
@@ -243,12 +257,38 @@ fn dacl(handle: &impl AsRawHandle, kind: SE_OBJECT_TYPE) -> std::io::Result<Stri
     Ok(take_wide(text))
 }
 
-/// Whether the pipe behind `pipe` belongs to this user: a pipe another user created under
-/// the agent's name must not get a request (a passphrase least of all).
+/// Whether the pipe behind `pipe` belongs to this user (its owner is this user, or the owner
+/// this process gives its own objects): a pipe another user created under the agent's name
+/// must not get a request (a passphrase least of all).
 pub fn pipe_is_mine(pipe: &impl AsRawHandle) -> std::io::Result<bool> {
     let (_descriptor, owner) = security(pipe, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION)?;
     if owner.is_null() {
         return Ok(false);
     }
-    Ok(sid_text(owner)? == current_user_sid()?)
+    let owner = sid_text(owner)?;
+    Ok(owner == current_user_sid()? || owner == default_owner_sid()?)
+}
+
+/// Whether a DACL in SDDL grants access to no one but this user (and the system, which
+/// Windows lets read everything anyway; wine lists it on every file). What Windows writes
+/// for [`create_new_owner_only`] is `D:P(A;;FA;;;<this user>)`; wine, which keeps a file's
+/// security in its Unix mode, reads back the system and this user.
+pub fn grants_this_user_alone(dacl: &str) -> bool {
+    let Ok(me) = current_user_sid() else {
+        return false;
+    };
+    let Some(entries) = dacl.strip_prefix("D:") else {
+        return false;
+    };
+    let entries = entries.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    !entries.is_empty()
+        && entries
+            .split_terminator(')')
+            .map(|entry| entry.trim_start_matches('('))
+            .all(|entry| {
+                let fields: Vec<&str> = entry.split(';').collect();
+                let allow = fields.first() == Some(&"A");
+                let trustee = fields.last().copied().unwrap_or_default();
+                !allow || trustee == me || trustee == "SY"
+            })
 }

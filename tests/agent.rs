@@ -412,6 +412,30 @@ exit 0;
     assert_eq!(said.trim(), "answer:", "no token for another user: {said}");
 }
 
+// Issue 16, item 11: the pipe had Windows' default security (everyone could open it for
+// reading, each open holding an instance), and callers sent requests to whatever pipe the
+// file named.
+#[cfg(windows)]
+#[test]
+fn the_pipe_is_this_users_alone() {
+    let (server, home, _agent) = unlocked();
+    let name = std::fs::read_to_string(socket_path(home.path())).unwrap();
+    let pipe = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(name.trim())
+        .unwrap();
+    let dacl = tokenwallet::windows_acl::pipe_dacl(&pipe).unwrap();
+    assert!(
+        tokenwallet::windows_acl::grants_this_user_alone(&dacl),
+        "{dacl}"
+    );
+    assert!(tokenwallet::windows_acl::pipe_is_mine(&pipe).unwrap());
+    drop(pipe);
+    let token = without_passphrase(&home).run(&["token", "demo"]).ok();
+    assert!(server.state().access_valid(token.trim()));
+}
+
 #[cfg(windows)]
 #[test]
 fn the_pipe_name_is_drawn_anew_and_a_foreign_name_is_refused() {

@@ -124,14 +124,10 @@ mod tests {
         let path = dir.path().join("export.txt");
         write_new_private(&path, b"secret").unwrap();
         write_atomic(&dir.path().join("record.json"), b"{}").unwrap();
-        let me = crate::windows_acl::current_user_sid().unwrap();
         for name in ["export.txt", "record.json"] {
             let file = File::open(dir.path().join(name)).unwrap();
             let dacl = crate::windows_acl::file_dacl(&file).unwrap();
-            // Protected (nothing inherited), one entry, for this user.
-            assert!(dacl.starts_with("D:P("), "{dacl}");
-            assert_eq!(dacl.matches('(').count(), 1, "{dacl}");
-            assert!(dacl.ends_with(&format!(";{me})")), "{dacl}");
+            assert!(crate::windows_acl::grants_this_user_alone(&dacl), "{dacl}");
         }
         assert_eq!(std::fs::read(&path).unwrap(), b"secret");
         assert!(matches!(
