@@ -26,7 +26,7 @@ use windows_sys::Win32::Security::Authorization::{
 use windows_sys::Win32::Security::{
     DACL_SECURITY_INFORMATION, GetTokenInformation, OWNER_SECURITY_INFORMATION,
     PSECURITY_DESCRIPTOR, PSID, SECURITY_ATTRIBUTES, TOKEN_INFORMATION_CLASS, TOKEN_QUERY,
-    TokenOwner, TokenUser,
+    TokenUser,
 };
 use windows_sys::Win32::Storage::FileSystem::{
     CREATE_NEW, CreateFileW, FILE_ATTRIBUTE_NORMAL, FILE_SHARE_DELETE, FILE_SHARE_READ,
@@ -45,9 +45,12 @@ impl Drop for Descriptor {
 }
 
 impl Descriptor {
-    /// Full control for this user alone, nothing inherited from the folder (protected).
+    /// Owned by this user, with full control for this user alone, nothing inherited from
+    /// the folder (protected). The owner is named: an elevated process would otherwise give
+    /// its objects to the Administrators group.
     fn owner_only() -> std::io::Result<Self> {
-        let sddl = wide(format!("D:P(A;;GA;;;{})", current_user_sid()?));
+        let me = current_user_sid()?;
+        let sddl = wide(format!("O:{me}D:P(A;;GA;;;{me})"));
         let mut descriptor: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
         // SAFETY: `sddl` is a NUL-terminated UTF-16 string alive for the call; Windows
         // writes one pointer to `descriptor`.
@@ -108,14 +111,8 @@ pub fn current_user_sid() -> std::io::Result<String> {
     token_sid(TokenUser)
 }
 
-/// The owner this process gives the objects it creates: its user, or for an elevated
-/// administrator the Administrators group.
-fn default_owner_sid() -> std::io::Result<String> {
-    token_sid(TokenOwner)
-}
-
-/// The SID a `TOKEN_USER` or `TOKEN_OWNER` of this process's token names (both begin with
-/// the SID's address).
+/// The SID a `TOKEN_USER` (or another structure that begins with a SID's address) of this
+/// process's token names.
 fn token_sid(class: TOKEN_INFORMATION_CLASS) -> std::io::Result<String> {
     let mut token: HANDLE = std::ptr::null_mut();
     // SAFETY: the pseudo handle of the current process needs no closing; Windows writes
@@ -155,8 +152,8 @@ fn token_sid(class: TOKEN_INFORMATION_CLASS) -> std::io::Result<String> {
     if ok == 0 {
         return Err(std::io::Error::last_os_error());
     }
-    // SAFETY: Windows filled the buffer with a TOKEN_USER or TOKEN_OWNER, whose first
-    // field is the address of a SID within the buffer.
+    // SAFETY: Windows filled the buffer with a structure whose first field is the address
+    // of a SID within the buffer.
     let sid = unsafe { *buffer.as_ptr().cast::<PSID>() };
     sid_text(sid)
 }
@@ -257,16 +254,15 @@ fn dacl(handle: &impl AsRawHandle, kind: SE_OBJECT_TYPE) -> std::io::Result<Stri
     Ok(take_wide(text))
 }
 
-/// Whether the pipe behind `pipe` belongs to this user (its owner is this user, or the owner
-/// this process gives its own objects): a pipe another user created under the agent's name
-/// must not get a request (a passphrase least of all).
+/// Whether the pipe behind `pipe` is owned by this user (the agent names its owner): a pipe
+/// another user created under the agent's name must not get a request (a passphrase least
+/// of all).
 pub fn pipe_is_mine(pipe: &impl AsRawHandle) -> std::io::Result<bool> {
     let (_descriptor, owner) = security(pipe, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION)?;
     if owner.is_null() {
         return Ok(false);
     }
-    let owner = sid_text(owner)?;
-    Ok(owner == current_user_sid()? || owner == default_owner_sid()?)
+    Ok(sid_text(owner)? == current_user_sid()?)
 }
 
 /// Whether a DACL in SDDL grants access to no one but this user (and the system, which

@@ -110,15 +110,21 @@ fn unlocked() -> (OAuthServer, Home, Agent) {
     (server, home, agent)
 }
 
-/// The kB process `pid` has locked into RAM (Linux's count, `VmLck`).
+/// A kB figure of process `pid` from Linux's `/proc/PID/status` (`VmLck`, `VmHWM`, …).
 #[cfg(target_os = "linux")]
-fn locked_kb(pid: u32) -> u64 {
+fn status_kb(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap()
         .lines()
-        .find_map(|line| line.strip_prefix("VmLck:"))
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap()
+}
+
+/// The kB process `pid` has locked into RAM (Linux's count, `VmLck`).
+#[cfg(target_os = "linux")]
+fn locked_kb(pid: u32) -> u64 {
+    status_kb(pid, "VmLck")
 }
 
 /// A home whose runs have no passphrase: only the agent can open the vault.
@@ -567,12 +573,7 @@ fn wrong_unlocks_at_once_derive_one_key_at_a_time() {
 /// The most RAM process `pid` has used, in kB (Linux's `VmHWM`).
 #[cfg(target_os = "linux")]
 fn peak_rss_kb(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap()
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
+    status_kb(pid, "VmHWM")
 }
 
 // Issue 16, item 2: unlock on an agent serving another store created a vault and switched

@@ -606,32 +606,12 @@ fn a_sign_in_whose_port_is_taken_says_so_and_stores_nothing() {
 #[test]
 fn the_demo_server_signs_in_through_the_browser_flow() {
     // curl stands in for the browser: it follows the demo server's redirect to the callback.
-    if std::process::Command::new("curl")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: curl is not installed");
+    if !support::has_curl() {
         return;
     }
     let server = OAuthServer::start(Config::default()).unwrap();
     let home = Home::new();
-    home.run_env(
-        &[
-            "add",
-            "me",
-            "--provider",
-            "oauth2",
-            "--grant",
-            "authorization_code",
-            "--issuer",
-            &server.issuer(),
-            "--client-id",
-            "demo-client",
-        ],
-        &[("TOKENWALLET_CLIENT_SECRET", "demo-secret")],
-    )
-    .ok();
+    home.add_browser_account(&server, "me");
     home.run_env(
         &["generate", "me"],
         &[("BROWSER", "curl --silent --location --output /dev/null")],

@@ -209,18 +209,11 @@ fn a_gateway_echoing_the_request_leaks_no_secret_into_errors_or_accounts_json() 
 #[test]
 fn a_bad_import_line_is_not_quoted_back() {
     let home = Home::new();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("bad.txt");
-    std::fs::write(&file, "secret-looking-token-value and more words\n").unwrap();
     let err = home
-        .run(&[
-            "import",
-            "aiq",
-            "--provider",
-            "active-iq",
-            "--file",
-            file.to_str().unwrap(),
-        ])
+        .import_text(
+            &["aiq", "--provider", "active-iq"],
+            "secret-looking-token-value and more words\n",
+        )
         .fails(2);
     assert!(!err.contains("secret-looking"), "{err}");
     assert!(err.contains("line 1"), "{err}");

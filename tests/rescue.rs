@@ -69,19 +69,35 @@ fn demo(server: &OAuthServer) -> NewAccount {
     NewAccount { account, secrets }
 }
 
-#[test]
-fn a_refused_save_keeps_the_rotated_refresh_token_for_the_next_run() {
+/// The passphrase of the tests' vaults.
+const PASSPHRASE: &str = "rescue test passphrase";
+
+/// A runtime, the demo server, a vault home, its store that fails on demand, and a wallet
+/// over that store with the demo account generated.
+fn generated() -> (
+    tokio::runtime::Runtime,
+    OAuthServer,
+    tempfile::TempDir,
+    Arc<Flaky>,
+    Wallet,
+) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = OAuthServer::start(Config::default()).unwrap();
     let home = tempfile::tempdir().unwrap();
-    let passphrase = Secret::new("rescue test passphrase");
     let flaky = Arc::new(Flaky {
-        inner: VaultStore::open(home.path(), &passphrase).unwrap(),
+        inner: VaultStore::open(home.path(), &Secret::new(PASSPHRASE)).unwrap(),
         failing: AtomicBool::new(false),
     });
-    let first = wallet(home.path(), flaky.clone());
-    runtime.block_on(first.add(demo(&server))).unwrap();
-    runtime.block_on(first.generate("demo")).unwrap();
+    let wallet = wallet(home.path(), flaky.clone());
+    runtime.block_on(wallet.add(demo(&server))).unwrap();
+    runtime.block_on(wallet.generate("demo")).unwrap();
+    (runtime, server, home, flaky, wallet)
+}
+
+#[test]
+fn a_refused_save_keeps_the_rotated_refresh_token_for_the_next_run() {
+    let (runtime, server, home, flaky, first) = generated();
+    let passphrase = Secret::new(PASSPHRASE);
     let old_rt = first.secrets("demo").unwrap().1.refresh_token.unwrap();
 
     // The store refuses the rotated set: the refresh is reported, not silently lost.
@@ -147,17 +163,8 @@ fn a_refused_save_keeps_the_rotated_refresh_token_for_the_next_run() {
 // over the new one, and the chain was lost.
 #[test]
 fn a_stale_rescue_in_memory_never_overwrites_a_newer_set() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = OAuthServer::start(Config::default()).unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let passphrase = Secret::new("rescue test passphrase");
-    let flaky = Arc::new(Flaky {
-        inner: VaultStore::open(home.path(), &passphrase).unwrap(),
-        failing: AtomicBool::new(false),
-    });
-    let agent = wallet(home.path(), flaky.clone());
-    runtime.block_on(agent.add(demo(&server))).unwrap();
-    runtime.block_on(agent.generate("demo")).unwrap();
+    let (runtime, server, home, flaky, agent) = generated();
+    let passphrase = Secret::new(PASSPHRASE);
     flaky.failing.store(true, Ordering::SeqCst);
     runtime.block_on(agent.refresh("demo")).unwrap_err();
     flaky.failing.store(false, Ordering::SeqCst);
@@ -177,6 +184,26 @@ fn a_stale_rescue_in_memory_never_overwrites_a_newer_set() {
     let now = agent.secrets("demo").unwrap().1.refresh_token.unwrap();
     assert_ne!(now, newest, "the newest token was the one spent");
     assert!(server.state().refresh_valid(now.expose()));
+}
+
+// Two refreshes in a row whose saves the store refuses: the second rescue replaces the
+// same stored set as the first, so a later run still takes the newest chain.
+#[test]
+fn rescues_in_a_row_keep_the_newest_chain() {
+    let (runtime, server, home, flaky, first) = generated();
+    flaky.failing.store(true, Ordering::SeqCst);
+    runtime.block_on(first.refresh("demo")).unwrap_err();
+    runtime.block_on(first.refresh("demo")).unwrap_err();
+    let newest = first.secrets("demo").unwrap().1.refresh_token.unwrap();
+    assert!(server.state().refresh_valid(newest.expose()));
+    drop(first);
+    let second = wallet(
+        home.path(),
+        Arc::new(VaultStore::open(home.path(), &Secret::new(PASSPHRASE)).unwrap()),
+    );
+    runtime.block_on(second.refresh("demo")).unwrap();
+    assert_eq!(server.state().reuse_detected, 0, "a spent token was sent");
+    assert_eq!(server.state().refreshes, 3);
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

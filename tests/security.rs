@@ -16,18 +16,17 @@ const HOSTILE: &str = "at'$(touch${IFS}pwned)'`touch${IFS}pwned2`\"x";
 /// An Active IQ account imported from a file holding `access` and a refresh token.
 #[cfg(any(unix, windows))]
 fn imported(home: &Home, access: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("tokens.txt");
-    std::fs::write(&file, format!("{access}\nrt-plain-refresh-token\n")).unwrap();
-    home.run(&[
-        "import",
-        "aiq",
-        "--provider",
-        "active-iq",
-        "--file",
-        file.to_str().unwrap(),
-    ])
-    .ok();
+    let pair = format!("{access}\nrt-plain-refresh-token\n");
+    home.import_text(&["aiq", "--provider", "active-iq"], &pair)
+        .ok();
+}
+
+/// Asserts that no command hidden in [`HOSTILE`] ran in `dir`.
+#[cfg(unix)]
+fn no_command_ran(dir: &std::path::Path) {
+    for marker in ["pwned", "pwned2"] {
+        assert!(!dir.join(marker).exists(), "the token ran a command");
+    }
 }
 
 /// Runs `script` in `sh` in `dir`; its stdout.
@@ -76,14 +75,7 @@ fn a_sourced_env_export_keeps_a_hostile_token_as_data() {
         seen,
         format!("{HOSTILE}\nauthorizationToken: {HOSTILE}\nrt-plain-refresh-token")
     );
-    assert!(
-        !dir.path().join("pwned").exists(),
-        "the token ran a command"
-    );
-    assert!(
-        !dir.path().join("pwned2").exists(),
-        "the token ran a command"
-    );
+    no_command_ran(dir.path());
 }
 
 // Item 8: the curl line runs curl with the token as one argument, and nothing else.
@@ -110,14 +102,7 @@ fn the_curl_export_runs_only_curl_with_the_token_as_one_argument() {
         seen,
         format!("[-H]\n[authorizationToken: {HOSTILE}]\n[https://api.activeiq.netapp.com/v1/]\n")
     );
-    assert!(
-        !dir.path().join("pwned").exists(),
-        "the token ran a command"
-    );
-    assert!(
-        !dir.path().join("pwned2").exists(),
-        "the token ran a command"
-    );
+    no_command_ran(dir.path());
 }
 
 // Item 12: on Windows an export took the folder's ACL: readable by every user of a shared
@@ -205,38 +190,11 @@ fn a_refused_revoke_does_not_print_the_access_token() {
     assert_eq!(pieces_of(&access, &run.stdout()), Vec::<String>::new());
 }
 
-/// Whether curl, which stands in for the browser, is here.
-fn has_curl() -> bool {
-    let here = std::process::Command::new("curl")
-        .arg("--version")
-        .output()
-        .is_ok();
-    if !here {
-        eprintln!("skipped: curl is not installed");
-    }
-    here
-}
-
 /// A demo server and an `authorization_code` account `me` on it, found by discovery.
 fn browser_account() -> (OAuthServer, Home) {
     let server = OAuthServer::start(Config::default()).unwrap();
     let home = Home::new();
-    home.run_env(
-        &[
-            "add",
-            "me",
-            "--provider",
-            "oauth2",
-            "--grant",
-            "authorization_code",
-            "--issuer",
-            &server.issuer(),
-            "--client-id",
-            "demo-client",
-        ],
-        &[("TOKENWALLET_CLIENT_SECRET", "demo-secret")],
-    )
-    .ok();
+    home.add_browser_account(&server, "me");
     (server, home)
 }
 
@@ -244,7 +202,7 @@ fn browser_account() -> (OAuthServer, Home) {
 // 9207) had an answer without it accepted: the defence against mix-up was optional.
 #[test]
 fn an_answer_without_the_promised_issuer_is_refused() {
-    if !has_curl() {
+    if !support::has_curl() {
         return;
     }
     let (server, home) = browser_account();
@@ -339,7 +297,7 @@ fn windows_hands_the_sign_in_address_to_the_browser_whole() {
 #[test]
 fn the_browser_inherits_no_secret_from_the_environment() {
     use std::os::unix::fs::PermissionsExt as _;
-    if !has_curl() {
+    if !support::has_curl() {
         return;
     }
     let (_server, home) = browser_account();

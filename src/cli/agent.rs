@@ -203,7 +203,8 @@ where
     if writer.write_all(&line).is_err() {
         return Ok(None);
     }
-    let mut answer = Zeroizing::new(String::new());
+    // Sized for any token answer at once: a growing buffer would leave copies behind.
+    let mut answer = Zeroizing::new(String::with_capacity(MAX_REQUEST * 4));
     // No read timeout: a refresh through the agent takes as long as the provider does.
     match std::io::BufReader::new(stream).read_line(&mut answer) {
         Ok(0) | Err(_) => Ok(None),
@@ -545,12 +546,18 @@ impl State {
             }
             Err(err) => return Reply::message(1, format!("the unlock failed: {err}")),
         };
-        let until = std::time::SystemTime::now() + Duration::from_secs(seconds);
-        *self.slot() = Some(Served {
-            wallet: std::sync::Arc::clone(&wallet),
-            until: Some(until),
-        });
-        let epoch = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
+        let Some(until) = std::time::SystemTime::now().checked_add(Duration::from_secs(seconds))
+        else {
+            return Reply::message(2, "that unlock time is too long");
+        };
+        let epoch = {
+            let mut slot = self.slot();
+            *slot = Some(Served {
+                wallet: std::sync::Arc::clone(&wallet),
+                until: Some(until),
+            });
+            self.epoch.fetch_add(1, Ordering::SeqCst) + 1
+        };
         self.tell(Some(wallet));
         let state = std::sync::Arc::clone(self);
         tokio::spawn(async move {
@@ -598,8 +605,13 @@ pub fn parse_duration(text: &str) -> Option<u64> {
         "d" => 86_400,
         _ => return None,
     };
-    number.checked_mul(scale).filter(|&s| s > 0)
+    number
+        .checked_mul(scale)
+        .filter(|&s| s > 0 && s <= MAX_UNLOCK_SECS)
 }
+
+/// The longest unlock: a year.
+const MAX_UNLOCK_SECS: u64 = 366 * 86_400;
 
 #[cfg(test)]
 mod tests {
@@ -613,7 +625,16 @@ mod tests {
         assert_eq!(parse_duration("30m"), Some(1800));
         assert_eq!(parse_duration("8h"), Some(28_800));
         assert_eq!(parse_duration("2d"), Some(172_800));
-        for bad in ["", "h", "0", "5w", "-3h", "1.5h"] {
+        for bad in [
+            "",
+            "h",
+            "0",
+            "5w",
+            "-3h",
+            "1.5h",
+            "367d",
+            "18446744073709551615",
+        ] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }
         assert_eq!(human(28_800), "8 h");

@@ -328,43 +328,89 @@ impl Wallet {
         }
     }
 
-    /// The account's secrets. A rescued set (newer than the store's entry) comes first, and
-    /// is stored properly now if the store takes it.
+    /// The account's secrets. A rescued set (newer than the store's entry: this process's
+    /// in memory, else a rescue file) comes first, and is stored properly now if the store
+    /// takes it.
     fn load_secrets(&self, name: &str) -> Result<Secrets, WalletError> {
         let in_memory = self.rescued_sets().get(name).cloned();
-        let rescued = match in_memory {
-            Some(secrets) => Some(secrets),
-            None => self.secrets.load_rescue(name).unwrap_or_else(|err| {
-                tracing::warn!(account = name, error = %err, "a rescue file could not be read");
-                None
-            }),
-        };
-        let Some(mut secrets) = rescued else {
-            return Ok(self.secrets.load(name)?.unwrap_or_default());
-        };
-        // A rescue says which refresh token it replaced: if the store no longer holds that
-        // one, someone stored a newer set since (another process used the rescue file, or
-        // an import), and this rescue is stale: writing it back would undo theirs.
-        let replaced = secrets.extra.0.remove(RESCUE_REPLACES);
+        if let Some(set) = in_memory
+            && let Some(secrets) = self.use_rescue(name, set, RescueFrom::Memory)
+        {
+            return Ok(secrets);
+        }
+        let on_disk = self.secrets.load_rescue(name).unwrap_or_else(|err| {
+            tracing::warn!(account = name, error = %err, "a rescue file could not be read");
+            None
+        });
+        if let Some(set) = on_disk
+            && let Some(secrets) = self.use_rescue(name, set, RescueFrom::File)
+        {
+            return Ok(secrets);
+        }
+        Ok(self.secrets.load(name)?.unwrap_or_default())
+    }
+
+    /// A rescued set, stored now if the store takes it; `None` when it is stale. A rescue
+    /// names the refresh token the store held when it was made: if the store holds another
+    /// now, someone stored a newer set since (another process used the rescue file, or an
+    /// import), and writing this one back would undo theirs: it is forgotten (from where
+    /// it came only). A store that cannot be read leaves the rescue in use.
+    fn use_rescue(&self, name: &str, mut set: Secrets, from: RescueFrom) -> Option<Secrets> {
+        let replaced = set.extra.0.remove(RESCUE_REPLACES);
         if let Some(replaced) = replaced.as_ref().and_then(serde_json::Value::as_str) {
-            let current = self.secrets.load(name)?.unwrap_or_default();
-            if fingerprint(current.refresh_token.as_ref()) != replaced {
-                tracing::warn!(
-                    account = name,
-                    "a rescued token set is older than the stored one, which is used"
-                );
-                self.rescue_saved(name);
-                return Ok(current);
+            match self.secrets.load(name) {
+                Ok(current) => {
+                    let current = current.unwrap_or_default();
+                    if fingerprint(current.refresh_token.as_ref()) != replaced {
+                        tracing::warn!(
+                            account = name,
+                            "a rescued token set is older than the stored one, which is used"
+                        );
+                        match from {
+                            RescueFrom::Memory => drop(self.rescued_sets().remove(name)),
+                            RescueFrom::File => {
+                                if let Err(err) = self.secrets.clear_rescue(name) {
+                                    tracing::warn!(account = name, error = %err, "a stale rescue file stays behind");
+                                }
+                            }
+                        }
+                        return None;
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(account = name, error = %err, "the store cannot be read; the rescued tokens are used");
+                    return Some(set);
+                }
             }
         }
-        match self.secrets.save(name, &secrets) {
+        match self.secrets.save(name, &set) {
             Ok(()) => self.rescue_saved(name),
             Err(err) => {
                 let message = "the rescued tokens still cannot be saved";
                 tracing::warn!(account = name, error = %err, "{message}");
             }
         }
-        Ok(secrets)
+        Some(set)
+    }
+
+    /// What a new rescue of the account replaces: the set an earlier rescue still waiting
+    /// to be stored replaced (the store holds that one still), else `spent`, the refresh
+    /// token this refresh used.
+    fn rescue_replaces(&self, name: &str, spent: String) -> String {
+        let marker = |set: &Secrets| {
+            set.extra
+                .0
+                .get(RESCUE_REPLACES)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        let earlier = self.rescued_sets().get(name).and_then(marker);
+        earlier
+            .or_else(|| {
+                let on_disk = self.secrets.load_rescue(name).ok().flatten();
+                on_disk.as_ref().and_then(marker)
+            })
+            .unwrap_or(spent)
     }
 
     /// The account's access token, read alone where the store can (a rescued set, newer
@@ -434,6 +480,15 @@ impl Wallet {
         self.account(name)?;
         Ok(lock_async(&self.lock_path(name), REFRESH_LOCK_TIMEOUT).await?)
     }
+}
+
+/// Where a rescued set was found.
+#[derive(Clone, Copy)]
+enum RescueFrom {
+    /// This process kept it.
+    Memory,
+    /// A rescue file.
+    File,
 }
 
 /// The field of a rescued set naming (by [`fingerprint`]) the refresh token it replaced;

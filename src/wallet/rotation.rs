@@ -539,6 +539,7 @@ impl Wallet {
         replaced: String,
         err: &WalletError,
     ) -> WalletError {
+        let replaced = self.rescue_replaces(&account.name, replaced);
         let mut secrets = secrets.clone();
         secrets
             .extra

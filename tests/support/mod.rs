@@ -182,6 +182,38 @@ impl Home {
         run.stderr()
     }
 
+    /// `import` with `args`, from a file holding `content` (removed afterwards).
+    pub fn import_text(&self, args: &[&str], content: &str) -> Run {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("import.txt");
+        std::fs::write(&file, content).unwrap();
+        let mut all = vec!["import"];
+        all.extend_from_slice(args);
+        all.extend(["--file", file.to_str().unwrap()]);
+        self.run(&all)
+    }
+
+    /// `add NAME`: an `authorization_code` account on the demo OAuth server, its endpoints
+    /// found by discovery, as the server's default client.
+    pub fn add_browser_account(&self, server: &tokenwallet::demo::oauth::OAuthServer, name: &str) {
+        self.run_env(
+            &[
+                "add",
+                name,
+                "--provider",
+                "oauth2",
+                "--grant",
+                "authorization_code",
+                "--issuer",
+                &server.issuer(),
+                "--client-id",
+                "demo-client",
+            ],
+            &[("TOKENWALLET_CLIENT_SECRET", "demo-secret")],
+        )
+        .ok();
+    }
+
     /// `show NAME --json`.
     pub fn show(&self, name: &str) -> Value {
         let run = self.run(&["show", name, "--json"]);
@@ -223,6 +255,16 @@ impl Home {
         }
         out
     }
+}
+
+/// Whether curl, which stands in for a browser in the sign-in tests, is here (says so when
+/// it is not).
+pub fn has_curl() -> bool {
+    let here = Command::new("curl").arg("--version").output().is_ok();
+    if !here {
+        eprintln!("skipped: curl is not installed");
+    }
+    here
 }
 
 /// Starts `command` with its output captured (to run several at once).
