@@ -322,6 +322,8 @@ fn sigterm_stops_the_agent_cleanly() {
     assert!(server.state().access_valid(token.trim()));
 }
 
+// The crash hook exists only where debug assertions are on (not under `--release`).
+#[cfg(debug_assertions)]
 #[test]
 fn an_agent_killed_mid_refresh_loses_nothing() {
     let server = OAuthServer::start(Config::default()).unwrap();

@@ -81,6 +81,8 @@ fn a_first_format_wallet_is_migrated_with_backups_and_keeps_rotating() {
     assert_eq!(server.state().reuse_detected, 0);
 }
 
+// The crash hook exists only where debug assertions are on (not under `--release`).
+#[cfg(debug_assertions)]
 #[test]
 fn a_crash_at_any_step_of_the_move_loses_nothing() {
     for step in [
