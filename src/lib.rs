@@ -1,6 +1,7 @@
 //! tokenwallet: a wallet for API access tokens. The core (model, providers, store, wallet,
 //! export) knows nothing of the window or the command line; `ui` and `cli` sit on top.
 
+pub mod agent;
 pub mod browser;
 pub mod cli;
 pub mod clipboard;

@@ -1046,7 +1046,7 @@ fn a_cancelled_device_sign_in_stores_nothing() {
 fn the_open_window_serves_the_command_line_as_the_agent() {
     let mut w = window_with(with_generated("svc"));
     w.harness.state().serve_agent();
-    let socket = tokenwallet::cli::agent::socket_path(w.home.path());
+    let socket = tokenwallet::agent::socket_path(w.home.path());
     w.wait("the agent's socket", |_| socket.exists());
     // The wallet holds its secrets in this process's memory: only the window can answer.
     let cli = Home::at(w.home.path());
@@ -1103,7 +1103,7 @@ fn the_window_and_its_agent_lock_and_unlock_together() {
         .click_accesskit();
     wait_for(&mut h, "the unlocked wallet", unlocked);
     h.state().serve_agent();
-    let socket = tokenwallet::cli::agent::socket_path(home.path());
+    let socket = tokenwallet::agent::socket_path(home.path());
     wait_for(&mut h, "the agent's socket", |_| socket.exists());
     let cli = Home::at(home.path());
     let passphrase = [("TOKENWALLET_PASSPHRASE", "correct horse")];

@@ -1,7 +1,6 @@
 //! The command line: a thin front over the wallet. Data goes to stdout, messages to
 //! stderr; exit codes 0 ok, 2 usage, 3 needs sign-in, 4 unreachable or 5xx, 1 other.
 
-pub mod agent;
 mod output;
 mod signin;
 mod words;
@@ -13,6 +12,7 @@ use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
 
+use crate::agent;
 use crate::export::{ExportFormat, TokenChoice};
 use crate::import::{parse_date, read_bounded};
 use crate::model::{ClientAuth, Field, Grant, ProviderKind, Secret, decode_jwt};
@@ -476,9 +476,27 @@ async fn served(
     Ok(())
 }
 
+/// The command line as the agent's host: the agent (`tokenwallet agent`, or the window)
+/// answers its callers with the code and the words of a direct call.
+pub struct AgentHost;
+
+impl agent::Host for AgentHost {
+    fn serve<'a>(
+        &'a self,
+        wallet: &'a Wallet,
+        request: agent::Request,
+    ) -> std::pin::Pin<Box<dyn Future<Output = agent::Reply> + Send + 'a>> {
+        Box::pin(serve_command(wallet, request))
+    }
+
+    fn describe(&self, err: &WalletError) -> (i32, String) {
+        (words::exit_code(err), words::describe(err))
+    }
+}
+
 /// Runs a command the agent serves, with the agent's open wallet: what it would print
 /// here, and its exit code.
-pub(crate) async fn serve_command(wallet: &Wallet, request: agent::Request) -> agent::Reply {
+async fn serve_command(wallet: &Wallet, request: agent::Request) -> agent::Reply {
     let result = match request {
         agent::Request::Token { name } => token(wallet, &name).await,
         agent::Request::List { json } => list(wallet, json),
@@ -511,7 +529,11 @@ async fn run_agent(home: &Path) -> Result<(), Failure> {
         SecretStoreKind::File => None,
         _ => Some(std::sync::Arc::new(open_wallet(home)?.with_access_cache())),
     };
-    let state = std::sync::Arc::new(agent::State::new(home, wallet));
+    let state = std::sync::Arc::new(agent::State::new(
+        home,
+        wallet,
+        std::sync::Arc::new(AgentHost),
+    ));
     let socket = agent::socket_path(home);
     let ready = || {
         eprintln!(

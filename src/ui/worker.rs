@@ -279,7 +279,7 @@ struct Inner {
     /// Sign-ins in progress, by account, with their cancel flags.
     sign_ins: Mutex<HashMap<String, Arc<AtomicBool>>>,
     /// What the window serves as the agent, once asked to.
-    agent: Mutex<Option<Arc<crate::cli::agent::State>>>,
+    agent: Mutex<Option<Arc<crate::agent::State>>>,
 }
 
 /// The UI's handle on the worker.
@@ -391,7 +391,7 @@ impl Inner {
         self.emit(Event::Accounts(accounts));
     }
 
-    fn agent(&self) -> Option<Arc<crate::cli::agent::State>> {
+    fn agent(&self) -> Option<Arc<crate::agent::State>> {
         self.agent
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -447,7 +447,11 @@ fn lock(inner: &Inner) {
 /// Serves the window's wallet on the agent socket until the window closes. Another agent
 /// already serving this wallet keeps doing so.
 fn serve_agent(inner: &Arc<Inner>) {
-    let state = Arc::new(crate::cli::agent::State::new(&inner.home, inner.wallet()));
+    let state = Arc::new(crate::agent::State::new(
+        &inner.home,
+        inner.wallet(),
+        Arc::new(crate::cli::AgentHost),
+    ));
     // `tokenwallet unlock` and `lock` open and close the window too. Weak: the agent's
     // state must not keep the worker alive.
     let window = Arc::downgrade(inner);
@@ -465,7 +469,7 @@ fn serve_agent(inner: &Arc<Inner>) {
     let home = inner.home.clone();
     tokio::spawn(async move {
         let ready = || tracing::info!(home = %home.display(), "the window serves as the agent");
-        if let Err(err) = crate::cli::agent::serve(&home, state, ready).await {
+        if let Err(err) = crate::agent::serve(&home, state, ready).await {
             tracing::info!(error = %err, "the window does not serve as the agent");
         }
     });

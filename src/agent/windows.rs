@@ -20,10 +20,8 @@ use std::time::Instant;
 
 use tokio::net::windows::named_pipe::ServerOptions;
 
-use super::{
-    CONNECT_TIMEOUT, FIRST_PAUSE, Reply, Request, State, back_off, exchange, socket_path,
-    spawn_caller,
-};
+use super::link::{CONNECT_TIMEOUT, FIRST_PAUSE, back_off, exchange, spawn_caller};
+use super::{Reply, Request, State, socket_path};
 
 /// Every pipe of ours starts so; the file naming anything else is not ours.
 const PREFIX: &str = r"\\.\pipe\tokenwallet-";

@@ -5,10 +5,8 @@ use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, PermissionsExt as 
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{
-    CONNECT_TIMEOUT, FIRST_PAUSE, Reply, Request, State, back_off, exchange, socket_path,
-    spawn_caller,
-};
+use super::link::{CONNECT_TIMEOUT, FIRST_PAUSE, back_off, exchange, spawn_caller};
+use super::{Reply, Request, State, socket_path};
 
 fn my_uid() -> u32 {
     rustix::process::getuid().as_raw()
@@ -52,7 +50,7 @@ pub fn ask(home: &Path, request: &Request) -> Result<Option<Reply>, String> {
 /// socket listens. Refuses to start beside a running agent, or in a folder that is not
 /// this user's alone.
 pub async fn serve(home: &Path, state: Arc<State>, ready: impl FnOnce()) -> Result<(), String> {
-    super::protect_memory();
+    super::link::protect_memory();
     let path = socket_path(home);
     let Some(dir) = path.parent() else {
         return Err(format!("{} has no folder", path.display()));
