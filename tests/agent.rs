@@ -127,6 +127,18 @@ fn locked_kb(pid: u32) -> u64 {
     status_kb(pid, "VmLck")
 }
 
+/// A vault home whose demo account's access token has just expired, served by the agent
+/// `start` starts, unlocked: the next `token` refreshes.
+fn expired_behind_an_agent(start: impl FnOnce(&Home) -> Agent) -> (OAuthServer, Home, Agent) {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = home();
+    home.add_expiring_demo_account(&server, "demo");
+    let agent = start(&home);
+    home.run(&["unlock"]).ok();
+    std::thread::sleep(Duration::from_millis(1100));
+    (server, home, agent)
+}
+
 /// A home whose runs have no passphrase: only the agent can open the vault.
 fn without_passphrase(home: &Home) -> Home {
     let mut other = home.sharing();
@@ -326,13 +338,10 @@ fn sigterm_stops_the_agent_cleanly() {
 #[cfg(debug_assertions)]
 #[test]
 fn an_agent_killed_mid_refresh_loses_nothing() {
-    let server = OAuthServer::start(Config::default()).unwrap();
-    let home = home();
-    home.add_expiring_demo_account(&server, "demo");
     // The agent dies after storing the new secrets, before the metadata.
-    let _agent = Agent::start_env(&home, &[("TOKENWALLET_CRASH_AT", "after-secrets")]);
-    home.run(&["unlock"]).ok();
-    std::thread::sleep(Duration::from_millis(1100));
+    let (server, home, _agent) = expired_behind_an_agent(|home| {
+        Agent::start_env(home, &[("TOKENWALLET_CRASH_AT", "after-secrets")])
+    });
     let run = without_passphrase(&home).run(&["token", "demo"]);
     assert_ne!(
         run.code(),
@@ -476,13 +485,8 @@ fn a_flood_of_idle_and_garbage_callers_neither_stops_the_agent_nor_loses_the_cha
     use std::io::Write as _;
     use std::os::unix::net::UnixStream;
     use tokenwallet::demo::oauth::Fault;
-    let server = OAuthServer::start(Config::default()).unwrap();
-    let home = home();
-    home.add_expiring_demo_account(&server, "demo");
     // Few descriptors, as a flood would leave them.
-    let mut agent = Agent::start_limited(&home, 40);
-    home.run(&["unlock"]).ok();
-    std::thread::sleep(Duration::from_millis(1100));
+    let (server, home, mut agent) = expired_behind_an_agent(|home| Agent::start_limited(home, 40));
     // Answered after 1.5 s: within the 2 s the test home allows a request.
     server.inject(Fault::SlowAfterRotate(Duration::from_millis(1500)));
     let requests = server.state().token_requests;

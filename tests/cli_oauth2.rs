@@ -576,24 +576,11 @@ fn a_sign_in_whose_port_is_taken_says_so_and_stores_nothing() {
     let home = Home::new();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
-    home.run_env(
-        &[
-            "add",
-            "me",
-            "--provider",
-            "oauth2",
-            "--grant",
-            "authorization_code",
-            "--issuer",
-            &server.issuer(),
-            "--client-id",
-            "demo-client",
-            "--redirect-uri",
-            &format!("http://127.0.0.1:{port}/callback"),
-        ],
-        &[("TOKENWALLET_CLIENT_SECRET", "demo-secret")],
-    )
-    .ok();
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    home.add_code_account(
+        "me",
+        &["--issuer", &server.issuer(), "--redirect-uri", &redirect],
+    );
     let err = home.run(&["generate", "me"]).fails(1);
     assert!(
         err.contains(&format!("port {port}")) && err.contains("'me'"),

@@ -241,24 +241,7 @@ fn windows_hands_the_sign_in_address_to_the_browser_whole() {
         "{}/authorize?tenant=a^b&pct=100%25&q=\"x\"",
         server.issuer()
     );
-    home.run_env(
-        &[
-            "add",
-            "me",
-            "--provider",
-            "oauth2",
-            "--grant",
-            "authorization_code",
-            "--url",
-            &server.token_url(),
-            "--auth-url",
-            &odd,
-            "--client-id",
-            "demo-client",
-        ],
-        &[("TOKENWALLET_CLIENT_SECRET", "demo-secret")],
-    )
-    .ok();
+    home.add_code_account("me", &["--url", &server.token_url(), "--auth-url", &odd]);
     std::fs::write(&log, "").unwrap();
     let mut command = home.command(&["generate", "me"]);
     command.env_remove("BROWSER");

@@ -196,22 +196,25 @@ impl Home {
     /// `add NAME`: an `authorization_code` account on the demo OAuth server, its endpoints
     /// found by discovery, as the server's default client.
     pub fn add_browser_account(&self, server: &tokenwallet::demo::oauth::OAuthServer, name: &str) {
-        self.run_env(
-            &[
-                "add",
-                name,
-                "--provider",
-                "oauth2",
-                "--grant",
-                "authorization_code",
-                "--issuer",
-                &server.issuer(),
-                "--client-id",
-                "demo-client",
-            ],
-            &[("TOKENWALLET_CLIENT_SECRET", "demo-secret")],
-        )
-        .ok();
+        self.add_code_account(name, &["--issuer", &server.issuer()]);
+    }
+
+    /// `add NAME`: an `authorization_code` account as the demo server's default client,
+    /// with `endpoints` (`--issuer …`, or `--url … --auth-url …`, and any more options).
+    pub fn add_code_account(&self, name: &str, endpoints: &[&str]) {
+        let mut args = vec![
+            "add",
+            name,
+            "--provider",
+            "oauth2",
+            "--grant",
+            "authorization_code",
+            "--client-id",
+            "demo-client",
+        ];
+        args.extend_from_slice(endpoints);
+        self.run_env(&args, &[("TOKENWALLET_CLIENT_SECRET", "demo-secret")])
+            .ok();
     }
 
     /// `show NAME --json`.
