@@ -42,6 +42,11 @@ impl Agent {
     fn start_env(home: &Home, env: &[(&str, &str)]) -> Self {
         let mut command = home.command(&["agent"]);
         command.envs(env.iter().copied());
+        Self::listening(command)
+    }
+
+    /// Starts `command` and waits until the agent says it listens.
+    fn listening(mut command: std::process::Command) -> Self {
         command.stdout(Stdio::null()).stderr(Stdio::piped());
         let mut child = support::start(&mut command);
         let mut line = String::new();
@@ -68,17 +73,8 @@ impl Agent {
                 None => command.env_remove(key),
             };
         }
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = support::start(&mut command);
-        let mut line = String::new();
-        BufReader::new(child.stderr.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains("the agent serves"), "{line}");
-        Self(child)
+        command.stdin(Stdio::null());
+        Self::listening(command)
     }
 
     fn kill(&mut self) {
