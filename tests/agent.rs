@@ -481,10 +481,15 @@ fn a_flood_of_idle_and_garbage_callers_neither_stops_the_agent_nor_loses_the_cha
     use std::io::Write as _;
     use std::os::unix::net::UnixStream;
     use tokenwallet::demo::oauth::Fault;
-    // Few descriptors, as a flood would leave them.
-    let (server, home, mut agent) = expired_behind_an_agent(|home| Agent::start_limited(home, 40));
-    // Answered after 1.5 s: within the 2 s the test home allows a request.
-    server.inject(Fault::SlowAfterRotate(Duration::from_millis(1500)));
+    // Few descriptors, as a flood would leave them; time enough for a slow answer on a
+    // busy machine.
+    let (server, home, mut agent) = expired_behind_an_agent(|home| {
+        let mut patient = home.sharing();
+        patient.set_env("TOKENWALLET_TIMEOUT_SECS", "20");
+        Agent::start_limited(&patient, 40)
+    });
+    // Answered after 2 s, while the flood comes in.
+    server.inject(Fault::SlowAfterRotate(Duration::from_secs(2)));
     let requests = server.state().token_requests;
     let first = support::spawn(without_passphrase(&home).command(&["token", "demo"]));
     assert!(
