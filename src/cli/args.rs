@@ -1,0 +1,202 @@
+//! The command line's arguments, as clap reads them (the man page and the completions are
+//! generated from these).
+
+use std::path::PathBuf;
+
+use clap::builder::PossibleValuesParser;
+use clap::{Args, Parser, Subcommand};
+
+use crate::agent;
+use crate::export::{ExportFormat, TokenChoice};
+use crate::model::{Grant, ProviderKind};
+
+/// tokenwallet: a wallet for API access tokens. Without a command it opens the window.
+#[derive(Debug, Parser)]
+#[command(name = "tokenwallet", version, about, long_about = None)]
+pub struct Cli {
+    /// Data directory (default: the platform's data dir; env `TOKENWALLET_HOME`).
+    #[arg(long, global = true, env = "TOKENWALLET_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// What to do; none opens the desktop window.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add an account (secrets from `TOKENWALLET_CLIENT_SECRET`, `_PASSWORD`, `_REFRESH_TOKEN` or a prompt).
+    Add(AddArgs),
+    /// Import a token file downloaded from a portal (`-` reads stdin).
+    Import(ImportArgs),
+    /// Obtain a brand new token set.
+    Generate {
+        /// Account name.
+        name: String,
+    },
+    /// Renew the access token (one account, or --all).
+    Refresh {
+        /// Account name.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        name: Option<String>,
+        /// Refresh every account that can be renewed without you.
+        #[arg(long)]
+        all: bool,
+        /// With --all: how many refreshes run at once (at most 4 against one provider host).
+        #[arg(long, requires = "all", default_value_t = crate::wallet::DEFAULT_JOBS, value_parser = parse_jobs)]
+        jobs: usize,
+    },
+    /// Revoke the tokens at the provider (where it has an API) and forget them.
+    Revoke {
+        /// Account name.
+        name: String,
+    },
+    /// Delete the account and its secrets.
+    Remove {
+        /// Account name.
+        name: String,
+    },
+    /// Print a valid access token (refreshed first when needed) and nothing else.
+    Token {
+        /// Account name.
+        name: String,
+    },
+    /// List the accounts.
+    List {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one account (never a secret).
+    Show {
+        /// Account name.
+        name: String,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the access token, the refresh token or both out as text, JSON, .env, a header
+    /// line or a curl command.
+    Export(ExportArgs),
+    /// Serve the wallet to this user's other tokenwallet commands until stopped (Ctrl-C):
+    /// `token` answers in milliseconds, and one process refreshes.
+    Agent,
+    /// Give the vault passphrase to the running agent, which keeps the key in memory for
+    /// the time given (`TOKENWALLET_PASSPHRASE` or a prompt).
+    Unlock {
+        /// How long: 90s, 30m, 8h, 2d.
+        #[arg(long = "for", value_name = "DURATION", default_value = "8h", value_parser = parse_for)]
+        duration: u64,
+    },
+    /// Make the running agent forget the vault key.
+    Lock,
+}
+
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    text.parse::<usize>()
+        .ok()
+        .filter(|n| (1..=256).contains(n))
+        .ok_or_else(|| format!("'{text}' is not a number of jobs from 1 to 256"))
+}
+
+fn parse_for(text: &str) -> Result<u64, String> {
+    agent::parse_duration(text)
+        .ok_or_else(|| format!("'{text}' is not a duration such as 90s, 30m, 8h or 2d"))
+}
+
+/// `export` arguments.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Account name.
+    pub name: String,
+    /// Which token: access, refresh or both (header and curl carry only the access token).
+    #[arg(long, default_value = "access", value_parser = PossibleValuesParser::new(TokenChoice::ALL.map(TokenChoice::id)))]
+    pub token: String,
+    /// Output format.
+    #[arg(long, default_value = "text", value_parser = PossibleValuesParser::new(ExportFormat::ALL.map(ExportFormat::id)))]
+    pub format: String,
+    /// Write to this file (created 0600) instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Replace what is at --out (atomically; a symlink is replaced, never followed).
+    #[arg(long, requires = "out")]
+    pub force: bool,
+}
+
+/// Where and how to reach the provider.
+#[derive(Debug, Args)]
+pub struct EndpointArgs {
+    /// Provider: active-iq, bluexp, apinizer, aruba-central, oauth2.
+    #[arg(long, value_parser = PossibleValuesParser::new(ProviderKind::ALL.map(ProviderKind::id)))]
+    pub provider: String,
+    /// Base URL (oauth2: the token endpoint).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Grant: `refresh_token`, `password`, `client_credentials`, `authorization_code`.
+    #[arg(long, value_parser = PossibleValuesParser::new(Grant::ALL.map(Grant::id)))]
+    pub grant: Option<String>,
+    /// OAuth client id.
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// Username.
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Scope to request.
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// Audience to request.
+    #[arg(long)]
+    pub audience: Option<String>,
+    /// Aruba Central customer id.
+    #[arg(long)]
+    pub customer_id: Option<String>,
+    /// RFC 7009 revocation endpoint (oauth2).
+    #[arg(long)]
+    pub revoke_url: Option<String>,
+    /// Issuer to discover the endpoints from (oauth2).
+    #[arg(long)]
+    pub issuer: Option<String>,
+    /// Client authentication: basic or post.
+    #[arg(long, value_parser = ["basic", "post"])]
+    pub client_auth: Option<String>,
+    /// A PEM file of extra CA certificates to trust for this account (behind TLS
+    /// inspection), beside the system's store.
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<String>,
+    /// Authorization endpoint for `--grant authorization_code` (oauth2; else discovered).
+    #[arg(long)]
+    pub auth_url: Option<String>,
+    /// Device authorization endpoint for `--grant device_code` (oauth2; else discovered).
+    #[arg(long)]
+    pub device_url: Option<String>,
+    /// An exact redirect URI `http://127.0.0.1:PORT/path`, for servers that need a
+    /// registered one (default: a random port and `/callback`).
+    #[arg(long)]
+    pub redirect_uri: Option<String>,
+}
+
+/// `add` arguments.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Account name.
+    pub name: String,
+    /// Endpoint options.
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+}
+
+/// `import` arguments.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Account name.
+    pub name: String,
+    /// The downloaded file, or `-` for stdin.
+    #[arg(long, value_name = "PATH")]
+    pub file: String,
+    /// Expiry of a token whose file does not say (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub expires_at: Option<String>,
+    /// Endpoint options.
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+}
