@@ -1,0 +1,184 @@
+//! Token jobs: copy, reveal, claims, download, and the Try it call.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use zeroize::Zeroizing;
+
+use crate::clipboard::copy_with_auto_clear;
+use crate::export::{ExportFormat, TokenChoice};
+use crate::model::{Secret, decode_jwt};
+use crate::store::StoreError;
+use crate::ui::words::describe;
+use crate::wallet::{ExportRequest, Wallet, WalletError};
+
+use super::{CopyWhat, Event, Inner, TryItResult};
+
+/// Copies with the clipboard rules (auto-clear, secret hints). A refresh token never
+/// appears in a toast or a log: the toast names only what was copied.
+pub(super) fn copy(
+    inner: &Arc<Inner>,
+    wallet: &Wallet,
+    name: &str,
+    what: CopyWhat,
+    clear_after: Option<Duration>,
+) {
+    let text = match wallet.export(name, what.request()) {
+        Ok(text) => Zeroizing::new(text.trim_end_matches('\n').to_owned()),
+        Err(err) => {
+            inner.toast(false, describe(&err));
+            return;
+        }
+    };
+    let copied = if what == CopyWhat::RefreshToken {
+        "Copied the refresh token"
+    } else {
+        "Copied"
+    };
+    match copy_with_auto_clear(&inner.services.clipboard, text, clear_after) {
+        Ok(()) => inner.toast(
+            true,
+            match clear_after {
+                Some(delay) => format!("{copied}; the clipboard clears in {} s.", delay.as_secs()),
+                None => format!("{copied}."),
+            },
+        ),
+        Err(err) => inner.toast(false, format!("Could not copy: {err}")),
+    }
+}
+
+pub(super) fn reveal(inner: &Arc<Inner>, wallet: &Wallet, name: String, choice: TokenChoice) {
+    let request = ExportRequest {
+        token: choice,
+        format: ExportFormat::Text,
+    };
+    match wallet.export(&name, request) {
+        Ok(text) => inner.emit(Event::Revealed(
+            name,
+            choice,
+            Secret::new(text.trim_end_matches('\n')),
+        )),
+        Err(err) => inner.toast(false, describe(&err)),
+    }
+}
+
+pub(super) fn claims(inner: &Arc<Inner>, wallet: &Wallet, name: String) {
+    if let Ok((_, secrets)) = wallet.secrets(&name) {
+        let claims = secrets
+            .access_token
+            .as_ref()
+            .and_then(|t| decode_jwt(t.expose()));
+        inner.emit(Event::Claims(name, claims));
+    }
+}
+
+/// The file name offered for a download.
+pub(super) fn suggested_file(name: &str, request: ExportRequest) -> String {
+    let what = match request.token {
+        TokenChoice::Access => "token",
+        TokenChoice::Refresh => "refresh-token",
+        TokenChoice::Both => "tokens",
+    };
+    format!("{name}-{what}.{}", request.format.extension())
+}
+
+/// Asks the native dialog for a path; `None` when cancelled or when the window must ask.
+pub(super) async fn ask_path(
+    inner: &Arc<Inner>,
+    name: &str,
+    request: ExportRequest,
+) -> Option<PathBuf> {
+    let dialog = Arc::clone(&inner.services.dialog);
+    let suggested = suggested_file(name, request);
+    let file = suggested.clone();
+    match tokio::task::spawn_blocking(move || dialog.save_path(&file)).await {
+        Ok(Ok(path)) => path,
+        Ok(Err(reason)) => {
+            let suggested = dirs::download_dir()
+                .or_else(dirs::home_dir)
+                .map(|dir| dir.join(&suggested).display().to_string())
+                .unwrap_or_default();
+            inner.emit(Event::DownloadNeedsPath {
+                name: name.to_owned(),
+                request,
+                reason,
+                suggested,
+            });
+            None
+        }
+        Err(err) => {
+            inner.toast(false, err.to_string());
+            None
+        }
+    }
+}
+
+/// Saves the export. A path from the native dialog may replace a file (the dialog asked);
+/// a typed path that exists is asked about first.
+pub(super) async fn download(
+    inner: &Arc<Inner>,
+    wallet: &Wallet,
+    name: String,
+    request: ExportRequest,
+    path: Option<PathBuf>,
+    replace: bool,
+) {
+    let (path, replace) = match path {
+        Some(path) => (path, replace),
+        None => match ask_path(inner, &name, request).await {
+            Some(path) => (path, true),
+            None => return,
+        },
+    };
+    match wallet.export_to_file(&name, request, &path, replace) {
+        Ok(()) => inner.toast(
+            true,
+            format!(
+                "Saved the {} {} of '{name}' to {} (owner-only).",
+                request.format.id(),
+                match request.token {
+                    TokenChoice::Access => "access token",
+                    TokenChoice::Refresh => "refresh token",
+                    TokenChoice::Both => "tokens",
+                },
+                path.display()
+            ),
+        ),
+        Err(WalletError::Store(StoreError::Exists(_))) => inner.emit(Event::ConfirmReplace {
+            name,
+            request,
+            path,
+        }),
+        Err(err) => inner.toast(false, format!("Could not save: {}", describe(&err))),
+    }
+}
+
+pub(super) async fn try_it(
+    inner: &Arc<Inner>,
+    wallet: &Wallet,
+    name: String,
+    url: String,
+    confirm: bool,
+) {
+    let started = Instant::now();
+    let result = match wallet.call_api(&name, &url, confirm).await {
+        Err(WalletError::UnconfirmedHost { host, .. }) => {
+            inner.emit(Event::ConfirmTryIt { name, url, host });
+            return;
+        }
+        Ok(reply) => TryItResult {
+            name,
+            status: Ok(reply.status),
+            elapsed: reply.elapsed,
+            body_start: reply.body_start,
+        },
+        Err(err) => TryItResult {
+            name,
+            status: Err(describe(&err)),
+            elapsed: started.elapsed(),
+            body_start: String::new(),
+        },
+    };
+    inner.emit(Event::TryIt(result));
+}
