@@ -145,7 +145,7 @@ fn rfc3339(at: Option<chrono::DateTime<chrono::Utc>>) -> Value {
 }
 
 /// The account name as a shell variable prefix (`prod-central` → `PROD_CENTRAL`).
-fn env_prefix(name: &str) -> String {
+pub fn env_prefix(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {

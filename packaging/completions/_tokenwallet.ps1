@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the accounts')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one account (never a secret)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the access token, the refresh token or both out as text, JSON, .env, a header line or a curl command')
+            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with fresh tokens in its environment: `NAME_ACCESS_TOKEN`, `NAME_AUTH_HEADER` and `NAME_EXPIRES_AT` for each account (as `export --format env` names them), and each `--var`. Its exit code is the command''s')
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve the wallet to this user''s other tokenwallet commands until stopped (Ctrl-C): `token` answers in milliseconds, and one process refreshes')
             [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Give the vault passphrase to the running agent, which keeps the key in memory for the time given (`TOKENWALLET_PASSPHRASE` or a prompt)')
             [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Make the running agent forget the vault key')
@@ -142,6 +143,13 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'tokenwallet;exec' {
+            [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'One more variable: `VAR=NAME` (the access token), `VAR=NAME:header` (the header line) or `VAR=NAME:refresh` (the refresh token, only when asked so)')
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'tokenwallet;agent' {
             [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -172,6 +180,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the accounts')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one account (never a secret)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the access token, the refresh token or both out as text, JSON, .env, a header line or a curl command')
+            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with fresh tokens in its environment: `NAME_ACCESS_TOKEN`, `NAME_AUTH_HEADER` and `NAME_EXPIRES_AT` for each account (as `export --format env` names them), and each `--var`. Its exit code is the command''s')
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve the wallet to this user''s other tokenwallet commands until stopped (Ctrl-C): `token` answers in milliseconds, and one process refreshes')
             [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Give the vault passphrase to the running agent, which keeps the key in memory for the time given (`TOKENWALLET_PASSPHRASE` or a prompt)')
             [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Make the running agent forget the vault key')
@@ -206,6 +215,9 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             break
         }
         'tokenwallet;help;export' {
+            break
+        }
+        'tokenwallet;help;exec' {
             break
         }
         'tokenwallet;help;agent' {

@@ -22,6 +22,9 @@ _tokenwallet() {
             tokenwallet,agent)
                 cmd="tokenwallet__subcmd__agent"
                 ;;
+            tokenwallet,exec)
+                cmd="tokenwallet__subcmd__exec"
+                ;;
             tokenwallet,export)
                 cmd="tokenwallet__subcmd__export"
                 ;;
@@ -63,6 +66,9 @@ _tokenwallet() {
                 ;;
             tokenwallet__subcmd__help,agent)
                 cmd="tokenwallet__subcmd__help__subcmd__agent"
+                ;;
+            tokenwallet__subcmd__help,exec)
+                cmd="tokenwallet__subcmd__help__subcmd__exec"
                 ;;
             tokenwallet__subcmd__help,export)
                 cmd="tokenwallet__subcmd__help__subcmd__export"
@@ -107,7 +113,7 @@ _tokenwallet() {
 
     case "${cmd}" in
         tokenwallet)
-            opts="-h -V --home --help --version add import generate refresh revoke remove token list show export agent unlock lock help"
+            opts="-h -V --home --help --version add import generate refresh revoke remove token list show export exec agent unlock lock help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -220,6 +226,28 @@ _tokenwallet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokenwallet__subcmd__exec)
+            opts="-h --var --home --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokenwallet__subcmd__export)
             opts="-h --token --format --out --force --home --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -269,7 +297,7 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__help)
-            opts="add import generate refresh revoke remove token list show export agent unlock lock help"
+            opts="add import generate refresh revoke remove token list show export exec agent unlock lock help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -297,6 +325,20 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__help__subcmd__agent)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__help__subcmd__exec)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -78,6 +78,10 @@ pub enum Command {
     /// Write the access token, the refresh token or both out as text, JSON, .env, a header
     /// line or a curl command.
     Export(ExportArgs),
+    /// Run a command with fresh tokens in its environment: `NAME_ACCESS_TOKEN`,
+    /// `NAME_AUTH_HEADER` and `NAME_EXPIRES_AT` for each account (as `export --format env`
+    /// names them), and each `--var`. Its exit code is the command's.
+    Exec(ExecArgs),
     /// Serve the wallet to this user's other tokenwallet commands until stopped (Ctrl-C):
     /// `token` answers in milliseconds, and one process refreshes.
     Agent,
@@ -121,6 +125,21 @@ pub struct ExportArgs {
     /// Replace what is at --out (atomically; a symlink is replaced, never followed).
     #[arg(long, requires = "out")]
     pub force: bool,
+}
+
+/// `exec` arguments.
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Accounts whose access token, header line and expiry go into the environment.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+    /// One more variable: `VAR=NAME` (the access token), `VAR=NAME:header` (the header
+    /// line) or `VAR=NAME:refresh` (the refresh token, only when asked so).
+    #[arg(long = "var", value_name = "VAR=NAME[:access|refresh|header]")]
+    pub vars: Vec<String>,
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 /// Where and how to reach the provider.

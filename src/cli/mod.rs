@@ -2,6 +2,7 @@
 //! stderr; exit codes 0 ok, 2 usage, 3 needs sign-in, 4 unreachable or 5xx, 1 other.
 
 mod args;
+mod exec;
 mod output;
 mod served;
 mod signin;
@@ -19,7 +20,7 @@ use crate::model::{ClientAuth, Field, Grant, ProviderKind, Secret, decode_jwt};
 use crate::providers::{Revoked, spec};
 use crate::store::{SecretStoreKind, StoreError, default_home, store_choice_from_env};
 use crate::wallet::{AccountFields, ExportRequest, NewAccount, Wallet, WalletError};
-pub use args::{AddArgs, Cli, Command, EndpointArgs, ExportArgs, ImportArgs};
+pub use args::{AddArgs, Cli, Command, EndpointArgs, ExecArgs, ExportArgs, ImportArgs};
 use output::{account_json, show_text, summary, table};
 pub use served::{AgentHost, token_through_agent};
 use served::{NO_AGENT, replay, run_agent, served, unlock};
@@ -206,6 +207,7 @@ async fn execute(home: &Path, command: Command) -> Result<(), Failure> {
             .await
         }
         Command::Export(args) => export(home, &args).await,
+        Command::Exec(args) => exec::exec(home, &args).await,
         Command::Agent => run_agent(home).await,
         Command::Unlock { duration } => unlock(home, duration),
         Command::Lock => {
