@@ -1,13 +1,14 @@
 //! `tokenwallet exec`: a command gets fresh tokens in its environment (never in its
 //! arguments), the refresh token only when asked, the command's exit code and signals as
-//! its own, and nothing runs when no valid token can be had. Unix: the command is run by a
-//! shell script.
-#![cfg(unix)]
+//! its own, and nothing runs when no valid token can be had. The commands are shell scripts
+//! (`cmd` on Windows, under wine).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
+#[cfg(unix)]
 use std::io::{BufRead as _, BufReader};
+#[cfg(unix)]
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -23,6 +24,7 @@ fn expired() -> (OAuthServer, Home) {
     (server, home)
 }
 
+#[cfg(unix)]
 #[test]
 fn the_command_gets_fresh_tokens_and_its_exit_code_is_the_answer() {
     let (server, home) = expired();
@@ -54,6 +56,7 @@ exit 7"#;
     assert_eq!(lines[4], "0", "no passphrase and no refresh token: {out}");
 }
 
+#[cfg(unix)]
 #[test]
 fn the_refresh_token_goes_in_only_when_asked() {
     let (_server, home) = expired();
@@ -74,6 +77,7 @@ fn the_refresh_token_goes_in_only_when_asked() {
     assert!(asked.lines().any(|l| l == format!("RT={now}")), "{asked}");
 }
 
+#[cfg(unix)]
 #[test]
 fn signals_reach_the_command_and_no_token_is_in_its_arguments() {
     let (server, home) = expired();
@@ -107,6 +111,7 @@ fn signals_reach_the_command_and_no_token_is_in_its_arguments() {
     assert_eq!(child.wait().unwrap().code(), Some(42));
 }
 
+#[cfg(unix)]
 #[test]
 fn nothing_runs_without_a_valid_token() {
     let (_server, home) = expired();
@@ -128,6 +133,7 @@ fn nothing_runs_without_a_valid_token() {
     assert!(err.contains("at least one account"), "{err}");
 }
 
+#[cfg(unix)]
 #[test]
 fn through_the_agent_the_caller_needs_no_passphrase() {
     let (server, mut home) = expired();
@@ -156,4 +162,25 @@ fn through_the_agent_the_caller_needs_no_passphrase() {
     assert_eq!(server.state().refreshes, 1);
     agent.kill().ok();
     agent.wait().ok();
+}
+
+#[cfg(windows)]
+#[test]
+fn on_windows_the_command_gets_fresh_tokens_and_its_exit_code_is_passed_on() {
+    let (server, home) = expired();
+    let run = home.run(&[
+        "exec",
+        "demo",
+        "--",
+        "cmd",
+        "/c",
+        "echo %DEMO_ACCESS_TOKEN%& exit 7",
+    ]);
+    assert_eq!(run.code(), 7, "{}", run.stderr());
+    assert!(
+        server.state().access_valid(run.stdout().trim()),
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(server.state().refreshes, 1);
 }
