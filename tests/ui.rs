@@ -535,8 +535,12 @@ fn revoke_on_a_provider_without_an_api_says_so_before_asking() {
 fn the_add_form_validates_inline_before_any_request() {
     let mut w = window();
     w.click(Role::Button, "Add account");
+    // Nothing typed yet: no complaint about an empty name, just what comes first.
+    assert!(w.has_text("Name the account first."));
+    assert!(!w.has_text("'' is not a usable account name"));
     w.type_into(Role::TextInput, "Name", "svc");
     assert!(w.has_text("needs a client id"));
+    assert!(!w.has_text("Name the account first."));
     let cli: Vec<String> = w
         .harness
         .query_all_by_label_contains("--")
@@ -686,9 +690,16 @@ fn a_refresh_token_dying_within_a_day_is_announced_once() {
         wallet.set_auto_refresh("soon", false).unwrap();
         wallet.set_auto_refresh("later", false).unwrap();
     });
-    // Both refresh tokens last a day; refreshing "later" moves its expiry, not "soon"'s.
+    // Both refresh tokens last a day, so the warning comes in the last quarter of that
+    // life (6 h); refreshing "later" moves its expiry, not "soon"'s.
     w.wait_rounds(2);
     assert!(w.notifier.0.lock().unwrap().is_empty(), "nothing dies yet");
+    w.clock.advance(17 * 3600);
+    w.wait_rounds(2);
+    assert!(
+        w.notifier.0.lock().unwrap().is_empty(),
+        "7 h left of 24: not yet"
+    );
     w.clock.advance(2 * 3600);
     w.runtime.block_on(w.wallet.refresh("later")).unwrap();
     w.wait("the notification", |w| {
@@ -700,11 +711,11 @@ fn a_refresh_token_dying_within_a_day_is_announced_once() {
     assert_eq!(shown.len(), 1, "{shown:?}");
     assert_eq!(
         shown[0].0,
-        "The refresh token of 'soon' expires in 22 h 00 m"
+        "The refresh token of 'soon' expires in 5 h 00 m"
     );
     assert!(shown[0].1.contains("OAuth 2.0"), "{}", shown[0].1);
     w.wait("the badge", |w| {
-        w.has_text("1 refresh token(s) expire within a day")
+        w.has_text("1 refresh token expires within a day")
     });
 }
 

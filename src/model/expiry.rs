@@ -212,15 +212,25 @@ pub fn refresh_due(meta: &TokenMeta, now: DateTime<Utc>) -> bool {
 /// How long before a refresh token dies the user is warned (badge and notification).
 pub const REFRESH_WARNING_SECS: i64 = 86_400;
 
-/// Whether the stored refresh token dies within [`REFRESH_WARNING_SECS`]: after that the
-/// user must sign in at the portal again, so they are told while a refresh still works.
+/// Whether the stored refresh token dies within [`REFRESH_WARNING_SECS`], or within a
+/// quarter of its life when that is shorter (a 15-minute token is not "expiring" from its
+/// first second): after that the user must sign in at the portal again, so they are told
+/// while a refresh still works. Its life is counted from the last issue.
 pub fn refresh_token_expires_soon(meta: &TokenMeta, now: DateTime<Utc>) -> bool {
+    let Some(at) = meta.refresh_expires_at else {
+        return false;
+    };
+    let window = meta
+        .issued_at
+        .filter(|issued| *issued < at)
+        .map_or(REFRESH_WARNING_SECS, |issued| {
+            REFRESH_WARNING_SECS.min((at - issued).num_seconds() / 4)
+        });
     meta.has_refresh_token
         && !meta.revoked
         && !meta.needs_sign_in
-        && meta
-            .refresh_expires_at
-            .is_some_and(|at| at > now && at - now < Duration::seconds(REFRESH_WARNING_SECS))
+        && at > now
+        && at - now < Duration::seconds(window)
 }
 
 /// A countdown for people: `59:12` under an hour, `1 h 04 m` under a day, `6 d 23 h` above,
@@ -283,6 +293,27 @@ mod tests {
             ..m
         };
         assert!(!refresh_token_expires_soon(&none, at(6 * 86_400 + 1)));
+    }
+
+    #[test]
+    fn a_short_lived_refresh_token_is_warned_of_in_the_last_quarter_of_its_life() {
+        // The demo server's: 15 minutes, issued at 0.
+        let m = TokenMeta {
+            refresh_expires_at: Some(at(900)),
+            ..meta(0, 120)
+        };
+        assert!(
+            !refresh_token_expires_soon(&m, at(1)),
+            "not from its first second"
+        );
+        assert!(!refresh_token_expires_soon(&m, at(675)));
+        assert!(refresh_token_expires_soon(&m, at(676)));
+        // Unknown issue time: a day, as before.
+        let unknown = TokenMeta {
+            issued_at: None,
+            ..m
+        };
+        assert!(refresh_token_expires_soon(&unknown, at(1)));
     }
 
     #[test]

@@ -258,7 +258,10 @@ impl AddForm {
 
     fn buttons_ui(&self, ui: &mut egui::Ui, dark: bool) -> Option<AddAction> {
         let built = self.build();
-        if let Err(problem) = &built {
+        if self.fields.name.trim().is_empty() {
+            // Nothing typed yet: no complaint, just what comes first.
+            ui.label(RichText::new("Name the account first.").weak());
+        } else if let Err(problem) = &built {
             ui.label(RichText::new(problem).color(theme::warn_color(dark)));
         }
         let mut action = None;

@@ -222,13 +222,17 @@ impl App {
             } else {
                 self.download.token = TokenChoice::Access;
             }
-            egui::ComboBox::from_label("Format")
+            // The label before its control, as on every other row.
+            let label = ui.label("Format").id;
+            egui::ComboBox::from_id_salt("download-format")
                 .selected_text(self.download.format.id())
                 .show_ui(ui, |ui| {
                     for format in [ExportFormat::Text, ExportFormat::Json, ExportFormat::Env] {
                         ui.selectable_value(&mut self.download.format, format, format.id());
                     }
-                });
+                })
+                .response
+                .labelled_by(label);
             if ui.button("Download…").clicked() {
                 self.send(Command::Download {
                     name: account.name.clone(),

@@ -107,8 +107,12 @@ impl App {
         if soon > 0 {
             let dark = ui.visuals().dark_mode;
             ui.label(
-                RichText::new(format!("{soon} refresh token(s) expire within a day"))
-                    .color(theme::warn_color(dark)),
+                RichText::new(if soon == 1 {
+                    "1 refresh token expires within a day".to_owned()
+                } else {
+                    format!("{soon} refresh tokens expire within a day")
+                })
+                .color(theme::warn_color(dark)),
             );
         }
     }

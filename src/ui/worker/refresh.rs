@@ -151,7 +151,9 @@ mod tests {
     #[test]
     fn a_dying_refresh_token_is_announced_once_per_expiry() {
         let now = Utc::now();
-        let dying = account("aiq", now, Duration::minutes(50), Duration::hours(3));
+        // A 7-day chain issued 6 days and 21 hours ago.
+        let mut dying = account("aiq", now, Duration::minutes(50), Duration::hours(3));
+        dying.tokens.issued_at = Some(now - Duration::hours(6 * 24 + 21));
         let healthy = account("other", now, Duration::minutes(50), Duration::days(3));
         let mut warned = HashSet::new();
         let owed = dying_refresh_tokens(&[dying.clone(), healthy], now, &mut warned);
@@ -160,7 +162,8 @@ mod tests {
         assert!(owed[0].1.contains("Active IQ"), "{owed:?}");
         assert!(dying_refresh_tokens(std::slice::from_ref(&dying), now, &mut warned).is_empty());
         // A new chain (another expiry) that dies too is announced again.
-        let renewed = account("aiq", now, Duration::minutes(50), Duration::hours(2));
+        let mut renewed = account("aiq", now, Duration::minutes(50), Duration::hours(2));
+        renewed.tokens.issued_at = dying.tokens.issued_at;
         assert_eq!(dying_refresh_tokens(&[renewed], now, &mut warned).len(), 1);
     }
 }
