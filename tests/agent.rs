@@ -669,3 +669,37 @@ fn memory_of(pid: u32) -> std::io::Result<Vec<u8>> {
     }
     Ok(all)
 }
+
+// Issue 18: with nobody asking, the agent keeps a chain alive across several refresh-token
+// lifetimes (2-second access tokens, 6-second refresh tokens here).
+#[test]
+fn the_agent_keeps_a_chain_alive_with_nobody_asking() {
+    let server = OAuthServer::start(Config {
+        access_ttl_secs: 2,
+        refresh_ttl_secs: 6,
+        ..Config::default()
+    })
+    .unwrap();
+    let home = home();
+    home.add_demo_account(&server, "demo");
+    home.run(&["generate", "demo"]).ok();
+    let next = home.show("demo")["next_refresh_at"].clone();
+    assert!(next.is_string(), "a next refresh is planned: {next}");
+    let _agent = Agent::start(&home);
+    home.run(&["unlock"]).ok();
+    // Three refresh-token lifetimes and a little more, with no caller at all.
+    std::thread::sleep(Duration::from_secs(20));
+    assert!(
+        server.state().refreshes >= 3,
+        "{} refreshes",
+        server.state().refreshes
+    );
+    assert_eq!(server.state().reuse_detected, 0);
+    let refresh = home.stored("demo")["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(server.state().refresh_valid(&refresh), "the chain is alive");
+    let token = without_passphrase(&home).run(&["token", "demo"]).ok();
+    assert!(server.state().access_valid(token.trim()));
+}

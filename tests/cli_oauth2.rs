@@ -408,6 +408,7 @@ fn list_json_has_the_contract_fields() {
             "last_error",
             "last_refreshed_at",
             "name",
+            "next_refresh_at",
             "provider",
             "refresh_expires_at",
             "scope",

@@ -8,6 +8,7 @@
 //! - `mod.rs`: the protocol (one JSON line each way), where the agent listens, its host;
 //! - `state.rs`: what it serves, `unlock` and `lock`;
 //! - `link.rs`: one exchange, its bounds and the limits on callers;
+//! - `keep_alive.rs`: renewing chains with nobody asking;
 //! - `unix.rs`, `windows.rs`: the socket and the named pipe.
 //!
 //! On Unix the socket is `agent.sock` in a folder only this user may enter (0700, owned by
@@ -117,9 +118,11 @@ fn socket_dir(home: &Path) -> PathBuf {
     }
 }
 
+mod keep_alive;
 #[cfg(any(unix, windows))]
 mod link;
 mod state;
+pub use keep_alive::keep_alive;
 pub use state::State;
 
 /// What hosts the agent: runs the commands it does not answer itself with the open wallet,

@@ -33,6 +33,8 @@ pub struct State {
     host: std::sync::Arc<dyn Host>,
     /// One passphrase checked at a time: each key derivation takes 64 MiB and a core.
     unlocking: tokio::sync::Semaphore,
+    /// Told when a wallet is opened: the keep-alive wakes to plan its timers.
+    pub(super) opened: tokio::sync::Notify,
 }
 
 /// How long an `unlock` waits while another one is being checked before it gives up.
@@ -61,6 +63,7 @@ impl State {
             #[cfg(not(any(unix, windows)))]
             callers: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
             unlocking: tokio::sync::Semaphore::new(1),
+            opened: tokio::sync::Notify::new(),
             host,
         }
     }
@@ -74,6 +77,7 @@ impl State {
                 wallet: std::sync::Arc::clone(wallet),
                 until: None,
             });
+            self.opened.notify_one();
         }
     }
 
@@ -120,7 +124,7 @@ impl State {
 
     /// The wallet served now: none while the vault is locked, or once the unlock's time is
     /// up by the wall clock (the timer that locks it may be late after a sleep).
-    fn current(&self) -> Option<std::sync::Arc<crate::wallet::Wallet>> {
+    pub(super) fn current(&self) -> Option<std::sync::Arc<crate::wallet::Wallet>> {
         let expired = {
             let served = self
                 .served
@@ -258,6 +262,7 @@ impl State {
             self.epoch.fetch_add(1, Ordering::SeqCst) + 1
         };
         self.tell(Some(wallet));
+        self.opened.notify_one();
         self.expire_at(until, epoch);
         Reply::message(
             0,

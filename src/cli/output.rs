@@ -24,7 +24,17 @@ pub fn account_json(account: &Account, now: DateTime<Utc>) -> Value {
         "token_type": tokens.token_type,
         "last_refreshed_at": rfc3339(tokens.last_refreshed_at),
         "last_error": tokens.last_error,
+        "next_refresh_at": rfc3339(next_refresh(account)),
     })
+}
+
+/// When an agent (or the window) renews the account's chain with nobody asking: `None` with
+/// auto-refresh off, or no chain to keep.
+fn next_refresh(account: &Account) -> Option<DateTime<Utc>> {
+    account
+        .auto_refresh
+        .then(|| crate::model::keep_alive_at(&account.tokens))
+        .flatten()
 }
 
 fn countdown(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
@@ -118,6 +128,20 @@ pub(super) fn show_text(account: &Account, object: &Value, now: DateTime<Utc>) -
     };
     line("access expires", &time(account.tokens.access_expires_at));
     line("refresh expires", &time(account.tokens.refresh_expires_at));
+    line(
+        "next refresh",
+        &next_refresh(account).map_or_else(
+            || "- (no chain to keep alive, or auto-refresh is off)".to_owned(),
+            |at| {
+                let when = if at <= now {
+                    "now (due: no agent or window has renewed it yet)".to_owned()
+                } else {
+                    time(Some(at))
+                };
+                format!("{when}: the refresh token passes half its life")
+            },
+        ),
+    );
     line("scope", account.tokens.scope.as_deref().unwrap_or("-"));
     line(
         "token type",

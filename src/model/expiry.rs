@@ -209,6 +209,29 @@ pub fn refresh_due(meta: &TokenMeta, now: DateTime<Utc>) -> bool {
     gone || expiring(meta, now)
 }
 
+/// When the keep-alive (the agent, or the window serving as it) renews the account's chain
+/// with nobody asking: once its refresh token has passed half its life (so a laptop asleep
+/// for a day still catches a 7-day chain), never sooner than one access-token lifetime after
+/// the last issue, and not before the server's back-off ends. `None`: there is no chain to
+/// keep (no refresh token, or an unknown expiry), or only a person can renew it.
+pub fn keep_alive_at(meta: &TokenMeta) -> Option<DateTime<Utc>> {
+    if meta.revoked || meta.needs_sign_in || !meta.has_refresh_token {
+        return None;
+    }
+    let issued = meta.issued_at?;
+    let dies = meta.refresh_expires_at?;
+    if dies <= issued {
+        return None;
+    }
+    let half = issued + (dies - issued) / 2;
+    let access_life = meta
+        .access_expires_at
+        .filter(|at| *at > issued)
+        .map_or(Duration::zero(), |at| at - issued);
+    let at = half.max(issued + access_life);
+    Some(meta.retry_after.map_or(at, |after| at.max(after)))
+}
+
 /// How long before a refresh token dies the user is warned (badge and notification).
 pub const REFRESH_WARNING_SECS: i64 = 86_400;
 
@@ -293,6 +316,46 @@ mod tests {
             ..m
         };
         assert!(!refresh_token_expires_soon(&none, at(6 * 86_400 + 1)));
+    }
+
+    #[test]
+    fn a_chain_is_kept_alive_at_half_its_life_never_sooner_than_an_access_lifetime() {
+        // Active IQ: 1-hour access token, 7-day refresh token, issued at 0.
+        let aiq = meta(0, 3600);
+        assert_eq!(keep_alive_at(&aiq), Some(at(7 * 86_400 / 2)));
+        // A refresh token that lives barely longer than the access token: not before the
+        // access token's life is over.
+        let short = TokenMeta {
+            refresh_expires_at: Some(at(5400)),
+            ..meta(0, 3600)
+        };
+        assert_eq!(keep_alive_at(&short), Some(at(3600)));
+        // The server's back-off comes first.
+        let backing_off = TokenMeta {
+            retry_after: Some(at(4 * 86_400)),
+            ..aiq.clone()
+        };
+        assert_eq!(keep_alive_at(&backing_off), Some(at(4 * 86_400)));
+        for dead in [
+            TokenMeta {
+                needs_sign_in: true,
+                ..aiq.clone()
+            },
+            TokenMeta {
+                revoked: true,
+                ..aiq.clone()
+            },
+            TokenMeta {
+                has_refresh_token: false,
+                ..aiq.clone()
+            },
+            TokenMeta {
+                refresh_expires_at: None,
+                ..aiq.clone()
+            },
+        ] {
+            assert_eq!(keep_alive_at(&dead), None, "{dead:?}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ mod secrets;
 pub use account::{Account, ClientAuth, Grant, ProviderKind};
 pub use expiry::{
     AccountState, DAY, HOUR, Lifetimes, REFRESH_WARNING_SECS, TokenMeta, expiry_from_expires_in,
-    format_countdown, refresh_due, refresh_token_expires_soon,
+    format_countdown, keep_alive_at, refresh_due, refresh_token_expires_soon,
 };
 pub use field::{Field, FieldRule, MissingField, Need, missing_fields};
 pub use jwt::{JwtParts, decode_jwt};

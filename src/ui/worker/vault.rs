@@ -40,6 +40,7 @@ pub(super) fn serve_agent(inner: &Arc<Inner>) {
         }
     });
     *inner.agent.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&state));
+    tokio::spawn(crate::agent::keep_alive(Arc::clone(&state)));
     let home = inner.home.clone();
     tokio::spawn(async move {
         let ready = || tracing::info!(home = %home.display(), "the window serves as the agent");
