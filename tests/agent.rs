@@ -9,11 +9,10 @@
 
 mod support;
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
-use support::{Home, PASSPHRASE, wait_until};
+use support::{Agent, Home, PASSPHRASE, wait_until};
 use tokenwallet::demo::oauth::{Config, OAuthServer};
 
 /// A vault home whose agent socket is in the data dir (no `$XDG_RUNTIME_DIR`), so these
@@ -28,65 +27,6 @@ fn home() -> Home {
 fn socket_path(home: &std::path::Path) -> std::path::PathBuf {
     home.join("agent")
         .join(if cfg!(windows) { "pipe" } else { "agent.sock" })
-}
-
-/// A running agent; killed when dropped.
-struct Agent(Child);
-
-impl Agent {
-    /// Starts the agent of `home` and waits until it listens.
-    fn start(home: &Home) -> Self {
-        Self::start_env(home, &[])
-    }
-
-    fn start_env(home: &Home, env: &[(&str, &str)]) -> Self {
-        let mut command = home.command(&["agent"]);
-        command.envs(env.iter().copied());
-        Self::listening(command)
-    }
-
-    /// Starts `command` and waits until the agent says it listens.
-    fn listening(mut command: std::process::Command) -> Self {
-        command.stdout(Stdio::null()).stderr(Stdio::piped());
-        let mut child = support::start(&mut command);
-        let mut line = String::new();
-        BufReader::new(child.stderr.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains("the agent serves"), "{line}");
-        Self(child)
-    }
-
-    /// Starts the agent of `home` allowed at most `files` open descriptors.
-    #[cfg(unix)]
-    fn start_limited(home: &Home, files: u32) -> Self {
-        let inner = home.command(&["agent"]);
-        let mut command = std::process::Command::new("sh");
-        command
-            .arg("-c")
-            .arg(format!("ulimit -n {files} && exec \"$0\" \"$@\""))
-            .arg(inner.get_program())
-            .args(inner.get_args());
-        for (key, value) in inner.get_envs() {
-            match value {
-                Some(value) => command.env(key, value),
-                None => command.env_remove(key),
-            };
-        }
-        command.stdin(Stdio::null());
-        Self::listening(command)
-    }
-
-    fn kill(&mut self) {
-        self.0.kill().ok();
-        self.0.wait().ok();
-    }
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        self.kill();
-    }
 }
 
 /// A vault home with a generated demo account, an agent, and the vault unlocked.

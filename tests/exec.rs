@@ -138,13 +138,7 @@ fn nothing_runs_without_a_valid_token() {
 fn through_the_agent_the_caller_needs_no_passphrase() {
     let (server, mut home) = expired();
     home.set_env("XDG_RUNTIME_DIR", "");
-    let mut agent = home.command(&["agent"]);
-    agent.stdout(Stdio::null()).stderr(Stdio::piped());
-    let mut agent = support::start(&mut agent);
-    let mut line = String::new();
-    BufReader::new(agent.stderr.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let _agent = support::Agent::start(&home);
     home.run(&["unlock"]).ok();
     let mut caller = home.sharing();
     caller.unset_env("TOKENWALLET_PASSPHRASE");
@@ -160,8 +154,6 @@ fn through_the_agent_the_caller_needs_no_passphrase() {
         .ok();
     assert!(server.state().access_valid(token.trim()));
     assert_eq!(server.state().refreshes, 1);
-    agent.kill().ok();
-    agent.wait().ok();
 }
 
 #[cfg(windows)]

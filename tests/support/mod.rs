@@ -361,3 +361,66 @@ impl Run {
         self.stderr()
     }
 }
+
+/// A running agent; killed when dropped.
+pub struct Agent(pub std::process::Child);
+
+impl Agent {
+    /// Starts the agent of `home` and waits until it listens.
+    pub fn start(home: &Home) -> Self {
+        Self::start_env(home, &[])
+    }
+
+    pub fn start_env(home: &Home, env: &[(&str, &str)]) -> Self {
+        let mut command = home.command(&["agent"]);
+        command.envs(env.iter().copied());
+        Self::listening(command)
+    }
+
+    /// Starts `command` and waits until the agent says it listens.
+    pub fn listening(mut command: std::process::Command) -> Self {
+        command
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        let mut child = start(&mut command);
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stderr.as_mut().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        assert!(line.contains("the agent serves"), "{line}");
+        Self(child)
+    }
+
+    /// Starts the agent of `home` allowed at most `files` open descriptors.
+    #[cfg(unix)]
+    pub fn start_limited(home: &Home, files: u32) -> Self {
+        let inner = home.command(&["agent"]);
+        let mut command = std::process::Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -n {files} && exec \"$0\" \"$@\""))
+            .arg(inner.get_program())
+            .args(inner.get_args());
+        for (key, value) in inner.get_envs() {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
+        command.stdin(std::process::Stdio::null());
+        Self::listening(command)
+    }
+
+    pub fn kill(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
