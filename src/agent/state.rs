@@ -37,6 +37,11 @@ pub struct State {
     pub(super) opened: tokio::sync::Notify,
 }
 
+/// How often the unlock's timer looks at the wall clock: the monotonic clock behind a timer
+/// stops while the machine sleeps. Every request checks the wall clock as well, so this only
+/// bounds how late the key is wiped when nobody asks.
+const WALL_CLOCK_CHECK: Duration = Duration::from_mins(5);
+
 /// How long an `unlock` waits while another one is being checked before it gives up.
 const UNLOCK_QUEUE: Duration = Duration::from_secs(30);
 
@@ -270,9 +275,8 @@ impl State {
         )
     }
 
-    /// Forgets the key of the unlock of `epoch` at `until`. Wakes at least every minute:
-    /// the monotonic clock behind the timer stops while the machine sleeps, the wall clock
-    /// does not.
+    /// Forgets the key of the unlock of `epoch` at `until`, looking at the wall clock at
+    /// least every [`WALL_CLOCK_CHECK`].
     fn expire_at(self: &std::sync::Arc<Self>, until: std::time::SystemTime, epoch: u64) {
         use std::sync::atomic::Ordering;
         let state = std::sync::Arc::clone(self);
@@ -284,7 +288,7 @@ impl State {
                 if left.is_zero() || state.epoch.load(Ordering::SeqCst) != epoch {
                     break;
                 }
-                tokio::time::sleep(left.min(Duration::from_mins(1))).await;
+                tokio::time::sleep(left.min(WALL_CLOCK_CHECK)).await;
             }
             state.expire(Some(epoch));
         });
