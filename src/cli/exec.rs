@@ -11,6 +11,7 @@ use std::path::Path;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+use super::served::{Asked, ask_agent};
 use super::{ExecArgs, Failure, open_wallet, usage};
 use crate::agent;
 use crate::export::{TokenChoice, env_prefix};
@@ -197,23 +198,10 @@ impl Source<'_> {
         if !self.agent {
             return Ok(None);
         }
-        match agent::ask(self.home, request) {
-            Ok(Some(agent::Reply::Done {
-                stdout, code: 0, ..
-            })) => Ok(Some(stdout)),
-            Ok(Some(agent::Reply::Done { stderr, code, .. })) => {
-                eprint!("{stderr}");
-                Err(Failure {
-                    code,
-                    message: String::new(),
-                })
-            }
-            Ok(Some(agent::Reply::Locked) | None) => {
-                self.agent = false;
-                Ok(None)
-            }
-            Err(warning) => {
-                eprintln!("tokenwallet: warning: {warning}; opening the wallet here");
+        match ask_agent(self.home, request)? {
+            Asked::Served(printed) => Ok(Some(printed.stdout)),
+            asked @ Asked::Direct(_) => {
+                asked.warn();
                 self.agent = false;
                 Ok(None)
             }

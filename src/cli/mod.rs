@@ -23,7 +23,7 @@ use crate::wallet::{AccountFields, ExportRequest, NewAccount, Wallet, WalletErro
 pub use args::{AddArgs, Cli, Command, EndpointArgs, ExecArgs, ExportArgs, ImportArgs};
 use output::{account_json, show_text, summary, table};
 pub use served::{AgentHost, token_through_agent};
-use served::{NO_AGENT, replay, run_agent, served, unlock};
+use served::{Asked, NO_AGENT, ask_agent, run_agent, served, unlock};
 pub use words::option as field_option;
 use zeroize::Zeroizing;
 
@@ -408,16 +408,9 @@ async fn export(home: &Path, args: &ExportArgs) -> Result<(), Failure> {
     };
     // To a file: the text comes from the agent or the wallet; this process writes it, so
     // the path means what it means here.
-    let text = match agent::ask(home, &ask) {
-        Ok(Some(agent::Reply::Done {
-            stdout, code: 0, ..
-        })) => stdout,
-        Ok(Some(agent::Reply::Done { stderr, code, .. })) => {
-            return replay(Zeroizing::default(), stderr, code);
-        }
-        Ok(Some(agent::Reply::Locked) | None) | Err(_) => {
-            open_wallet(home)?.export(name, request)?
-        }
+    let text = match ask_agent(home, &ask)? {
+        Asked::Served(printed) => printed.stdout,
+        Asked::Direct(_) => open_wallet(home)?.export(name, request)?,
     };
     if args.force {
         crate::store::write_atomic(path, text.as_bytes())?;

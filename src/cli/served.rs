@@ -66,6 +66,44 @@ pub(super) fn replay(stdout: Zeroizing<String>, stderr: String, code: i32) -> Re
     }
 }
 
+/// What the agent made of a request.
+pub(super) enum Asked {
+    /// It ran the command: what it printed.
+    Served(Printed),
+    /// No agent serves it (none runs, or its vault is locked: this process may still have
+    /// the passphrase or a terminal), or its socket was unsafe to use (the warning): the
+    /// caller does the work itself.
+    Direct(Option<String>),
+}
+
+impl Asked {
+    /// Says why the work is done here, when there is something to say.
+    pub(super) fn warn(&self) {
+        if let Self::Direct(Some(warning)) = self {
+            eprintln!("tokenwallet: warning: {warning}; opening the wallet here");
+        }
+    }
+}
+
+/// Asks the agent of `home`. A failure it reports is printed and becomes the caller's
+/// (same words, same exit code).
+pub(super) fn ask_agent(home: &Path, request: &agent::Request) -> Result<Asked, Failure> {
+    match agent::ask(home, request) {
+        Ok(Some(agent::Reply::Done {
+            stdout,
+            stderr,
+            code: 0,
+        })) => Ok(Asked::Served(Printed { stdout, stderr })),
+        Ok(Some(agent::Reply::Done {
+            stdout,
+            stderr,
+            code,
+        })) => replay(stdout, stderr, code).map(|()| Asked::Direct(None)),
+        Ok(Some(agent::Reply::Locked) | None) => Ok(Asked::Direct(None)),
+        Err(warning) => Ok(Asked::Direct(Some(warning))),
+    }
+}
+
 /// Runs a command through the agent when one answers (same output, same exit code), else
 /// with `direct`, which opens the wallet here.
 pub(super) async fn served(
@@ -73,17 +111,13 @@ pub(super) async fn served(
     request: agent::Request,
     direct: impl AsyncFnOnce() -> Result<Printed, Failure>,
 ) -> Result<(), Failure> {
-    match agent::ask(home, &request) {
-        Ok(Some(agent::Reply::Done {
-            stdout,
-            stderr,
-            code,
-        })) => return replay(stdout, stderr, code),
-        // A locked vault: this process may still have the passphrase (or a terminal).
-        Ok(Some(agent::Reply::Locked) | None) => {}
-        Err(warning) => eprintln!("tokenwallet: warning: {warning}; opening the wallet here"),
+    match ask_agent(home, &request)? {
+        Asked::Served(printed) => printed.show(),
+        asked @ Asked::Direct(_) => {
+            asked.warn();
+            direct().await?.show();
+        }
     }
-    direct().await?.show();
     Ok(())
 }
 
