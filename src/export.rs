@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use chrono::SecondsFormat;
-use serde_json::{Value, json};
+use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::model::{Account, Secrets};
@@ -114,18 +114,22 @@ pub fn header_line(account: &Account, token: &str) -> String {
 /// A curl command that calls the provider's API with `token`.
 pub fn curl_command(account: &Account, token: &str) -> String {
     let spec = spec(account.provider);
-    format!(
-        "curl -H {} {}",
-        sh_quote(&spec.header_line(token)),
-        sh_quote(spec.api_base(account))
-    )
+    let header = Zeroizing::new(sh_quote(&Zeroizing::new(spec.header_line(token))));
+    let base = sh_quote(spec.api_base(account));
+    // Sized once: no copy of the token is left behind in freed memory.
+    let mut line = String::with_capacity(9 + header.len() + base.len());
+    for piece in ["curl -H ", header.as_str(), " ", base.as_str()] {
+        line.push_str(piece);
+    }
+    line
 }
 
 /// `text` as one word for a POSIX shell: between single quotes, each single quote written
 /// as `'\''`. Nothing inside single quotes is special to the shell, so a token or address
 /// holding `$(…)`, backquotes or quotes stays data when the line is run or sourced.
 pub fn sh_quote(text: &str) -> String {
-    let mut quoted = String::with_capacity(text.len() + 2);
+    let escapes = 3 * text.matches('\'').count();
+    let mut quoted = String::with_capacity(text.len() + escapes + 2);
     quoted.push('\'');
     for c in text.chars() {
         if c == '\'' {
@@ -179,67 +183,103 @@ pub fn render(
     } else {
         None
     };
-    let text = match format {
-        ExportFormat::Text => text(access, refresh),
-        ExportFormat::Json => json_text(account, access, refresh),
-        ExportFormat::Env => env_text(account, access, refresh),
-        ExportFormat::Header => format!("{}\n", header_line(account, access.unwrap_or_default())),
-        ExportFormat::Curl => format!("{}\n", curl_command(account, access.unwrap_or_default())),
-    };
-    Ok(Zeroizing::new(text))
+    // One buffer, big enough from the start: a growing one would leave copies of the tokens
+    // behind in freed memory (the agent renders exports for its callers).
+    let tokens = access.map_or(0, str::len) + refresh.map_or(0, str::len);
+    let mut out = Zeroizing::new(String::with_capacity(4 * tokens + 1024));
+    match format {
+        ExportFormat::Text => text(&mut out, access, refresh),
+        ExportFormat::Json => json_text(&mut out, account, access, refresh),
+        ExportFormat::Env => env_text(&mut out, account, access, refresh),
+        ExportFormat::Header => {
+            let line = Zeroizing::new(header_line(account, access.unwrap_or_default()));
+            writeln!(out, "{}", *line).ok();
+        }
+        ExportFormat::Curl => {
+            let line = Zeroizing::new(curl_command(account, access.unwrap_or_default()));
+            writeln!(out, "{}", *line).ok();
+        }
+    }
+    Ok(out)
 }
 
 /// One token alone, or both in the labelled layout the importer reads.
-fn text(access: Option<&str>, refresh: Option<&str>) -> String {
+fn text(out: &mut String, access: Option<&str>, refresh: Option<&str>) {
     match (access, refresh) {
         (Some(access), Some(refresh)) => {
-            format!("Access Token: {access}\nRefresh Token: {refresh}\n")
+            write!(out, "Access Token: {access}\nRefresh Token: {refresh}\n").ok();
         }
-        (Some(token), None) | (None, Some(token)) => format!("{token}\n"),
-        (None, None) => String::new(),
+        (Some(token), None) | (None, Some(token)) => {
+            writeln!(out, "{token}").ok();
+        }
+        (None, None) => {}
     }
 }
 
-fn json_text(account: &Account, access: Option<&str>, refresh: Option<&str>) -> String {
+/// The JSON export, borrowing the tokens (no copy of them is made on the way). The fields
+/// come in name order, as they always have.
+#[derive(serde::Serialize)]
+struct JsonExport<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    issued_at: Option<Value>,
+    name: &'a str,
+    provider: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_expires_at: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_type: Option<&'a str>,
+}
+
+fn json_text(out: &mut String, account: &Account, access: Option<&str>, refresh: Option<&str>) {
     let tokens = &account.tokens;
-    let mut object = json!({
-        "name": account.name,
-        "provider": account.provider.id(),
-    });
-    if let Some(access) = access {
-        object["access_token"] = json!(access);
-        object["token_type"] = json!(tokens.token_type.as_deref().unwrap_or("Bearer"));
-        object["scope"] = json!(tokens.scope);
-        object["issued_at"] = rfc3339(tokens.issued_at);
-        object["expires_at"] = rfc3339(tokens.access_expires_at);
+    let with_access = |value| access.map(|_| value);
+    let export = JsonExport {
+        access_token: access,
+        expires_at: with_access(rfc3339(tokens.access_expires_at)),
+        issued_at: with_access(rfc3339(tokens.issued_at)),
+        name: &account.name,
+        provider: account.provider.id(),
+        refresh_expires_at: refresh.map(|_| rfc3339(tokens.refresh_expires_at)),
+        refresh_token: refresh,
+        scope: with_access(tokens.scope.as_deref().map_or(Value::Null, Value::from)),
+        token_type: access.map(|_| tokens.token_type.as_deref().unwrap_or("Bearer")),
+    };
+    // Written into `out`'s own buffer, which has room for it.
+    let mut bytes = Zeroizing::new(std::mem::take(out).into_bytes());
+    if serde_json::to_writer_pretty(&mut *bytes, &export).is_ok() {
+        bytes.push(b'\n');
     }
-    if let Some(refresh) = refresh {
-        object["refresh_token"] = json!(refresh);
-        object["refresh_expires_at"] = rfc3339(tokens.refresh_expires_at);
-    }
-    format!("{object:#}\n")
+    *out = String::from_utf8(std::mem::take(&mut *bytes)).unwrap_or_default();
 }
 
-fn env_text(account: &Account, access: Option<&str>, refresh: Option<&str>) -> String {
+fn env_text(out: &mut String, account: &Account, access: Option<&str>, refresh: Option<&str>) {
     let prefix = env_prefix(&account.name);
     let time = |at: Option<chrono::DateTime<chrono::Utc>>| {
         at.map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true))
             .unwrap_or_default()
     };
-    let mut out = String::new();
     if let Some(token) = access {
-        writeln!(out, "{prefix}_ACCESS_TOKEN={}", sh_quote(token)).ok();
-        let header = header_line(account, token);
-        writeln!(out, "{prefix}_AUTH_HEADER={}", sh_quote(&header)).ok();
+        let quoted = Zeroizing::new(sh_quote(token));
+        writeln!(out, "{prefix}_ACCESS_TOKEN={}", *quoted).ok();
+        let header = Zeroizing::new(sh_quote(&Zeroizing::new(header_line(account, token))));
+        writeln!(out, "{prefix}_AUTH_HEADER={}", *header).ok();
         let expires = time(account.tokens.access_expires_at);
         writeln!(out, "{prefix}_EXPIRES_AT='{expires}'").ok();
     }
     if let Some(token) = refresh {
-        writeln!(out, "{prefix}_REFRESH_TOKEN={}", sh_quote(token)).ok();
+        let quoted = Zeroizing::new(sh_quote(token));
+        writeln!(out, "{prefix}_REFRESH_TOKEN={}", *quoted).ok();
         let expires = time(account.tokens.refresh_expires_at);
         writeln!(out, "{prefix}_REFRESH_EXPIRES_AT='{expires}'").ok();
     }
-    out
 }
 
 #[cfg(test)]
@@ -260,6 +300,29 @@ mod tests {
         render(account, &secrets(), format, TokenChoice::Access)
             .unwrap()
             .to_string()
+    }
+
+    #[test]
+    fn the_json_export_keeps_its_layout() {
+        let mut account = Account::new("b", ProviderKind::Bluexp, Grant::RefreshToken);
+        account.tokens.scope = Some("read".into());
+        for choice in TokenChoice::ALL {
+            let text = render(&account, &secrets(), ExportFormat::Json, choice).unwrap();
+            // What it was built as before: a JSON object (keys in name order), pretty.
+            let mut object = serde_json::json!({"name": "b", "provider": "bluexp"});
+            if choice != TokenChoice::Refresh {
+                object["access_token"] = "tok123".into();
+                object["token_type"] = "Bearer".into();
+                object["scope"] = "read".into();
+                object["issued_at"] = Value::Null;
+                object["expires_at"] = Value::Null;
+            }
+            if choice != TokenChoice::Access {
+                object["refresh_token"] = "ref456".into();
+                object["refresh_expires_at"] = Value::Null;
+            }
+            assert_eq!(*text, format!("{object:#}\n"), "{choice:?}");
+        }
     }
 
     #[test]
