@@ -25,7 +25,9 @@ fn accounts(count: usize) -> Vec<Account> {
     let now = Utc::now();
     (0..count)
         .map(|i| {
-            let kind = ProviderKind::ALL[i % ProviderKind::ALL.len()];
+            let kind = ProviderKind::all()
+                .nth(i % ProviderKind::all().len())
+                .unwrap();
             let mut account = Account::new(format!("account-{i:05}"), kind, Grant::RefreshToken);
             let secs = i64::try_from(i % 7200).unwrap();
             account.tokens.has_access_token = true;

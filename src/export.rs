@@ -304,7 +304,7 @@ mod tests {
 
     #[test]
     fn the_json_export_keeps_its_layout() {
-        let mut account = Account::new("b", ProviderKind::Bluexp, Grant::RefreshToken);
+        let mut account = Account::new("b", ProviderKind::BLUEXP, Grant::RefreshToken);
         account.tokens.scope = Some("read".into());
         for choice in TokenChoice::ALL {
             let text = render(&account, &secrets(), ExportFormat::Json, choice).unwrap();
@@ -327,7 +327,7 @@ mod tests {
 
     #[test]
     fn active_iq_uses_its_own_header() {
-        let account = Account::new("aiq", ProviderKind::ActiveIq, Grant::RefreshToken);
+        let account = Account::new("aiq", ProviderKind::ACTIVE_IQ, Grant::RefreshToken);
         assert_eq!(
             access(&account, ExportFormat::Header),
             "authorizationToken: tok123\n"
@@ -345,7 +345,7 @@ mod tests {
     fn others_use_bearer_and_env_is_prefixed() {
         let account = Account::new(
             "prod-central",
-            ProviderKind::ArubaCentral,
+            ProviderKind::ARUBA_CENTRAL,
             Grant::RefreshToken,
         );
         assert_eq!(
@@ -363,7 +363,7 @@ mod tests {
 
     #[test]
     fn json_carries_both_tokens_and_no_token_means_nothing() {
-        let account = Account::new("b", ProviderKind::Bluexp, Grant::RefreshToken);
+        let account = Account::new("b", ProviderKind::BLUEXP, Grant::RefreshToken);
         let json: Value = serde_json::from_str(
             &render(&account, &secrets(), ExportFormat::Json, TokenChoice::Both).unwrap(),
         )
@@ -384,7 +384,7 @@ mod tests {
 
     #[test]
     fn both_tokens_in_text_and_json_import_back_as_the_same_pair() {
-        let account = Account::new("b", ProviderKind::Bluexp, Grant::RefreshToken);
+        let account = Account::new("b", ProviderKind::BLUEXP, Grant::RefreshToken);
         let now = chrono::Utc::now();
         let pair = Secrets {
             access_token: Some(Secret::new("access-tok-123")),
@@ -403,7 +403,7 @@ mod tests {
 
     #[test]
     fn refresh_only_exports_carry_no_access_token_and_header_formats_refuse_it() {
-        let account = Account::new("b", ProviderKind::Bluexp, Grant::RefreshToken);
+        let account = Account::new("b", ProviderKind::BLUEXP, Grant::RefreshToken);
         for format in [ExportFormat::Text, ExportFormat::Json, ExportFormat::Env] {
             let text = render(&account, &secrets(), format, TokenChoice::Refresh).unwrap();
             assert!(

@@ -57,7 +57,7 @@ fn wallet(home: &std::path::Path, store: Arc<dyn SecretStore>) -> Wallet {
 }
 
 fn demo(server: &OAuthServer) -> NewAccount {
-    let mut account = Account::new("demo", ProviderKind::Oauth2, Grant::Password);
+    let mut account = Account::new("demo", ProviderKind::OAUTH2, Grant::Password);
     account.url = Some(server.token_url());
     account.client_id = Some("demo-client".into());
     account.username = Some("demo".into());

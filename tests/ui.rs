@@ -185,7 +185,7 @@ fn window() -> Window {
 }
 
 fn demo_account(server: &OAuthServer, name: &str) -> NewAccount {
-    let mut account = Account::new(name, ProviderKind::Oauth2, Grant::Password);
+    let mut account = Account::new(name, ProviderKind::OAUTH2, Grant::Password);
     account.url = Some(server.token_url());
     account.revoke_url = Some(server.revoke_url());
     account.client_id = Some("demo-client".into());
@@ -444,7 +444,7 @@ fn many_accounts_lay_out_only_the_visible_rows() {
         .map(|i| {
             Account::new(
                 format!("acct-{i:05}"),
-                ProviderKind::Oauth2,
+                ProviderKind::OAUTH2,
                 Grant::ClientCredentials,
             )
         })
@@ -508,7 +508,7 @@ fn without_a_save_dialog_download_asks_for_a_path() {
 #[test]
 fn revoke_on_a_provider_without_an_api_says_so_before_asking() {
     let mut w = window_with(|wallet, _, runtime| {
-        let mut account = Account::new("aiq", ProviderKind::ActiveIq, Grant::RefreshToken);
+        let mut account = Account::new("aiq", ProviderKind::ACTIVE_IQ, Grant::RefreshToken);
         account.url = Some("https://api.activeiq.netapp.com".into());
         runtime
             .block_on(wallet.import(
@@ -671,7 +671,7 @@ fn dropping_an_aruba_download_imports_it() {
     w.click(Role::Button, "Import");
     w.wait("the import", |w| w.harness.state().accounts().len() == 1);
     let account = w.account("central");
-    assert_eq!(account.provider, ProviderKind::ArubaCentral);
+    assert_eq!(account.provider, ProviderKind::ARUBA_CENTRAL);
     // Counted from the download's created_at: 90 of the 120 minutes are left.
     assert_eq!(
         account.tokens.access_expires_at,

@@ -44,7 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             break
         }
         'tokenwallet;add' {
-            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Provider: active-iq, bluexp, apinizer, aruba-central, oauth2')
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'The provider the account talks to')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL (oauth2: the token endpoint)')
             [CompletionResult]::new('--grant', '--grant', [CompletionResultType]::ParameterName, 'Grant: `refresh_token`, `password`, `client_credentials`, `authorization_code`')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth client id')
@@ -67,7 +67,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
         'tokenwallet;import' {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The downloaded file, or `-` for stdin')
             [CompletionResult]::new('--expires-at', '--expires-at', [CompletionResultType]::ParameterName, 'Expiry of a token whose file does not say (YYYY-MM-DD or RFC 3339)')
-            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Provider: active-iq, bluexp, apinizer, aruba-central, oauth2')
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'The provider the account talks to')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL (oauth2: the token endpoint)')
             [CompletionResult]::new('--grant', '--grant', [CompletionResultType]::ParameterName, 'Grant: `refresh_token`, `password`, `client_credentials`, `authorization_code`')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth client id')

@@ -42,7 +42,7 @@ complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "agent" -d '
 complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "unlock" -d 'Give the vault passphrase to the running agent, which keeps the key in memory for the time given (`TOKENWALLET_PASSPHRASE` or a prompt)'
 complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "lock" -d 'Make the running agent forget the vault key'
 complete -c tokenwallet -n "__fish_tokenwallet_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l provider -d 'Provider: active-iq, bluexp, apinizer, aruba-central, oauth2' -r -f -a "active-iq\t''
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l provider -d 'The provider the account talks to' -r -f -a "active-iq\t''
 bluexp\t''
 apinizer\t''
 aruba-central\t''
@@ -70,7 +70,7 @@ complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l home -d 
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -s h -l help -d 'Print help'
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l file -d 'The downloaded file, or `-` for stdin' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l expires-at -d 'Expiry of a token whose file does not say (YYYY-MM-DD or RFC 3339)' -r
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l provider -d 'Provider: active-iq, bluexp, apinizer, aruba-central, oauth2' -r -f -a "active-iq\t''
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l provider -d 'The provider the account talks to' -r -f -a "active-iq\t''
 bluexp\t''
 apinizer\t''
 aruba-central\t''

@@ -145,8 +145,8 @@ pub struct ExecArgs {
 /// Where and how to reach the provider.
 #[derive(Debug, Args)]
 pub struct EndpointArgs {
-    /// Provider: active-iq, bluexp, apinizer, aruba-central, oauth2.
-    #[arg(long, value_parser = PossibleValuesParser::new(ProviderKind::ALL.map(ProviderKind::id)))]
+    /// The provider the account talks to.
+    #[arg(long, value_parser = PossibleValuesParser::new(ProviderKind::ids()))]
     pub provider: String,
     /// Base URL (oauth2: the token endpoint).
     #[arg(long)]

@@ -183,7 +183,7 @@ impl Source<'_> {
         let provider = field("provider")
             .as_deref()
             .and_then(ProviderKind::from_id)
-            .unwrap_or(ProviderKind::Oauth2);
+            .unwrap_or(ProviderKind::OAUTH2);
         Ok(Fresh {
             header: Zeroizing::new(spec(provider).header_line(&access)),
             access,

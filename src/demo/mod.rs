@@ -19,7 +19,7 @@ pub fn start(name: &str) -> std::io::Result<(oauth::OAuthServer, NewAccount)> {
         refresh_ttl_secs: DEMO_REFRESH_TTL_SECS,
         ..oauth::Config::default()
     })?;
-    let mut account = Account::new(name, ProviderKind::Oauth2, Grant::Password);
+    let mut account = Account::new(name, ProviderKind::OAUTH2, Grant::Password);
     account.url = Some(server.token_url());
     account.revoke_url = Some(server.revoke_url());
     account.client_id = Some("demo-client".into());

@@ -5,66 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::expiry::{AccountState, TokenMeta, refresh_due, refresh_token_expires_soon};
 use super::secrets::Extra;
-
-/// The provider an account talks to; the CLI's `--provider` value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ProviderKind {
-    /// NetApp Active IQ Digital Advisor.
-    ActiveIq,
-    /// NetApp BlueXP / Cloud Manager (Auth0).
-    Bluexp,
-    /// Apinizer management API.
-    Apinizer,
-    /// HPE Aruba Networking Central API gateway.
-    ArubaCentral,
-    /// Any RFC 6749 OAuth 2.0 server.
-    Oauth2,
-}
-
-impl ProviderKind {
-    /// Every provider, in the order the UI lists them.
-    pub const ALL: [Self; 5] = [
-        Self::ActiveIq,
-        Self::Bluexp,
-        Self::Apinizer,
-        Self::ArubaCentral,
-        Self::Oauth2,
-    ];
-
-    /// The CLI name (`active-iq`, `bluexp`, …).
-    pub fn id(self) -> &'static str {
-        match self {
-            Self::ActiveIq => "active-iq",
-            Self::Bluexp => "bluexp",
-            Self::Apinizer => "apinizer",
-            Self::ArubaCentral => "aruba-central",
-            Self::Oauth2 => "oauth2",
-        }
-    }
-
-    /// The name people know the product by.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::ActiveIq => "Active IQ",
-            Self::Bluexp => "BlueXP",
-            Self::Apinizer => "Apinizer",
-            Self::ArubaCentral => "Aruba Central",
-            Self::Oauth2 => "OAuth 2.0",
-        }
-    }
-
-    /// Parses a CLI name.
-    pub fn from_id(id: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.id() == id)
-    }
-}
-
-impl std::fmt::Display for ProviderKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.label())
-    }
-}
+pub use crate::providers::ProviderKind;
 
 /// How an account obtains a new token set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -251,18 +192,6 @@ impl Account {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn provider_ids_round_trip_and_match_serde() {
-        for kind in ProviderKind::ALL {
-            assert_eq!(ProviderKind::from_id(kind.id()), Some(kind));
-            assert_eq!(
-                serde_json::to_string(&kind).unwrap(),
-                format!("\"{}\"", kind.id())
-            );
-        }
-        assert_eq!(ProviderKind::from_id("aruba"), None);
-    }
 
     #[test]
     fn old_files_without_new_fields_still_load() {

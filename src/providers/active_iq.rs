@@ -17,7 +17,11 @@ fn fields(_: Grant) -> &'static [FieldRule] {
 }
 
 /// Active IQ's facts.
-pub const SPEC: Spec = Spec {
+pub static SPEC: Spec = Spec {
+    id: "active-iq",
+    label: "Active IQ",
+    long_label: "NetApp Active IQ",
+    palette: 0,
     default_url: Some("https://api.activeiq.netapp.com"),
     presets: &[("Active IQ", "https://api.activeiq.netapp.com")],
     url_meaning: UrlMeaning::BaseUrl,

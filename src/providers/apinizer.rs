@@ -14,7 +14,11 @@ fn fields(_: Grant) -> &'static [FieldRule] {
 }
 
 /// Apinizer's facts.
-pub const SPEC: Spec = Spec {
+pub static SPEC: Spec = Spec {
+    id: "apinizer",
+    label: "Apinizer",
+    long_label: "Apinizer",
+    palette: 2,
     default_url: None,
     presets: &[],
     url_meaning: UrlMeaning::BaseUrl,

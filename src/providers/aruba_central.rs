@@ -68,7 +68,11 @@ fn fields(grant: Grant) -> &'static [FieldRule] {
 }
 
 /// Aruba Central's facts.
-pub const SPEC: Spec = Spec {
+pub static SPEC: Spec = Spec {
+    id: "aruba-central",
+    label: "Aruba Central",
+    long_label: "HPE Aruba Networking Central",
+    palette: 3,
     default_url: Some("https://apigw-prod2.central.arubanetworks.com"),
     url_meaning: UrlMeaning::BaseUrl,
     presets: GATEWAYS,

@@ -28,7 +28,11 @@ fn fields(grant: Grant) -> &'static [FieldRule] {
 }
 
 /// BlueXP's facts.
-pub const SPEC: Spec = Spec {
+pub static SPEC: Spec = Spec {
+    id: "bluexp",
+    label: "BlueXP",
+    long_label: "NetApp BlueXP",
+    palette: 1,
     default_url: Some("https://netapp-cloud-account.auth0.com"),
     presets: &[
         (

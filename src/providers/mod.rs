@@ -1,15 +1,30 @@
 //! One module per provider, each with one function per flow (generate / refresh / revoke)
-//! and one [`Spec`] holding every fact about it; the registry ([`spec`]) picks it by kind.
+//! and one [`Spec`] holding every fact about it, its name and badge included; the registry
+//! ([`ALL`]) lists them, and an account's [`ProviderKind`] is a handle on its entry.
 //! Nothing outside this folder decides behaviour by provider kind: it asks the spec.
 
-mod active_iq;
-mod apinizer;
-mod aruba_central;
-mod bluexp;
 mod http;
-pub mod oauth2;
+mod kind;
 pub mod signin;
 mod token_endpoint;
+
+/// The registry: one line per provider module, each with a `pub static SPEC: Spec`. The
+/// order is the order the window and the help list them in.
+macro_rules! registry {
+    ($($provider:ident),+ $(,)?) => {
+        $(mod $provider;)+
+        /// Every provider, in the order the window and the help list them.
+        pub static ALL: &[&Spec] = &[$(&$provider::SPEC),+];
+    };
+}
+
+registry! {
+    active_iq,
+    bluexp,
+    apinizer,
+    aruba_central,
+    oauth2,
+}
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,10 +34,9 @@ use chrono::{DateTime, Utc};
 pub use http::{
     Http, Issued, MAX_BODY_BYTES, Reply, checked_url, issued_from_json, join, parse_timeout,
 };
+pub use kind::ProviderKind;
 
-use crate::model::{
-    Account, Field, FieldRule, Grant, Lifetimes, Need, ProviderKind, Secret, Secrets,
-};
+use crate::model::{Account, Field, FieldRule, Grant, Lifetimes, Need, Secret, Secrets};
 
 /// What went wrong talking to a provider. Messages never contain a secret or a URL query.
 #[derive(Debug, thiserror::Error)]
@@ -277,6 +291,14 @@ pub struct GenerateLimit {
 /// Every fact about a provider: the wallet, both fronts, export and help read it here.
 #[derive(Clone, Copy, Debug)]
 pub struct Spec {
+    /// The id on disk and on the command line (`active-iq`); never changes once released.
+    pub id: &'static str,
+    /// The name people know the product by ("Active IQ"), on badges and in messages.
+    pub label: &'static str,
+    /// The full name, for sentences that list the providers ("NetApp Active IQ").
+    pub long_label: &'static str,
+    /// The badge's colour: a place in the window's palette of provider colours.
+    pub palette: usize,
     /// The vendor's public base URL, if there is one.
     pub default_url: Option<&'static str>,
     /// What the URL field holds.
@@ -362,15 +384,9 @@ impl Spec {
     }
 }
 
-/// The provider's facts. Registering a provider is one line here.
+/// The provider's facts.
 pub fn spec(kind: ProviderKind) -> &'static Spec {
-    match kind {
-        ProviderKind::ActiveIq => &active_iq::SPEC,
-        ProviderKind::Bluexp => &bluexp::SPEC,
-        ProviderKind::Apinizer => &apinizer::SPEC,
-        ProviderKind::ArubaCentral => &aruba_central::SPEC,
-        ProviderKind::Oauth2 => &oauth2::SPEC,
-    }
+    kind.spec()
 }
 
 /// Everything one flow needs: the HTTP client, the account and its secrets, and the time.

@@ -30,7 +30,11 @@ fn fields(grant: Grant) -> &'static [FieldRule] {
 }
 
 /// The generic provider's facts.
-pub const SPEC: Spec = Spec {
+pub static SPEC: Spec = Spec {
+    id: "oauth2",
+    label: "OAuth 2.0",
+    long_label: "any OAuth 2.0 server",
+    palette: 4,
     default_url: None,
     url_meaning: UrlMeaning::TokenEndpoint,
     presets: &[],

@@ -306,7 +306,7 @@ mod tests {
     use crate::model::{Grant, ProviderKind};
 
     fn account(name: &str) -> Account {
-        Account::new(name, ProviderKind::Oauth2, Grant::ClientCredentials)
+        Account::new(name, ProviderKind::OAUTH2, Grant::ClientCredentials)
     }
 
     #[test]

@@ -38,7 +38,7 @@ impl Default for AddForm {
     fn default() -> Self {
         Self {
             import: false,
-            fields: AccountFields::new("", ProviderKind::Oauth2),
+            fields: AccountFields::new("", ProviderKind::OAUTH2),
             import_path: String::new(),
             import_text: Zeroizing::default(),
             expires_at: String::new(),
@@ -128,7 +128,7 @@ impl AddForm {
         egui::ComboBox::from_id_salt("provider")
             .selected_text(fields.provider.label())
             .show_ui(ui, |ui| {
-                for kind in ProviderKind::ALL {
+                for kind in ProviderKind::all() {
                     ui.selectable_value(&mut fields.provider, kind, kind.label());
                 }
             })

@@ -6,7 +6,7 @@ use super::add::AddForm;
 use super::app::{App, Sort};
 use super::theme;
 use super::worker::Command;
-use crate::model::{Account, AccountState, format_countdown};
+use crate::model::{Account, AccountState, ProviderKind, format_countdown};
 use crate::store::SecretStoreKind;
 
 impl App {
@@ -122,7 +122,7 @@ impl App {
             ui.add_space(80.0);
             ui.heading("No accounts yet");
             ui.add_space(8.0);
-            ui.label("Add an account for NetApp Active IQ, BlueXP, Apinizer, Aruba Central or any OAuth 2.0 server,");
+            ui.label(format!("Add an account for {},", ProviderKind::sentence()));
             ui.label("or import a token file you downloaded from a portal.");
             ui.add_space(16.0);
             if ui.button("Add your first account").clicked() {

@@ -39,15 +39,22 @@ pub fn state_color(state: AccountState, dark: bool) -> Color32 {
     }
 }
 
+/// The badge colours of providers, by their place in the palette ([`ProviderKind::palette`]);
+/// a place past the end wraps around.
+const PROVIDER_PALETTE: [Color32; 8] = [
+    Color32::from_rgb(0, 103, 197),
+    Color32::from_rgb(0, 140, 160),
+    Color32::from_rgb(120, 80, 180),
+    Color32::from_rgb(230, 110, 20),
+    Color32::from_rgb(90, 100, 115),
+    Color32::from_rgb(40, 130, 70),
+    Color32::from_rgb(180, 60, 110),
+    Color32::from_rgb(150, 120, 30),
+];
+
 /// The badge colour of a provider.
 pub fn provider_color(kind: ProviderKind) -> Color32 {
-    match kind {
-        ProviderKind::ActiveIq => Color32::from_rgb(0, 103, 197),
-        ProviderKind::Bluexp => Color32::from_rgb(0, 140, 160),
-        ProviderKind::Apinizer => Color32::from_rgb(120, 80, 180),
-        ProviderKind::ArubaCentral => Color32::from_rgb(230, 110, 20),
-        ProviderKind::Oauth2 => Color32::from_rgb(90, 100, 115),
-    }
+    PROVIDER_PALETTE[kind.palette() % PROVIDER_PALETTE.len()]
 }
 
 /// Text on a badge.

@@ -101,7 +101,7 @@ mod tests {
 
     #[test]
     fn only_the_fields_the_provider_takes_are_kept_and_blanks_are_none() {
-        let mut fields = AccountFields::new(" aiq ", ProviderKind::ActiveIq);
+        let mut fields = AccountFields::new(" aiq ", ProviderKind::ACTIVE_IQ);
         fields.set(Field::RefreshToken, Some(" rt-1 "));
         fields.set(Field::Scope, Some("read"));
         fields.set(Field::ClientId, Some("   "));
@@ -114,7 +114,7 @@ mod tests {
             new.secrets.refresh_token.as_ref().map(Secret::expose),
             Some("rt-1")
         );
-        let mut oauth = AccountFields::new("o", ProviderKind::Oauth2);
+        let mut oauth = AccountFields::new("o", ProviderKind::OAUTH2);
         oauth.set(Field::Scope, Some("read"));
         oauth.client_auth = ClientAuth::Post;
         let new = oauth.build();

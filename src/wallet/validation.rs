@@ -97,7 +97,7 @@ mod tests {
 
     #[test]
     fn validation_names_what_is_missing() {
-        let account = Account::new("c", ProviderKind::ArubaCentral, Grant::AuthorizationCode);
+        let account = Account::new("c", ProviderKind::ARUBA_CENTRAL, Grant::AuthorizationCode);
         let missing = missing_of(validate(&account, &Secrets::default()).unwrap_err());
         assert_eq!(
             missing,
@@ -109,7 +109,7 @@ mod tests {
                 Field::CustomerId
             ]
         );
-        let mut bluexp = Account::new("b", ProviderKind::Bluexp, Grant::RefreshToken);
+        let mut bluexp = Account::new("b", ProviderKind::BLUEXP, Grant::RefreshToken);
         assert_eq!(
             missing_of(validate(&bluexp, &Secrets::default()).unwrap_err()),
             [Field::RefreshToken]
@@ -130,7 +130,7 @@ mod tests {
 
     #[test]
     fn an_oauth2_account_needs_a_token_endpoint_or_an_issuer() {
-        let mut account = Account::new("o", ProviderKind::Oauth2, Grant::ClientCredentials);
+        let mut account = Account::new("o", ProviderKind::OAUTH2, Grant::ClientCredentials);
         account.client_id = Some("c".into());
         let secrets = Secrets {
             client_secret: Some(Secret::new("s")),
@@ -152,7 +152,7 @@ mod tests {
 
     #[test]
     fn validation_refuses_insecure_urls_and_bad_names() {
-        let mut account = Account::new("ok", ProviderKind::Apinizer, Grant::ClientCredentials);
+        let mut account = Account::new("ok", ProviderKind::APINIZER, Grant::ClientCredentials);
         let secrets = Secrets {
             password: Some(Secret::new("pw")),
             ..Secrets::default()

@@ -118,7 +118,7 @@ mod tests {
     /// An account with a refresh token, whose access token expires `access` from `now` and
     /// its refresh token `refresh` from `now`.
     fn account(name: &str, now: DateTime<Utc>, access: Duration, refresh: Duration) -> Account {
-        let mut account = Account::new(name, ProviderKind::ActiveIq, Grant::RefreshToken);
+        let mut account = Account::new(name, ProviderKind::ACTIVE_IQ, Grant::RefreshToken);
         let tokens = &mut account.tokens;
         tokens.has_access_token = true;
         tokens.has_refresh_token = true;
