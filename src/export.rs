@@ -7,93 +7,8 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::model::{Account, Secrets};
+pub use crate::model::{ExportFormat, TokenChoice};
 use crate::providers::spec;
-
-/// How to write a token out.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ExportFormat {
-    #[default]
-    /// The token and a newline; both tokens as `Access Token:` / `Refresh Token:` lines.
-    Text,
-    /// A JSON object with the chosen tokens and their expiry (importable again).
-    Json,
-    /// `.env` lines prefixed by the account name.
-    Env,
-    /// The provider's header line (`authorizationToken:` for Active IQ, else `Authorization: Bearer`).
-    Header,
-    /// A ready curl command against the provider's API.
-    Curl,
-}
-
-impl ExportFormat {
-    /// Every format, in menu order.
-    pub const ALL: [Self; 5] = [Self::Text, Self::Json, Self::Env, Self::Header, Self::Curl];
-
-    /// The `--format` name.
-    pub fn id(self) -> &'static str {
-        match self {
-            Self::Text => "text",
-            Self::Json => "json",
-            Self::Env => "env",
-            Self::Header => "header",
-            Self::Curl => "curl",
-        }
-    }
-
-    /// Parses a `--format` name.
-    pub fn from_id(id: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|format| format.id() == id)
-    }
-
-    /// The usual file extension.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Self::Text | Self::Header => "txt",
-            Self::Json => "json",
-            Self::Env => "env",
-            Self::Curl => "sh",
-        }
-    }
-}
-
-/// Which of an account's tokens to write out, as the portals offer it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum TokenChoice {
-    /// The access token (the default everywhere).
-    #[default]
-    Access,
-    /// The refresh token: more powerful, so only ever on a deliberate request.
-    Refresh,
-    /// Both tokens.
-    Both,
-}
-
-impl TokenChoice {
-    /// Every choice, in menu order.
-    pub const ALL: [Self; 3] = [Self::Access, Self::Refresh, Self::Both];
-
-    /// The `--token` name.
-    pub fn id(self) -> &'static str {
-        match self {
-            Self::Access => "access",
-            Self::Refresh => "refresh",
-            Self::Both => "both",
-        }
-    }
-
-    /// Parses a `--token` name.
-    pub fn from_id(id: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|choice| choice.id() == id)
-    }
-
-    fn access(self) -> bool {
-        self != Self::Refresh
-    }
-
-    fn refresh(self) -> bool {
-        self != Self::Access
-    }
-}
 
 /// Why an export could not be rendered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -199,6 +114,7 @@ pub fn render(
             let line = Zeroizing::new(curl_command(account, access.unwrap_or_default()));
             writeln!(out, "{}", *line).ok();
         }
+        ExportFormat::Postman => postman_text(&mut out, account, access, refresh),
     }
     Ok(out)
 }
@@ -252,12 +168,78 @@ fn json_text(out: &mut String, account: &Account, access: Option<&str>, refresh:
         scope: with_access(tokens.scope.as_deref().map_or(Value::Null, Value::from)),
         token_type: access.map(|_| tokens.token_type.as_deref().unwrap_or("Bearer")),
     };
-    // Written into `out`'s own buffer, which has room for it.
+    write_json(out, &export);
+}
+
+/// Writes `value` as pretty JSON and a newline into `out`'s own buffer, which has room for
+/// it: a growing buffer would leave copies of the tokens behind in freed memory.
+fn write_json(out: &mut String, value: &impl serde::Serialize) {
     let mut bytes = Zeroizing::new(std::mem::take(out).into_bytes());
-    if serde_json::to_writer_pretty(&mut *bytes, &export).is_ok() {
+    if serde_json::to_writer_pretty(&mut *bytes, value).is_ok() {
         bytes.push(b'\n');
     }
     *out = String::from_utf8(std::mem::take(&mut *bytes)).unwrap_or_default();
+}
+
+/// One variable of a Postman environment.
+#[derive(serde::Serialize)]
+struct PostmanValue<'a> {
+    key: &'static str,
+    value: &'a str,
+    /// `secret` hides the value in Postman's window; `default` shows it.
+    #[serde(rename = "type")]
+    kind: &'static str,
+    enabled: bool,
+}
+
+/// A Postman environment file, as Postman exports one and newman reads with `-e`.
+#[derive(serde::Serialize)]
+struct PostmanEnvironment<'a> {
+    name: String,
+    values: Vec<PostmanValue<'a>>,
+    #[serde(rename = "_postman_variable_scope")]
+    scope: &'static str,
+}
+
+/// A Postman environment holding the chosen tokens: `access_token`, `auth_header` (the
+/// header's value, `Bearer …` where the provider wants it), `auth_header_name` and
+/// `expires_at`; `refresh_token` and `refresh_expires_at` when asked for.
+fn postman_text(out: &mut String, account: &Account, access: Option<&str>, refresh: Option<&str>) {
+    let time = |at: Option<chrono::DateTime<chrono::Utc>>| {
+        at.map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true))
+            .unwrap_or_default()
+    };
+    let (access_expires, refresh_expires) = (
+        time(account.tokens.access_expires_at),
+        time(account.tokens.refresh_expires_at),
+    );
+    let value = |key, value, kind| PostmanValue {
+        key,
+        value,
+        kind,
+        enabled: true,
+    };
+    let header = access.map(|token| {
+        let (name, value) = spec(account.provider).header(token);
+        (name, Zeroizing::new(value))
+    });
+    let mut values = Vec::with_capacity(6);
+    if let (Some(token), Some((name, header))) = (access, &header) {
+        values.push(value("access_token", token, "secret"));
+        values.push(value("auth_header", header.as_str(), "secret"));
+        values.push(value("auth_header_name", name, "default"));
+        values.push(value("expires_at", &access_expires, "default"));
+    }
+    if let Some(token) = refresh {
+        values.push(value("refresh_token", token, "secret"));
+        values.push(value("refresh_expires_at", &refresh_expires, "default"));
+    }
+    let environment = PostmanEnvironment {
+        name: format!("tokenwallet {}", account.name),
+        values,
+        scope: "environment",
+    };
+    write_json(out, &environment);
 }
 
 fn env_text(out: &mut String, account: &Account, access: Option<&str>, refresh: Option<&str>) {

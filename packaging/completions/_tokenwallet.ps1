@@ -139,6 +139,9 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write to this file (created 0600) instead of stdout')
             [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace what is at --out (atomically; a symlink is replaced, never followed)')
+            [CompletionResult]::new('--keep-fresh', '--keep-fresh', [CompletionResultType]::ParameterName, 'Keep --out fresh: rewritten after every refresh of the account, which the agent renews before the token gets short')
+            [CompletionResult]::new('--stop', '--stop', [CompletionResultType]::ParameterName, 'Stop keeping --out fresh (the file stays as it is)')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List the files kept fresh, with their last write and any error')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

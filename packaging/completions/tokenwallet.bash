@@ -249,7 +249,7 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__export)
-            opts="-h --token --format --out --force --home --help"
+            opts="-h --token --format --out --force --keep-fresh --stop --list --home --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -260,7 +260,7 @@ _tokenwallet() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json env header curl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json env header curl postman" -- "${cur}"))
                     return 0
                     ;;
                 --out)

@@ -121,10 +121,14 @@ complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand export" -l forma
 json\t''
 env\t''
 header\t''
-curl\t''"
+curl\t''
+postman\t''"
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand export" -l out -d 'Write to this file (created 0600) instead of stdout' -r -F
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand export" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand export" -l force -d 'Replace what is at --out (atomically; a symlink is replaced, never followed)'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand export" -l keep-fresh -d 'Keep --out fresh: rewritten after every refresh of the account, which the agent renews before the token gets short'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand export" -l stop -d 'Stop keeping --out fresh (the file stays as it is)'
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand export" -l list -d 'List the files kept fresh, with their last write and any error'
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand export" -s h -l help -d 'Print help'
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand exec" -l var -d 'One more variable: `VAR=NAME` (the access token), `VAR=NAME:header` (the header line) or `VAR=NAME:refresh` (the refresh token, only when asked so)' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand exec" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F

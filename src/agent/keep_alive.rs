@@ -1,8 +1,10 @@
-//! Keeping chains alive with nobody watching: whatever serves as the agent renews each
-//! account whose refresh token has passed half its life ([`keep_alive_at`]), on a timer set
-//! for the next one due, not by polling. Failures back off (1 minute, doubling to an hour);
-//! an account that needs sign-in drops out (its state says so in `list` and `show`, and the
-//! agent's log says it once).
+//! Keeping tokens fresh with nobody watching: whatever serves as the agent renews each
+//! account whose refresh token has passed half its life, or whose kept files' access token
+//! starts expiring ([`Account::next_background_refresh`]), on a timer set for the next one
+//! due, not by polling. Each round also rewrites kept files that are older than their
+//! account's tokens (after a restart or a crash). Failures back off (1 minute, doubling to
+//! an hour); an account that needs sign-in drops out (its state says so in `list` and
+//! `show`, and the agent's log says it once).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -11,7 +13,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::State;
-use crate::model::{Account, keep_alive_at};
+use crate::model::Account;
 
 /// The longest sleep: the accounts are read again at least this often, to see what other
 /// processes changed, and a machine back from sleep catches up within it.
@@ -45,10 +47,7 @@ fn due_at(
     account: &Account,
     backing_off: &HashMap<String, (u32, DateTime<Utc>)>,
 ) -> Option<DateTime<Utc>> {
-    if !account.auto_refresh {
-        return None;
-    }
-    let at = keep_alive_at(&account.tokens)?;
+    let (at, _) = account.next_background_refresh()?;
     Some(match backing_off.get(&account.name) {
         Some((_, until)) => at.max(*until),
         None => at,
@@ -70,6 +69,11 @@ async fn round(
         if account.tokens.needs_sign_in && told.insert(account.name.clone()) {
             tracing::warn!(account = %account.name, "needs sign-in: its chain is no longer kept alive");
         }
+        if !account.kept_files.is_empty()
+            && let Err(err) = wallet.catch_up_kept(account)
+        {
+            tracing::warn!(account = %account.name, error = %err, "its kept files could not be caught up");
+        }
         let Some(at) = due_at(account, backing_off) else {
             continue;
         };
@@ -82,7 +86,7 @@ async fn round(
             Ok(_) => {
                 backing_off.remove(&account.name);
                 told.remove(&account.name);
-                tracing::info!(account = %account.name, "kept its chain alive");
+                tracing::info!(account = %account.name, "renewed with nobody asking");
             }
             Err(err) => {
                 let failures = backing_off.get(&account.name).map_or(0, |(n, _)| *n) + 1;

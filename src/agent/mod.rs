@@ -63,6 +63,8 @@ pub enum Request {
     },
     /// Forgets the vault key.
     Lock,
+    /// The kept files changed: the keep-alive plans its timers again.
+    Replan,
 }
 
 /// The agent's answer, one JSON line.

@@ -187,6 +187,14 @@ impl State {
                     },
                 )
             }
+            Request::Replan => {
+                self.opened.notify_one();
+                Reply::Done {
+                    stdout: Zeroizing::default(),
+                    stderr: String::new(),
+                    code: 0,
+                }
+            }
             command => {
                 let Some(wallet) = self.current() else {
                     return Reply::Locked;

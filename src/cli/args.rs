@@ -110,9 +110,11 @@ fn parse_for(text: &str) -> Result<u64, String> {
 
 /// `export` arguments.
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // each is one command-line switch
 pub struct ExportArgs {
     /// Account name.
-    pub name: String,
+    #[arg(required_unless_present = "list")]
+    pub name: Option<String>,
     /// Which token: access, refresh or both (header and curl carry only the access token).
     #[arg(long, default_value = "access", value_parser = PossibleValuesParser::new(TokenChoice::ALL.map(TokenChoice::id)))]
     pub token: String,
@@ -125,6 +127,16 @@ pub struct ExportArgs {
     /// Replace what is at --out (atomically; a symlink is replaced, never followed).
     #[arg(long, requires = "out")]
     pub force: bool,
+    /// Keep --out fresh: rewritten after every refresh of the account, which the agent
+    /// renews before the token gets short.
+    #[arg(long, requires = "out", conflicts_with = "stop")]
+    pub keep_fresh: bool,
+    /// Stop keeping --out fresh (the file stays as it is).
+    #[arg(long, requires = "out", conflicts_with_all = ["force", "token", "format"])]
+    pub stop: bool,
+    /// List the files kept fresh, with their last write and any error.
+    #[arg(long, conflicts_with_all = ["name", "out", "keep_fresh", "stop", "force"])]
+    pub list: bool,
 }
 
 /// `exec` arguments.

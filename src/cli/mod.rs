@@ -3,6 +3,7 @@
 
 mod args;
 mod exec;
+mod export;
 mod output;
 mod served;
 mod signin;
@@ -14,16 +15,15 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::agent;
-use crate::export::{ExportFormat, TokenChoice};
 use crate::import::{parse_date, read_bounded};
 use crate::model::{ClientAuth, Field, Grant, ProviderKind, Secret, decode_jwt};
 use crate::providers::{Revoked, spec};
 use crate::store::{SecretStoreKind, StoreError, default_home, store_choice_from_env};
-use crate::wallet::{AccountFields, ExportRequest, NewAccount, Wallet, WalletError};
+use crate::wallet::{AccountFields, NewAccount, Wallet, WalletError};
 pub use args::{AddArgs, Cli, Command, EndpointArgs, ExecArgs, ExportArgs, ImportArgs};
 use output::{account_json, show_text, summary, table};
 pub use served::{AgentHost, token_through_agent};
-use served::{Asked, NO_AGENT, ask_agent, run_agent, served, unlock};
+use served::{NO_AGENT, run_agent, served, unlock};
 pub use words::option as field_option;
 use zeroize::Zeroizing;
 
@@ -206,7 +206,7 @@ async fn execute(home: &Path, command: Command) -> Result<(), Failure> {
             })
             .await
         }
-        Command::Export(args) => export(home, &args).await,
+        Command::Export(args) => export::export(home, &args).await,
         Command::Exec(args) => exec::exec(home, &args).await,
         Command::Agent => run_agent(home).await,
         Command::Unlock { duration } => unlock(home, duration),
@@ -330,8 +330,11 @@ async fn revoke(home: &Path, name: &str) -> Result<(), Failure> {
 
 async fn remove(home: &Path, name: &str) -> Result<(), Failure> {
     let wallet = open_wallet(home)?;
-    wallet.remove(name).await?;
+    let removed = wallet.remove(name).await?;
     eprintln!("tokenwallet: removed '{name}' and its secrets");
+    if let Some(files) = crate::model::left_behind(&removed.kept_files) {
+        eprintln!("tokenwallet: {files}");
+    }
     Ok(())
 }
 
@@ -379,56 +382,6 @@ fn show(wallet: &Wallet, name: &str, json: bool) -> Result<Printed, Failure> {
     } else {
         show_text(&account, &object, now)
     }))
-}
-
-fn export_request(format: &str, token: &str) -> Result<ExportRequest, Failure> {
-    let request = ExportRequest {
-        format: ExportFormat::from_id(format).ok_or_else(|| usage("unknown format"))?,
-        token: TokenChoice::from_id(token).ok_or_else(|| usage("unknown token choice"))?,
-    };
-    if request.token != TokenChoice::Access
-        && matches!(request.format, ExportFormat::Header | ExportFormat::Curl)
-    {
-        return Err(WalletError::AccessOnly(request.format).into());
-    }
-    Ok(request)
-}
-
-async fn export(home: &Path, args: &ExportArgs) -> Result<(), Failure> {
-    let request = export_request(&args.format, &args.token)?;
-    let name = &args.name;
-    let ask = agent::Request::Export {
-        name: name.clone(),
-        token: args.token.clone(),
-        format: args.format.clone(),
-    };
-    let Some(path) = &args.out else {
-        let direct = async || Ok(Printed::data(open_wallet(home)?.export(name, request)?));
-        return served(home, ask, direct).await;
-    };
-    // To a file: the text comes from the agent or the wallet; this process writes it, so
-    // the path means what it means here.
-    let text = match ask_agent(home, &ask)? {
-        Asked::Served(printed) => printed.stdout,
-        Asked::Direct(_) => open_wallet(home)?.export(name, request)?,
-    };
-    if args.force {
-        crate::store::write_atomic(path, text.as_bytes())?;
-    } else {
-        crate::store::write_new_private(path, text.as_bytes())?;
-    }
-    let plural = if request.token == TokenChoice::Both {
-        "s"
-    } else {
-        ""
-    };
-    eprintln!(
-        "tokenwallet: wrote the {} export of '{name}' ({} token{plural}) to {} (mode 0600)",
-        request.format.id(),
-        request.token.id(),
-        path.display()
-    );
-    Ok(())
 }
 
 fn fields_from(name: &str, args: &EndpointArgs) -> Result<AccountFields, Failure> {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
-use crate::model::{Account, format_countdown};
+use crate::model::{Account, KeptFile, format_countdown};
 
 fn rfc3339(at: Option<DateTime<Utc>>) -> Value {
     at.map_or(Value::Null, |at| {
@@ -14,6 +14,7 @@ fn rfc3339(at: Option<DateTime<Utc>>) -> Value {
 /// The `list --json` / `show --json` fields.
 pub fn account_json(account: &Account, now: DateTime<Utc>) -> Value {
     let tokens = &account.tokens;
+    let next_refresh = account.next_background_refresh();
     json!({
         "name": account.name,
         "provider": account.provider.id(),
@@ -24,17 +25,25 @@ pub fn account_json(account: &Account, now: DateTime<Utc>) -> Value {
         "token_type": tokens.token_type,
         "last_refreshed_at": rfc3339(tokens.last_refreshed_at),
         "last_error": tokens.last_error,
-        "next_refresh_at": rfc3339(next_refresh(account)),
+        "next_refresh_at": rfc3339(next_refresh.map(|(at, _)| at)),
+        "next_refresh_why": next_refresh.map(|(_, why)| why.id()),
+        "kept_files": account.kept_files.iter().map(kept_json).collect::<Vec<_>>(),
     })
 }
 
-/// When an agent (or the window) renews the account's chain with nobody asking: `None` with
-/// auto-refresh off, or no chain to keep.
-fn next_refresh(account: &Account) -> Option<DateTime<Utc>> {
-    account
-        .auto_refresh
-        .then(|| crate::model::keep_alive_at(&account.tokens))
-        .flatten()
+/// A kept file in `--json`: where, what, its last write and error.
+pub fn kept_json(file: &KeptFile) -> Value {
+    let written = std::fs::metadata(&file.path)
+        .and_then(|meta| meta.modified())
+        .ok()
+        .map(DateTime::<Utc>::from);
+    json!({
+        "path": file.path,
+        "format": file.format.id(),
+        "token": file.token.id(),
+        "written_at": rfc3339(written),
+        "error": file.error,
+    })
 }
 
 fn countdown(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
@@ -130,18 +139,25 @@ pub(super) fn show_text(account: &Account, object: &Value, now: DateTime<Utc>) -
     line("refresh expires", &time(account.tokens.refresh_expires_at));
     line(
         "next refresh",
-        &next_refresh(account).map_or_else(
-            || "- (no chain to keep alive, or auto-refresh is off)".to_owned(),
-            |at| {
+        &account.next_background_refresh().map_or_else(
+            || "- (nothing to keep fresh, or auto-refresh is off)".to_owned(),
+            |(at, why)| {
                 let when = if at <= now {
                     "now (due: no agent or window has renewed it yet)".to_owned()
                 } else {
                     time(Some(at))
                 };
-                format!("{when}: the refresh token passes half its life")
+                format!("{when}: {}", why.why())
             },
         ),
     );
+    for file in &account.kept_files {
+        let status = file.error.as_deref().map_or_else(
+            || format!("{} {}", file.format.id(), file.token.id()),
+            |error| format!("{} {}, failed: {error}", file.format.id(), file.token.id()),
+        );
+        line("kept file", &format!("{} ({status})", file.path.display()));
+    }
     line("scope", account.tokens.scope.as_deref().unwrap_or("-"));
     line(
         "token type",

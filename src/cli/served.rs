@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 use super::{
-    Failure, Printed, default_home, export_request, list, open_wallet, passphrase, show, token,
-    usage, words,
+    Failure, Printed, default_home, export::export_request, list, open_wallet, passphrase, show,
+    token, usage, words,
 };
 use crate::agent;
 use crate::store::{SecretStoreKind, store_choice_from_env};
@@ -152,7 +152,7 @@ async fn serve_command(wallet: &Wallet, request: agent::Request) -> agent::Reply
             format,
         } => export_request(&format, &token)
             .and_then(|request| Ok(Printed::data(wallet.export(&name, request)?))),
-        agent::Request::Unlock { .. } | agent::Request::Lock => {
+        agent::Request::Unlock { .. } | agent::Request::Lock | agent::Request::Replan => {
             Err(usage("the agent answers unlock and lock itself"))
         }
     };

@@ -249,6 +249,11 @@ impl State {
             })
     }
 
+    /// Ends an access token's life now, as its expiry would.
+    pub fn expire_access(&mut self, token: &str) {
+        self.access.remove(token);
+    }
+
     /// Whether `token` is a refresh token the server would still accept.
     pub fn refresh_valid(&self, token: &str) -> bool {
         self.refresh.get(token).is_some_and(|entry| {

@@ -3,7 +3,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::expiry::{AccountState, TokenMeta, refresh_due, refresh_token_expires_soon};
+use super::expiry::{
+    AccountState, Renewal, TokenMeta, keep_alive_at, kept_files_renew_at, refresh_due,
+    refresh_token_expires_soon,
+};
+use super::kept::KeptFile;
 use super::secrets::Extra;
 pub use crate::providers::ProviderKind;
 
@@ -131,6 +135,9 @@ pub struct Account {
     /// What is known about the stored tokens.
     #[serde(default)]
     pub tokens: TokenMeta,
+    /// Files kept fresh with this account's tokens.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept_files: Vec<KeptFile>,
     /// Fields of a newer version, kept.
     #[serde(flatten)]
     pub extra: Extra,
@@ -164,6 +171,7 @@ impl Account {
             api_hosts: Vec::new(),
             auto_refresh: true,
             tokens: TokenMeta::default(),
+            kept_files: Vec::new(),
             extra: Extra::default(),
         }
     }
@@ -181,6 +189,24 @@ impl Account {
     /// Whether the background refresher should renew this account now.
     pub fn refresh_due(&self, now: DateTime<Utc>) -> bool {
         refresh_due(&self.tokens, now)
+    }
+
+    /// When the keep-alive renews the account with nobody asking, and why: the earlier of
+    /// keeping its chain alive and keeping its files' access token fresh. `None` with
+    /// auto-refresh off, or nothing to keep.
+    pub fn next_background_refresh(&self) -> Option<(DateTime<Utc>, Renewal)> {
+        if !self.auto_refresh {
+            return None;
+        }
+        let files_hold_access = self.kept_files.iter().any(|file| file.token.access());
+        let files =
+            kept_files_renew_at(&self.tokens, self.can_renew_unattended(), files_hold_access)
+                .map(|at| (at, Renewal::KeptFiles));
+        let chain = keep_alive_at(&self.tokens).map(|at| (at, Renewal::Chain));
+        match (chain, files) {
+            (Some(chain), Some(files)) => Some(if files.0 < chain.0 { files } else { chain }),
+            (one, other) => one.or(other),
+        }
     }
 
     /// Whether the refresh token dies within a day (the user should be warned).

@@ -181,9 +181,12 @@ impl std::fmt::Display for AccountState {
 /// Whether the access token is within 10 % of its lifetime or 5 minutes of expiry (capped at
 /// half its lifetime, so a fresh short-lived token is not "expiring").
 fn expiring(meta: &TokenMeta, now: DateTime<Utc>) -> bool {
-    let Some(expires_at) = meta.access_expires_at else {
-        return false;
-    };
+    expiring_at(meta).is_some_and(|at| now >= at)
+}
+
+/// When the access token starts expiring (see [`expiring`]); `None` with no known expiry.
+pub fn expiring_at(meta: &TokenMeta) -> Option<DateTime<Utc>> {
+    let expires_at = meta.access_expires_at?;
     let lifetime = meta
         .issued_at
         .map_or(Duration::zero(), |issued| expires_at - issued)
@@ -193,7 +196,7 @@ fn expiring(meta: &TokenMeta, now: DateTime<Utc>) -> bool {
     if lifetime > 0 {
         window = window.min(lifetime / 2);
     }
-    expires_at - now <= Duration::seconds(window)
+    Some(expires_at - Duration::seconds(window))
 }
 
 /// Whether a background refresh is due: the access token is expiring or gone, a refresh
@@ -229,6 +232,53 @@ pub fn keep_alive_at(meta: &TokenMeta) -> Option<DateTime<Utc>> {
         .filter(|at| *at > issued)
         .map_or(Duration::zero(), |at| at - issued);
     let at = half.max(issued + access_life);
+    Some(meta.retry_after.map_or(at, |after| at.max(after)))
+}
+
+/// Why the keep-alive renews an account next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Renewal {
+    /// The refresh token passes half its life: the chain is kept alive.
+    Chain,
+    /// A kept file holds the access token, which starts expiring.
+    KeptFiles,
+}
+
+impl Renewal {
+    /// The reason, for `show` and the window.
+    pub fn why(self) -> &'static str {
+        match self {
+            Self::Chain => "the refresh token passes half its life",
+            Self::KeptFiles => "a kept file's access token starts expiring",
+        }
+    }
+
+    /// The reason's id, for `--json`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Chain => "chain",
+            Self::KeptFiles => "kept_files",
+        }
+    }
+}
+
+/// When kept files holding the access token need it renewed: as it starts expiring (so a
+/// file always holds one with at least that margin left), at once when there is none,
+/// never before the server's back-off ends. `None` when no file holds it, or the account
+/// cannot be renewed unattended.
+pub fn kept_files_renew_at(
+    meta: &TokenMeta,
+    renewable: bool,
+    files_hold_access: bool,
+) -> Option<DateTime<Utc>> {
+    if !files_hold_access || !renewable || meta.revoked || meta.needs_sign_in {
+        return None;
+    }
+    let at = if meta.has_access_token {
+        expiring_at(meta)?
+    } else {
+        DateTime::<Utc>::MIN_UTC
+    };
     Some(meta.retry_after.map_or(at, |after| at.max(after)))
 }
 

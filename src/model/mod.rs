@@ -4,13 +4,16 @@ mod account;
 mod expiry;
 mod field;
 mod jwt;
+mod kept;
 mod secrets;
 
 pub use account::{Account, ClientAuth, Grant, ProviderKind};
 pub use expiry::{
-    AccountState, DAY, HOUR, Lifetimes, REFRESH_WARNING_SECS, TokenMeta, expiry_from_expires_in,
-    format_countdown, keep_alive_at, refresh_due, refresh_token_expires_soon,
+    AccountState, DAY, HOUR, Lifetimes, REFRESH_WARNING_SECS, Renewal, TokenMeta,
+    expiry_from_expires_in, format_countdown, keep_alive_at, kept_files_renew_at, refresh_due,
+    refresh_token_expires_soon,
 };
 pub use field::{Field, FieldRule, MissingField, Need, missing_fields};
 pub use jwt::{JwtParts, decode_jwt};
+pub use kept::{ExportFormat, KeptFile, TokenChoice, left_behind};
 pub use secrets::{Extra, Secret, Secrets};

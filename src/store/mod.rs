@@ -73,6 +73,11 @@ pub enum StoreError {
     /// A file is already there and was not to be replaced.
     #[error("{0} already exists; nothing was written")]
     Exists(PathBuf),
+    /// A symlink is where a file the wallet keeps should be; it is never written through.
+    #[error(
+        "{0} is a symlink, which the wallet does not write through; nothing was written: remove it"
+    )]
+    Symlink(PathBuf),
     /// Another process held a lock too long.
     #[error("another process of this wallet has held {0} for too long; try again")]
     LockTimeout(PathBuf),

@@ -155,6 +155,14 @@ pub enum WalletError {
     /// The export format carries only the access token (a header line, a curl command).
     #[error("the {} format carries only the access token", .0.id())]
     AccessOnly(ExportFormat),
+    /// The path is already kept fresh for another account.
+    #[error("{} is already kept fresh for '{account}'; stop that first (tokenwallet export {account} --out PATH --stop)", .path.display())]
+    KeptElsewhere {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The account keeping it.
+        account: String,
+    },
     /// The HTTP client could not be set up.
     #[error("could not start the HTTP client: {0}")]
     HttpSetup(ProviderError),
@@ -188,6 +196,7 @@ impl WalletError {
                 | Self::BadUrl { .. }
                 | Self::BadImport { .. }
                 | Self::AccessOnly(_)
+                | Self::KeptElsewhere { .. }
                 | Self::HttpSetup(ProviderError::BadTimeout(_))
         )
     }

@@ -4,11 +4,13 @@
 //! - [`validation`]: checks made before any request;
 //! - [`error`]: structured errors, worded by each front;
 //! - [`fields`]: user input to a new account;
-//! - [`deliver`]: export of tokens and API calls with them.
+//! - [`deliver`]: export of tokens and API calls with them;
+//! - [`kept`]: files kept fresh after every refresh.
 
 mod deliver;
 mod error;
 mod fields;
+mod kept;
 mod rotation;
 mod validation;
 
@@ -22,6 +24,7 @@ use chrono::{DateTime, Utc};
 pub use deliver::{ApiReply, ExportRequest};
 pub use error::WalletError;
 pub use fields::AccountFields;
+pub use kept::KeptStatus;
 pub use rotation::{DEFAULT_JOBS, PER_HOST, requests_in_flight, wait_for_requests_in_flight};
 pub use validation::{validate, validate_endpoints, validate_name};
 
@@ -291,12 +294,13 @@ impl Wallet {
     /// Deletes the account and its secrets. Waits for a refresh in flight, which would
     /// otherwise write the secrets back after they were deleted. The lock file stays: a
     /// process waiting on it must lock the same file as the next one.
-    pub async fn remove(&self, name: &str) -> Result<(), WalletError> {
+    /// Returns the account as it was: its kept files are forgotten, left on disk.
+    pub async fn remove(&self, name: &str) -> Result<Account, WalletError> {
         let _lock = self.refresh_lock(name).await?;
-        self.account(name)?;
+        let account = self.account(name)?;
         self.secrets.delete(name)?;
         self.accounts.remove(name)?;
-        Ok(())
+        Ok(account)
     }
 
     /// Turns background refresh on or off for the account.

@@ -523,7 +523,7 @@ impl Wallet {
         crate::crash_point("after-metadata");
         match rescued {
             Some(err) => Err(err),
-            None => Ok(stored),
+            None => Ok(self.rewrite_kept(stored, &secrets)),
         }
     }
 

@@ -135,9 +135,11 @@ pub(super) async fn revoke(inner: &Arc<Inner>, wallet: &Wallet, name: String) {
 
 pub(super) async fn remove(inner: &Arc<Inner>, wallet: &Wallet, name: &str) {
     match wallet.remove(name).await {
-        Ok(()) => {
+        Ok(removed) => {
             inner.reload();
-            inner.toast(true, format!("Removed '{name}' and its secrets."));
+            let files = crate::model::left_behind(&removed.kept_files)
+                .map_or_else(String::new, |files| format!(" {files}."));
+            inner.toast(true, format!("Removed '{name}' and its secrets.{files}"));
         }
         Err(err) => inner.toast(false, describe(&err)),
     }
