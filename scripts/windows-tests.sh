@@ -66,6 +66,23 @@ version=${msi##*/tokenwallet-}; version=${version%-x86_64.msi}
 shortcut=$(find "$WINEPREFIX/drive_c" -iname tokenwallet.lnk -ipath '*Start Menu*' | head -1)
 [ -n "$shortcut" ] && grep -aq 'tokenwallet-window.exe' "$shortcut" \
   || { echo "no Start-menu shortcut to tokenwallet-window.exe" >&2; exit 1; }
+# The agent at log-on: a Startup shortcut to the window program's headless agent, which
+# serves (a `lock` reaches it) with no console.
+startup=$(find "$WINEPREFIX/drive_c" -iname 'tokenwallet agent.lnk' -ipath '*Startup*' | head -1)
+[ -n "$startup" ] && grep -aq 'tokenwallet-window.exe' "$startup" && grep -aq 'agent' "$startup" \
+  || { echo "no Startup shortcut starting the agent" >&2; exit 1; }
+agent_home='C:\users\Public\tokenwallet-logon-check'
+TOKENWALLET_SECRET_STORE=memory wine 'C:\Program Files\tokenwallet\tokenwallet-window.exe' --home "$agent_home" agent &
+logon_agent=$!
+served=''
+for _ in $(seq 100); do
+  if said=$(wine 'C:\Program Files\tokenwallet\tokenwallet.exe' --home "$agent_home" lock 2>&1) \
+    && grep -q 'held no vault key' <<<"$said"; then served=1; break; fi
+  sleep 0.3
+done
+kill "$logon_agent" 2>/dev/null || true
+wait "$logon_agent" 2>/dev/null || true
+[ -n "$served" ] || { echo "the log-on agent did not serve: $said" >&2; exit 1; }
 # A newer MSI (same programs, next version) replaces the installed one: same UpgradeCode.
 newer="${version%.*}.$(( ${version##*.} + 1 ))"
 # wixl wants source paths relative to the folder it runs in.

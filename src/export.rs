@@ -235,7 +235,7 @@ fn postman_text(out: &mut String, account: &Account, access: Option<&str>, refre
         values.push(value("refresh_expires_at", &refresh_expires, "default"));
     }
     let environment = PostmanEnvironment {
-        name: format!("tokenwallet {}", account.name),
+        name: format!("{} (tokenwallet)", account.name),
         values,
         scope: "environment",
     };

@@ -405,10 +405,12 @@ fn list_json_has_the_contract_fields() {
         keys,
         [
             "access_expires_at",
+            "kept_files",
             "last_error",
             "last_refreshed_at",
             "name",
             "next_refresh_at",
+            "next_refresh_why",
             "provider",
             "refresh_expires_at",
             "scope",
@@ -417,6 +419,7 @@ fn list_json_has_the_contract_fields() {
         ]
     );
     assert_eq!(entry["provider"], "oauth2");
+    assert_eq!(entry["kept_files"], serde_json::json!([]));
     let expires =
         chrono::DateTime::parse_from_rfc3339(entry["access_expires_at"].as_str().unwrap()).unwrap();
     let in_secs = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds();

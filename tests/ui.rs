@@ -1157,3 +1157,48 @@ fn the_window_and_its_agent_lock_and_unlock_together() {
         "tokenwallet: the agent held no vault key"
     );
 }
+
+// Issue 18: "Keep this file fresh" in the Download row keeps the file; the panel lists it
+// with its last write and a Stop button; a refresh rewrites it, Stop leaves it as it is.
+#[test]
+fn a_downloaded_file_kept_fresh_follows_refreshes_until_stopped() {
+    let mut w = window_with(with_generated("demo"));
+    let path = w.home.path().join("kept.txt");
+    *w.dialog.0.lock().unwrap() = Ok(Some(path.clone()));
+    w.click(Role::CheckBox, "Keep this file fresh");
+    w.click(Role::Button, "Download…");
+    w.wait("the kept file", |w| {
+        w.account("demo").kept_files.len() == 1 && path.exists()
+    });
+    w.wait("the toast", |w| {
+        w.has_text("It is written again after every refresh.")
+    });
+    w.wait("the panel's list", |w| {
+        w.has_text(&path.display().to_string())
+    });
+    assert!(w.has_text("text, written just now"));
+    let first = w.access_token("demo");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        format!("{first}\n")
+    );
+    w.click(Role::Button, "Refresh");
+    w.wait("the rewrite", |w| {
+        let token = w.access_token("demo");
+        token != first && std::fs::read_to_string(&path).unwrap() == format!("{token}\n")
+    });
+    w.click(Role::Button, "Stop");
+    w.wait("the file forgotten", |w| {
+        w.account("demo").kept_files.is_empty()
+    });
+    w.wait("the toast", |w| w.has_text("is no longer kept fresh"));
+    let kept = std::fs::read_to_string(&path).unwrap();
+    let before = w.access_token("demo");
+    w.click(Role::Button, "Refresh");
+    w.wait("another refresh", |w| w.access_token("demo") != before);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        kept,
+        "a stopped file stays"
+    );
+}

@@ -166,6 +166,11 @@ impl State {
         }
     }
 
+    /// The kept files changed: the keep-alive plans its timers again.
+    pub fn replan(&self) {
+        self.opened.notify_one();
+    }
+
     /// Answers one request.
     pub async fn handle(self: &std::sync::Arc<Self>, request: Request) -> Reply {
         match request {
@@ -188,7 +193,7 @@ impl State {
                 )
             }
             Request::Replan => {
-                self.opened.notify_one();
+                self.replan();
                 Reply::Done {
                     stdout: Zeroizing::default(),
                     stderr: String::new(),

@@ -171,6 +171,7 @@ impl Source<'_> {
             let request = ExportRequest {
                 format: crate::export::ExportFormat::Json,
                 token: choice,
+                keep_fresh: false,
             };
             wallet.export(name, request)?
         };

@@ -6,7 +6,7 @@ use super::served::{Asked, ask_agent, served};
 use super::{ExportArgs, Failure, Printed, open_wallet, passphrase, usage};
 use crate::agent;
 use crate::export::{ExportFormat, TokenChoice};
-use crate::model::format_countdown;
+use crate::model::written_ago;
 use crate::store::SecretStoreKind;
 use crate::wallet::{ExportRequest, KeptStatus, Wallet, WalletError};
 
@@ -14,6 +14,7 @@ pub(super) fn export_request(format: &str, token: &str) -> Result<ExportRequest,
     let request = ExportRequest {
         format: ExportFormat::from_id(format).ok_or_else(|| usage("unknown format"))?,
         token: TokenChoice::from_id(token).ok_or_else(|| usage("unknown token choice"))?,
+        keep_fresh: false,
     };
     if request.token != TokenChoice::Access
         && matches!(request.format, ExportFormat::Header | ExportFormat::Curl)
@@ -125,12 +126,9 @@ fn list(wallet: &Wallet) -> Result<(), Failure> {
 
 /// `ACCOUNT  FORMAT TOKEN  written 3:12 ago  PATH  [error: …]`, tab-separated.
 fn row(status: &KeptStatus, now: chrono::DateTime<chrono::Utc>) -> String {
-    let written = status.written.map_or_else(
-        || "not written".to_owned(),
-        |at| {
-            let at = chrono::DateTime::<chrono::Utc>::from(at);
-            format!("written {} ago", format_countdown(now - at))
-        },
+    let written = written_ago(
+        status.written.map(chrono::DateTime::<chrono::Utc>::from),
+        now,
     );
     let file = &status.file;
     let mut row = format!(

@@ -137,3 +137,15 @@ pub fn left_behind(files: &[KeptFile]) -> Option<String> {
         )),
     }
 }
+
+/// When a file was written, for people: "written just now", "written 03:12 ago".
+pub fn written_ago(
+    written: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    match written {
+        None => "not written".to_owned(),
+        Some(at) if (now - at).num_seconds() < 1 => "written just now".to_owned(),
+        Some(at) => format!("written {} ago", super::format_countdown(now - at)),
+    }
+}

@@ -15,5 +15,5 @@ pub use expiry::{
 };
 pub use field::{Field, FieldRule, MissingField, Need, missing_fields};
 pub use jwt::{JwtParts, decode_jwt};
-pub use kept::{ExportFormat, KeptFile, TokenChoice, left_behind};
+pub use kept::{ExportFormat, KeptFile, TokenChoice, left_behind, written_ago};
 pub use secrets::{Extra, Secret, Secrets};

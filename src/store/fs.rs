@@ -115,6 +115,38 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
+    // Issue 18: a kept file is replaced while a reader holds it open. A reader that shares
+    // delete (Rust's, and most programs') does not stop the rename and goes on reading the
+    // file it opened; one that does not only delays it until it lets go.
+    #[cfg(windows)]
+    #[test]
+    fn a_file_held_open_by_a_reader_is_still_replaced() {
+        use std::io::Read as _;
+        use std::os::windows::fs::OpenOptionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kept.txt");
+        write_atomic(&path, b"one").unwrap();
+        let mut reader = File::open(&path).unwrap();
+        write_atomic(&path, b"two").unwrap();
+        let mut old = String::new();
+        reader.read_to_string(&mut old).unwrap();
+        assert_eq!(old, "one");
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        // FILE_SHARE_READ alone: no delete sharing.
+        let holding = std::fs::OpenOptions::new()
+            .read(true)
+            .share_mode(1)
+            .open(&path)
+            .unwrap();
+        let letting_go = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            drop(holding);
+        });
+        write_atomic(&path, b"three").unwrap();
+        letting_go.join().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"three");
+    }
+
     // Issue 16, item 12: on Windows a new file took its folder's ACL, so an export to a
     // shared folder was readable by every user there.
     #[cfg(windows)]

@@ -227,12 +227,21 @@ impl App {
             egui::ComboBox::from_id_salt("download-format")
                 .selected_text(self.download.format.id())
                 .show_ui(ui, |ui| {
-                    for format in [ExportFormat::Text, ExportFormat::Json, ExportFormat::Env] {
+                    for format in [
+                        ExportFormat::Text,
+                        ExportFormat::Json,
+                        ExportFormat::Env,
+                        ExportFormat::Postman,
+                    ] {
                         ui.selectable_value(&mut self.download.format, format, format.id());
                     }
                 })
                 .response
                 .labelled_by(label);
+            ui.checkbox(&mut self.download.keep_fresh, "Keep this file fresh")
+                .on_hover_text(
+                    "Write the file again after every refresh; the wallet renews the token before it gets short while the window or an agent runs.",
+                );
             if ui.button("Download…").clicked() {
                 self.send(Command::Download {
                     name: account.name.clone(),
@@ -242,6 +251,48 @@ impl App {
                 });
             }
         });
+        self.kept_files_ui(ui, account);
+    }
+
+    /// The files kept fresh with this account's tokens: where, when last written, any
+    /// error, and Stop.
+    fn kept_files_ui(&mut self, ui: &mut egui::Ui, account: &Account) {
+        if account.kept_files.is_empty() {
+            return;
+        }
+        ui.label(RichText::new("Kept fresh").strong());
+        let now = self.clock.now();
+        let dark = ui.visuals().dark_mode;
+        for file in &account.kept_files {
+            ui.horizontal(|ui| {
+                ui.label(file.path.display().to_string());
+                let written = std::fs::metadata(&file.path)
+                    .and_then(|meta| meta.modified())
+                    .ok()
+                    .map(DateTime::<Utc>::from);
+                ui.label(
+                    RichText::new(format!(
+                        "{}, {}",
+                        file.format.id(),
+                        crate::model::written_ago(written, now)
+                    ))
+                    .weak(),
+                );
+                if ui
+                    .button("Stop")
+                    .on_hover_text("Stop keeping this file fresh; it stays on disk")
+                    .clicked()
+                {
+                    self.send(Command::StopKeeping {
+                        name: account.name.clone(),
+                        path: file.path.clone(),
+                    });
+                }
+            });
+            if let Some(error) = &file.error {
+                ui.label(RichText::new(error).color(theme::error_color(dark)));
+            }
+        }
     }
 
     fn info_ui(&mut self, ui: &mut egui::Ui, account: &Account) {

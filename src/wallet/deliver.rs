@@ -19,6 +19,8 @@ pub struct ExportRequest {
     pub token: TokenChoice,
     /// The format.
     pub format: ExportFormat,
+    /// For a file: keep it fresh, written again after every refresh.
+    pub keep_fresh: bool,
 }
 
 /// The answer of an API call made with an account's token.

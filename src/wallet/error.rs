@@ -156,7 +156,7 @@ pub enum WalletError {
     #[error("the {} format carries only the access token", .0.id())]
     AccessOnly(ExportFormat),
     /// The path is already kept fresh for another account.
-    #[error("{} is already kept fresh for '{account}'; stop that first (tokenwallet export {account} --out PATH --stop)", .path.display())]
+    #[error("{} is already kept fresh for '{account}'; stop keeping it for '{account}' first", .path.display())]
     KeptElsewhere {
         /// The file.
         path: std::path::PathBuf,

@@ -111,11 +111,18 @@ impl Wallet {
         if account.kept_files.is_empty() {
             return account;
         }
+        let started = std::time::Instant::now();
         let errors: Vec<(PathBuf, Option<String>)> = account
             .kept_files
             .iter()
             .map(|file| (file.path.clone(), write_kept(&account, secrets, file).err()))
             .collect();
+        tracing::debug!(
+            account = %account.name,
+            files = errors.len(),
+            micros = started.elapsed().as_micros(),
+            "rewrote the kept files"
+        );
         let changed = account
             .kept_files
             .iter()

@@ -20,7 +20,7 @@ mod vault;
 
 use accounts::{add, generate, import, remove, revoke, start_demo};
 use refresh::auto_refresh;
-use tokens::{claims, copy, download, reveal, try_it};
+use tokens::{claims, copy, download, reveal, stop_keeping, try_it};
 use vault::{lock, serve_agent, unlock, use_memory_store};
 
 use super::platform::{Notifier, Opener, SaveDialog};
@@ -57,7 +57,11 @@ impl CopyWhat {
             Self::Curl => (TokenChoice::Access, ExportFormat::Curl),
             Self::RefreshToken => (TokenChoice::Refresh, ExportFormat::Text),
         };
-        ExportRequest { token, format }
+        ExportRequest {
+            token,
+            format,
+            keep_fresh: false,
+        }
     }
 }
 
@@ -130,6 +134,13 @@ pub enum Command {
         path: Option<PathBuf>,
         /// Replace what is there (the user confirmed it).
         replace: bool,
+    },
+    /// Stop keeping a file fresh (the file stays).
+    StopKeeping {
+        /// Account.
+        name: String,
+        /// The kept file.
+        path: PathBuf,
     },
     /// Send a GET with the token and report the answer.
     TryIt {
@@ -398,7 +409,7 @@ impl Inner {
         self.emit(Event::Accounts(accounts));
     }
 
-    fn agent(&self) -> Option<Arc<crate::agent::State>> {
+    pub(super) fn agent(&self) -> Option<Arc<crate::agent::State>> {
         self.agent
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -538,6 +549,7 @@ async fn handle(inner: &Arc<Inner>, command: Command) {
             path,
             replace,
         } => download(inner, &wallet, name, request, path, replace).await,
+        Command::StopKeeping { name, path } => stop_keeping(inner, &wallet, &name, &path),
         Command::TryIt { name, url, confirm } => try_it(inner, &wallet, name, url, confirm).await,
         Command::StartDemo { generate } => start_demo(inner, &wallet, generate).await,
         Command::Claims(name) => claims(inner, &wallet, name),

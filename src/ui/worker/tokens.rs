@@ -52,6 +52,7 @@ pub(super) fn reveal(inner: &Arc<Inner>, wallet: &Wallet, name: String, choice: 
     let request = ExportRequest {
         token: choice,
         format: ExportFormat::Text,
+        keep_fresh: false,
     };
     match wallet.export(&name, request) {
         Ok(text) => inner.emit(Event::Revealed(
@@ -131,26 +132,63 @@ pub(super) async fn download(
             None => return,
         },
     };
-    match wallet.export_to_file(&name, request, &path, replace) {
-        Ok(()) => inner.toast(
-            true,
-            format!(
-                "Saved the {} {} of '{name}' to {} (owner-only).",
-                request.format.id(),
-                match request.token {
-                    TokenChoice::Access => "access token",
-                    TokenChoice::Refresh => "refresh token",
-                    TokenChoice::Both => "tokens",
-                },
-                path.display()
-            ),
-        ),
+    let written = if request.keep_fresh {
+        wallet.export(&name, request).and_then(|text| {
+            wallet
+                .keep_file(&name, &path, request, &text, replace)
+                .map(|_| ())
+        })
+    } else {
+        wallet.export_to_file(&name, request, &path, replace)
+    };
+    match written {
+        Ok(()) => {
+            let kept = if request.keep_fresh {
+                if let Some(agent) = inner.agent() {
+                    agent.replan();
+                }
+                inner.reload();
+                " It is written again after every refresh."
+            } else {
+                ""
+            };
+            inner.toast(
+                true,
+                format!(
+                    "Saved the {} {} of '{name}' to {} (owner-only).{kept}",
+                    request.format.id(),
+                    match request.token {
+                        TokenChoice::Access => "access token",
+                        TokenChoice::Refresh => "refresh token",
+                        TokenChoice::Both => "tokens",
+                    },
+                    path.display()
+                ),
+            );
+        }
         Err(WalletError::Store(StoreError::Exists(_))) => inner.emit(Event::ConfirmReplace {
             name,
             request,
             path,
         }),
         Err(err) => inner.toast(false, format!("Could not save: {}", describe(&err))),
+    }
+}
+
+/// Stops keeping a file fresh; the file stays.
+pub(super) fn stop_keeping(inner: &Inner, wallet: &Wallet, name: &str, path: &std::path::Path) {
+    match wallet.stop_keeping(name, path) {
+        Ok(_) => {
+            inner.reload();
+            inner.toast(
+                true,
+                format!(
+                    "{} is no longer kept fresh; it stays on disk as it is.",
+                    path.display()
+                ),
+            );
+        }
+        Err(err) => inner.toast(false, describe(&err)),
     }
 }
 
