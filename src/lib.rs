@@ -10,6 +10,7 @@ pub mod export;
 pub mod import;
 pub mod logging;
 pub mod model;
+pub mod notify;
 pub mod providers;
 pub mod store;
 pub mod ui;

@@ -4,7 +4,7 @@
 //! due, not by polling. Each round also rewrites kept files that are older than their
 //! account's tokens (after a restart or a crash). Failures back off (1 minute, doubling to
 //! an hour); an account that needs sign-in drops out (its state says so in `list` and
-//! `show`, and the agent's log says it once).
+//! `show`, and the agent's log and a desktop notification say it once).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -31,7 +31,7 @@ pub async fn keep_alive(state: Arc<State>) {
     let mut told: HashSet<String> = HashSet::new();
     loop {
         let sleep = match state.current() {
-            Some(wallet) => round(&wallet, &mut backing_off, &mut told).await,
+            Some(wallet) => round(&state, &wallet, &mut backing_off, &mut told).await,
             // Locked: nothing can be refreshed until `unlock`.
             None => LONGEST_SLEEP,
         };
@@ -56,6 +56,7 @@ fn due_at(
 
 /// Refreshes every account due now; how long until the next one is.
 async fn round(
+    state: &State,
     wallet: &crate::wallet::Wallet,
     backing_off: &mut HashMap<String, (u32, DateTime<Utc>)>,
     told: &mut HashSet<String>,
@@ -68,6 +69,14 @@ async fn round(
     for account in &accounts {
         if account.tokens.needs_sign_in && told.insert(account.name.clone()) {
             tracing::warn!(account = %account.name, "needs sign-in: its chain is no longer kept alive");
+            let spec = account.provider.spec();
+            state.notify(
+                &format!("'{}' needs sign-in", account.name),
+                &format!(
+                    "Its {} refresh token no longer works, so it is no longer kept fresh. {}",
+                    spec.label, spec.sign_in_help
+                ),
+            );
         }
         if !account.kept_files.is_empty()
             && let Err(err) = wallet.catch_up_kept(account)
@@ -100,4 +109,83 @@ async fn round(
         next = next.min(Duration::from_secs(1));
     }
     next
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::notify::Notifier;
+    use crate::store::SecretStoreKind;
+    use crate::wallet::Wallet;
+
+    /// Keeps what it was asked to show.
+    #[derive(Default)]
+    struct Shown(Mutex<Vec<(String, String)>>);
+
+    impl Notifier for Shown {
+        fn notify(&self, summary: &str, body: &str) -> Result<(), String> {
+            self.0.lock().unwrap().push((summary.into(), body.into()));
+            Ok(())
+        }
+    }
+
+    struct NoHost;
+
+    impl super::super::Host for NoHost {
+        fn serve<'a>(
+            &'a self,
+            _wallet: &'a Wallet,
+            _request: super::super::Request,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = super::super::Reply> + Send + 'a>>
+        {
+            Box::pin(async { super::super::Reply::Locked })
+        }
+        fn describe(&self, err: &crate::wallet::WalletError) -> (i32, String) {
+            (1, err.to_string())
+        }
+    }
+
+    // Issue 18: an account whose chain died is told once, by notification, however many
+    // rounds see it; and it is not refreshed again.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_chain_that_needs_sign_in_is_told_once() {
+        let (server, new) = crate::demo::start("demo").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let no_passphrase = |_| Err(crate::store::StoreError::NoPassphrase);
+        let wallet = Arc::new(
+            Wallet::open(dir.path(), Some(SecretStoreKind::Memory), &no_passphrase).unwrap(),
+        );
+        wallet.add(new).await.unwrap();
+        wallet.generate("demo").await.unwrap();
+        server.revoke_all_grants();
+        assert!(wallet.refresh("demo").await.is_err());
+        assert!(wallet.account("demo").unwrap().tokens.needs_sign_in);
+        let state = State::new(dir.path(), Some(Arc::clone(&wallet)), Arc::new(NoHost));
+        let shown = Arc::new(Shown::default());
+        state.notify_with(shown.clone());
+        let (mut backing_off, mut told) = (HashMap::new(), HashSet::new());
+        let requests = server.state().token_requests;
+        for _ in 0..3 {
+            round(&state, &wallet, &mut backing_off, &mut told).await;
+        }
+        let shown = shown.0.lock().unwrap().clone();
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert_eq!(shown[0].0, "'demo' needs sign-in");
+        assert!(
+            shown[0]
+                .1
+                .contains("OAuth 2.0 refresh token no longer works"),
+            "{}",
+            shown[0].1
+        );
+        assert_eq!(
+            server.state().token_requests,
+            requests,
+            "no refresh was tried"
+        );
+    }
 }

@@ -35,6 +35,9 @@ pub struct State {
     unlocking: tokio::sync::Semaphore,
     /// Told when a wallet is opened: the keep-alive wakes to plan its timers.
     pub(super) opened: tokio::sync::Notify,
+    /// Where the keep-alive says that an account needs sign-in (the desktop's
+    /// notifications for `tokenwallet agent`; none for the window, which says it itself).
+    notifier: std::sync::Mutex<Option<std::sync::Arc<dyn crate::notify::Notifier>>>,
 }
 
 /// How often the unlock's timer looks at the wall clock: the monotonic clock behind a timer
@@ -69,6 +72,7 @@ impl State {
             callers: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
             unlocking: tokio::sync::Semaphore::new(1),
             opened: tokio::sync::Notify::new(),
+            notifier: std::sync::Mutex::new(None),
             host,
         }
     }
@@ -163,6 +167,29 @@ impl State {
             drop(slot);
             tracing::info!("the unlock expired: the vault key is forgotten");
             self.tell(None);
+        }
+    }
+
+    /// Tells the person through `notifier` when an account's chain can no longer be kept
+    /// alive.
+    pub fn notify_with(&self, notifier: std::sync::Arc<dyn crate::notify::Notifier>) {
+        *self
+            .notifier
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(notifier);
+    }
+
+    /// Shows a notification, where there is a notifier; a failure is logged.
+    pub(super) fn notify(&self, summary: &str, body: &str) {
+        let notifier = self
+            .notifier
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some(notifier) = notifier
+            && let Err(err) = notifier.notify(summary, body)
+        {
+            tracing::info!(error = %err, "no desktop notification");
         }
     }
 

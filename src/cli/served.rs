@@ -192,6 +192,7 @@ pub(super) async fn run_agent(home: &Path) -> Result<(), Failure> {
             }
         );
     };
+    state.notify_with(std::sync::Arc::new(crate::notify::DesktopNotifier));
     tokio::spawn(agent::keep_alive(std::sync::Arc::clone(&state)));
     let result = tokio::select! {
         served = agent::serve(home, state, ready) => served.map_err(|message| Failure { code: 1, message }),

@@ -1,5 +1,5 @@
 //! Platform services behind traits, so tests can stand in for them: the native save dialog,
-//! desktop notifications and the browser.
+//! desktop notifications (shared with the agent, in `crate::notify`) and the browser.
 
 use std::path::PathBuf;
 
@@ -25,32 +25,7 @@ impl SaveDialog for NativeDialog {
     }
 }
 
-/// Shows a desktop notification.
-pub trait Notifier: Send + Sync {
-    /// Shows `body` under `summary`; `Err(reason)` when the desktop has no notifications.
-    fn notify(&self, summary: &str, body: &str) -> Result<(), String>;
-}
-
-/// The desktop's notifications through `notify-rust` (the freedesktop D-Bus service on
-/// Linux, Notification Center on macOS).
-#[derive(Debug, Default)]
-pub struct DesktopNotifier;
-
-impl Notifier for DesktopNotifier {
-    fn notify(&self, summary: &str, body: &str) -> Result<(), String> {
-        #[cfg(all(unix, not(target_os = "macos")))]
-        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
-            return Err("no desktop session bus, so no notifications".to_owned());
-        }
-        notify_rust::Notification::new()
-            .appname("tokenwallet")
-            .summary(summary)
-            .body(body)
-            .show()
-            .map(drop)
-            .map_err(|err| err.to_string())
-    }
-}
+pub use crate::notify::{DesktopNotifier, Notifier};
 
 /// Opens an address in the person's browser.
 pub trait Opener: Send + Sync {
