@@ -28,7 +28,8 @@ export TOKENWALLET_SECRET_STORE=file TOKENWALLET_PASSPHRASE=bench
 export TOKENWALLET_VAULT_WORK_FACTOR=10 # one scrypt per process: setup speed only
 export XDG_RUNTIME_DIR=$work/run && mkdir -m 700 "$XDG_RUNTIME_DIR"
 
-# 1. The idle agent.
+# 1. The idle agent (IDLE_SECS=0 skips it).
+if [ "$IDLE_SECS" -gt 0 ]; then
 idle=$work/idle && mkdir -p "$idle/files"
 expires=$(date -u -d '+2 hours' +%Y-%m-%dT%H:%M:%SZ)
 for i in $(seq "$ACCOUNTS"); do
@@ -65,6 +66,7 @@ print(f"idle agent, {accounts} accounts, {kept} kept files, {secs} s: "
       f"{t1 - t0} CPU ticks = {cpu:.3f} % of a core (goal <= 0.1 %)")
 PY
 kill "$agent"
+fi
 
 # 2. Kept files rewritten after a refresh, against the loopback OAuth server.
 mkfifo "$work/server.in"
@@ -93,7 +95,7 @@ for i in $(seq "$KEPT"); do
 done
 for _ in $(seq "$RUNS"); do
   TOKENWALLET_HOME=$busy TOKENWALLET_NO_AGENT=1 TOKENWALLET_LOG=debug "$BIN" refresh bench 2>&1 \
-    | grep 'rewrote the kept files' | sed -E 's/.*micros=([0-9]+).*/\1/'
+    | sed -E 's/\x1b\[[0-9;]*m//g' | grep 'rewrote the kept files' | sed -E 's/.*micros=([0-9]+).*/\1/'
 done >"$work/rewrites"
 python3 - "$work/rewrites" "$KEPT" "$RUNS" <<'PY'
 import statistics, sys

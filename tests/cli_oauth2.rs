@@ -31,22 +31,14 @@ fn server() -> OAuthServer {
 }
 
 fn add_password_account(home: &Home, server: &OAuthServer, name: &str) {
-    home.run_env(
+    home.add(
+        "--provider oauth2 --grant password --client-id basic-client --username demo",
         &[
-            "add",
             name,
-            "--provider",
-            "oauth2",
-            "--grant",
-            "password",
             "--url",
             &server.token_url(),
             "--revoke-url",
             &server.revoke_url(),
-            "--client-id",
-            "basic-client",
-            "--username",
-            "demo",
         ],
         &[
             ("TOKENWALLET_CLIENT_SECRET", "basic secret/with+chars"),
@@ -114,25 +106,7 @@ fn password_grant_generate_token_refresh_rotate_revoke() {
 fn client_credentials_with_post_auth_and_discovery() {
     let server = server();
     let home = Home::new();
-    home.run_env(
-        &[
-            "add",
-            "svc",
-            "--provider",
-            "oauth2",
-            "--grant",
-            "client_credentials",
-            "--issuer",
-            &server.issuer(),
-            "--client-id",
-            "post-client",
-            "--client-auth",
-            "post",
-            "--scope",
-            "api:write",
-        ],
-        &[("TOKENWALLET_CLIENT_SECRET", "post-secret")],
-    )
+    home.add("svc --provider oauth2 --grant client_credentials --client-id post-client --client-auth post --scope api:write", &["--issuer", &server.issuer()], &[("TOKENWALLET_CLIENT_SECRET", "post-secret")])
     .ok();
     // `token` on an empty client-credentials account obtains one.
     let token = home.run(&["token", "svc"]).ok();
@@ -151,19 +125,9 @@ fn wrong_client_auth_method_is_rejected_by_the_server_and_reported() {
     let server = server();
     let home = Home::new();
     // post-client is registered for client_secret_post; Basic (the default) must fail.
-    home.run_env(
-        &[
-            "add",
-            "svc",
-            "--provider",
-            "oauth2",
-            "--grant",
-            "client_credentials",
-            "--url",
-            &server.token_url(),
-            "--client-id",
-            "post-client",
-        ],
+    home.add(
+        "svc --provider oauth2 --grant client_credentials --client-id post-client",
+        &["--url", &server.token_url()],
         &[("TOKENWALLET_CLIENT_SECRET", "post-secret")],
     )
     .ok();
@@ -179,19 +143,9 @@ fn refresh_token_account_from_elsewhere() {
     let server = server();
     let home = Home::new();
     let rt = server.issue_refresh_token("basic-client", "alice");
-    home.run_env(
-        &[
-            "add",
-            "ext",
-            "--provider",
-            "oauth2",
-            "--grant",
-            "refresh_token",
-            "--url",
-            &server.token_url(),
-            "--client-id",
-            "basic-client",
-        ],
+    home.add(
+        "ext --provider oauth2 --grant refresh_token --client-id basic-client",
+        &["--url", &server.token_url()],
         &[
             ("TOKENWALLET_CLIENT_SECRET", "basic secret/with+chars"),
             ("TOKENWALLET_REFRESH_TOKEN", &rt),
@@ -261,16 +215,16 @@ fn export_formats_and_private_out_file() {
         );
     }
     // The JSON export imports back as another account with the same tokens.
-    home.run(&[
-        "import",
-        "copy",
-        "--provider",
-        "oauth2",
-        "--url",
-        &server.token_url(),
-        "--file",
-        out.to_str().unwrap(),
-    ])
+    home.run_words(
+        "import copy --provider oauth2",
+        &[
+            "--url",
+            &server.token_url(),
+            "--file",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    )
     .ok();
     assert_eq!(home.stored("copy")["access_token"], token.as_str());
     assert_eq!(
@@ -349,37 +303,18 @@ fn secrets_never_reach_stdout_logs_or_plain_files() {
 fn usage_errors_exit_2_and_insecure_urls_are_refused_before_any_request() {
     let home = Home::new();
     assert_eq!(home.run(&["frobnicate"]).code(), 2);
-    assert_eq!(home.run(&["add", "x", "--provider", "nope"]).code(), 2);
+    assert_eq!(home.add("x --provider nope", &[], &[]).code(), 2);
     // No server exists at this address: the refusal must come from validation alone.
     let err = home
-        .run_env(
-            &[
-                "add",
-                "x",
-                "--provider",
-                "oauth2",
-                "--grant",
-                "client_credentials",
-                "--url",
-                "http://tokens.example.com/token",
-                "--client-id",
-                "c",
-            ],
-            &[("TOKENWALLET_CLIENT_SECRET", "s")],
-        )
+        .add("x --provider oauth2 --grant client_credentials --url http://tokens.example.com/token --client-id c", &[], &[("TOKENWALLET_CLIENT_SECRET", "s")])
         .fails(2);
     assert!(err.contains("loopback") && err.contains("https"), "{err}");
     let err = home
-        .run(&[
-            "add",
-            "x",
-            "--provider",
-            "oauth2",
-            "--grant",
-            "client_credentials",
-            "--url",
-            "https://as.example/token",
-        ])
+        .add(
+            "x --provider oauth2 --grant client_credentials --url https://as.example/token",
+            &[],
+            &[],
+        )
         .fails(2);
     assert!(
         err.contains("--client-id") && err.contains("TOKENWALLET_CLIENT_SECRET"),
@@ -525,16 +460,17 @@ fn export_of_one_or_both_tokens_and_the_round_trip_through_import() {
         ])
         .ok();
         let copy = format!("copy-{format}");
-        home.run(&[
-            "import",
-            &copy,
-            "--provider",
-            "oauth2",
-            "--url",
-            &server.token_url(),
-            "--file",
-            file.to_str().unwrap(),
-        ])
+        home.run_words(
+            "import --provider oauth2",
+            &[
+                &copy,
+                "--url",
+                &server.token_url(),
+                "--file",
+                file.to_str().unwrap(),
+            ],
+            &[],
+        )
         .ok();
         let imported = home.stored(&copy);
         assert_eq!(imported["access_token"], access.as_str(), "{format}");
@@ -546,19 +482,9 @@ fn export_of_one_or_both_tokens_and_the_round_trip_through_import() {
 fn exporting_a_refresh_token_that_is_not_there_says_so() {
     let server = server();
     let home = Home::new();
-    home.run_env(
-        &[
-            "add",
-            "svc",
-            "--provider",
-            "oauth2",
-            "--url",
-            &server.token_url(),
-            "--client-id",
-            "post-client",
-            "--client-auth",
-            "post",
-        ],
+    home.add(
+        "svc --provider oauth2 --client-id post-client --client-auth post",
+        &["--url", &server.token_url()],
         &[("TOKENWALLET_CLIENT_SECRET", "post-secret")],
     )
     .ok();

@@ -10,15 +10,8 @@ mod support;
 
 use support::Home;
 use support::fakes::{ARUBA_CLIENT, Fake};
-use tokenwallet::demo::oauth::{Config, OAuthServer};
 
-fn setup() -> (OAuthServer, Home) {
-    let server = OAuthServer::start(Config::default()).unwrap();
-    let home = Home::new();
-    home.add_demo_account(&server, "demo");
-    home.run(&["generate", "demo"]).ok();
-    (server, home)
-}
+use support::generated_demo as setup;
 
 /// Runs `args` with the crash hook at `step` and checks the process died there.
 fn crash(home: &Home, args: &[&str], step: &str) {
@@ -81,28 +74,10 @@ fn a_crash_after_aruba_issued_a_new_token_still_counts_toward_the_30_minutes() {
     for step in ["after-response", "after-secrets"] {
         let fake = Fake::aruba();
         let home = Home::new();
-        home.run_env(
-            &[
-                "add",
-                "central",
-                "--provider",
-                "aruba-central",
-                "--grant",
-                "authorization_code",
-                "--url",
-                &fake.url(),
-                "--client-id",
-                ARUBA_CLIENT.0,
-                "--username",
-                "netops@example.com",
-                "--customer-id",
-                "cust-789",
-            ],
-            &[
+        home.add("central --provider aruba-central --grant authorization_code --username netops@example.com --customer-id cust-789", &["--url", &fake.url(), "--client-id", ARUBA_CLIENT.0], &[
                 ("TOKENWALLET_CLIENT_SECRET", ARUBA_CLIENT.1),
                 ("TOKENWALLET_PASSWORD", "central-pw"),
-            ],
-        )
+            ])
         .ok();
         crash(&home, &["generate", "central"], step);
         assert_eq!(fake.state().generates, 1, "{step}: Aruba issued a token");

@@ -9,15 +9,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 use support::Home;
-use tokenwallet::demo::oauth::{Config, Fault, OAuthServer};
+use tokenwallet::demo::oauth::{Fault, OAuthServer};
 
-fn setup() -> (OAuthServer, Home) {
-    let server = OAuthServer::start(Config::default()).unwrap();
-    let home = Home::new();
-    home.add_demo_account(&server, "demo");
-    home.run(&["generate", "demo"]).ok();
-    (server, home)
-}
+use support::generated_demo as setup;
 
 /// Injects `fault`, refreshes, and checks the exit code, the message and that nothing changed.
 fn refresh_fails_cleanly(fault: Fault, code: i32, needle: &str) -> (OAuthServer, Home, Value) {
@@ -171,14 +165,11 @@ fn malformed_import_files_store_nothing() {
         let path = dir.path().join("bad.txt");
         std::fs::write(&path, content).unwrap();
         let err = home
-            .run(&[
-                "import",
-                "aiq",
-                "--provider",
-                "active-iq",
-                "--file",
-                path.to_str().unwrap(),
-            ])
+            .run_words(
+                "import aiq --provider active-iq",
+                &["--file", path.to_str().unwrap()],
+                &[],
+            )
             .fails(2);
         assert!(
             err.contains("'aiq'") && err.contains(needle) && err.contains("nothing was stored"),
@@ -186,14 +177,11 @@ fn malformed_import_files_store_nothing() {
         );
     }
     let err = home
-        .run(&[
-            "import",
-            "aiq",
-            "--provider",
-            "active-iq",
-            "--file",
-            "/nonexistent/file",
-        ])
+        .run_words(
+            "import aiq --provider active-iq --file /nonexistent/file",
+            &[],
+            &[],
+        )
         .fails(2);
     assert!(err.contains("/nonexistent/file"), "{err}");
     assert_eq!(home.files(), files);

@@ -13,13 +13,7 @@ use support::Home;
 use support::fakes::{ARUBA_CLIENT, Fake, aruba_download};
 use tokenwallet::demo::oauth::{Config, Fault, OAuthServer, jwt, random_hex};
 
-fn setup() -> (OAuthServer, Home) {
-    let server = OAuthServer::start(Config::default()).unwrap();
-    let home = Home::new();
-    home.add_demo_account(&server, "demo");
-    home.run(&["generate", "demo"]).ok();
-    (server, home)
-}
+use support::generated_demo as setup;
 
 // Item 6: a valid token is a valid token.
 #[test]
@@ -83,16 +77,11 @@ fn an_imported_jwt_counts_its_lifetime_from_iat_and_token_refreshes_it() {
         format!("Access Token: {access}\nRefresh Token: {rt}\n"),
     )
     .unwrap();
-    home.run(&[
-        "import",
-        "aiq",
-        "--provider",
-        "active-iq",
-        "--url",
-        &fake.url(),
-        "--file",
-        file.to_str().unwrap(),
-    ])
+    home.run_words(
+        "import aiq --provider active-iq",
+        &["--url", &fake.url(), "--file", file.to_str().unwrap()],
+        &[],
+    )
     .ok();
     assert_eq!(home.show("aiq")["state"], "expiring");
     let printed = home.run(&["token", "aiq"]).ok();
@@ -173,12 +162,9 @@ fn a_gateway_echoing_the_request_leaks_no_secret_into_errors_or_accounts_json() 
         aruba_download("aruba-at-downloaded", &rt, Utc::now().timestamp_millis()),
     )
     .unwrap();
-    home.run_env(
+    home.run_words(
+        "import central --provider aruba-central",
         &[
-            "import",
-            "central",
-            "--provider",
-            "aruba-central",
             "--url",
             &fake.url(),
             "--client-id",
@@ -237,14 +223,11 @@ fn a_huge_import_file_is_refused_before_it_is_parsed() {
     let file = dir.path().join("huge.txt");
     std::fs::write(&file, "x".repeat(3 << 20)).unwrap();
     let err = home
-        .run(&[
-            "import",
-            "aiq",
-            "--provider",
-            "active-iq",
-            "--file",
-            file.to_str().unwrap(),
-        ])
+        .run_words(
+            "import aiq --provider active-iq",
+            &["--file", file.to_str().unwrap()],
+            &[],
+        )
         .fails(2);
     assert!(err.contains("larger than 1 MiB"), "{err}");
 }
@@ -267,17 +250,9 @@ fn discovery_metadata_naming_another_issuer_is_refused() {
     // The server calls itself http://127.0.0.1:PORT; ask it as http://localhost:PORT.
     let issuer = server.issuer().replace("127.0.0.1", "localhost");
     let err = home
-        .run_env(
-            &[
-                "add",
-                "svc",
-                "--provider",
-                "oauth2",
-                "--issuer",
-                &issuer,
-                "--client-id",
-                "demo-client",
-            ],
+        .add(
+            "svc --provider oauth2 --client-id demo-client",
+            &["--issuer", &issuer],
             &[("TOKENWALLET_CLIENT_SECRET", "demo-secret")],
         )
         .fails(1);
@@ -393,17 +368,9 @@ fn loopback_never_goes_through_a_proxy() {
 fn a_remote_host_goes_through_https_proxy() {
     let home = Home::new();
     let proxy = FakeProxy::start();
-    home.run_env(
-        &[
-            "add",
-            "remote",
-            "--provider",
-            "oauth2",
-            "--url",
-            "https://tokens.example.invalid/token",
-            "--client-id",
-            "c",
-        ],
+    home.add(
+        "remote --provider oauth2 --url https://tokens.example.invalid/token --client-id c",
+        &[],
         &[("TOKENWALLET_CLIENT_SECRET", "s")],
     )
     .ok();

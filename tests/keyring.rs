@@ -142,16 +142,11 @@ fn a_real_size_active_iq_pair_imports_refreshes_with_rotation_and_survives_a_res
     let pair = serde_json::json!({ "access_token": access, "refresh_token": refresh });
     let file = home.path().join("pair.json");
     std::fs::write(&file, pair.to_string()).unwrap();
-    home.run(&[
-        "import",
-        "aiq",
-        "--provider",
-        "active-iq",
-        "--url",
-        &fake.url(),
-        "--file",
-        file.to_str().unwrap(),
-    ])
+    home.run_words(
+        "import aiq --provider active-iq",
+        &["--url", &fake.url(), "--file", file.to_str().unwrap()],
+        &[],
+    )
     .ok();
     std::fs::remove_file(&file).unwrap();
     assert_eq!(home.run(&["token", "aiq"]).ok().trim(), access);

@@ -221,21 +221,9 @@ fn client_credentials_grant() {
     let Some(oidc) = Oidc::start() else { return };
     let home = Home::new();
     let (secret, _) = oidc.client("tw-basic");
-    home.run_env(
-        &[
-            "add",
-            "svc",
-            "--provider",
-            "oauth2",
-            "--grant",
-            "client_credentials",
-            "--issuer",
-            oidc.issuer(),
-            "--client-id",
-            "tw-basic",
-            "--scope",
-            "api:read",
-        ],
+    home.add(
+        "svc --provider oauth2 --grant client_credentials --client-id tw-basic --scope api:read",
+        &["--issuer", oidc.issuer()],
         &[("TOKENWALLET_CLIENT_SECRET", &secret)],
     )
     .ok();
@@ -253,20 +241,19 @@ const OIDC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc");
 
 /// `add NAME --grant GRANT` for the public native client, endpoints discovered.
 fn add_native(home: &Home, oidc: &Oidc, name: &str, grant: &str) {
-    home.run(&[
-        "add",
-        name,
-        "--provider",
-        "oauth2",
-        "--grant",
-        grant,
-        "--issuer",
-        oidc.issuer(),
-        "--client-id",
-        "tw-native",
-        "--scope",
-        "openid offline_access",
-    ])
+    home.add(
+        "--provider oauth2 --client-id tw-native",
+        &[
+            name,
+            "--grant",
+            grant,
+            "--issuer",
+            oidc.issuer(),
+            "--scope",
+            "openid offline_access",
+        ],
+        &[],
+    )
     .ok();
 }
 

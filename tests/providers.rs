@@ -39,16 +39,11 @@ fn active_iq_import_refresh_rotates_and_uses_its_header() {
         "tokens.txt",
         &format!("Access Token: portal-access-0001\nRefresh Token: {portal_rt}\n"),
     );
-    home.run(&[
-        "import",
-        "aiq",
-        "--provider",
-        "active-iq",
-        "--url",
-        &fake.url(),
-        "--file",
-        &file,
-    ])
+    home.run_words(
+        "import aiq --provider active-iq",
+        &["--url", &fake.url(), "--file", &file],
+        &[],
+    )
     .ok();
     let shown = home.show("aiq");
     // Opaque tokens: the documented lifetimes (1 h / 7 days) from the import time.
@@ -100,15 +95,9 @@ fn active_iq_import_refresh_rotates_and_uses_its_header() {
 fn active_iq_dead_refresh_token_needs_sign_in() {
     let fake = Fake::active_iq();
     let home = Home::new();
-    home.run_env(
-        &[
-            "add",
-            "aiq",
-            "--provider",
-            "active-iq",
-            "--url",
-            &fake.url(),
-        ],
+    home.add(
+        "aiq --provider active-iq",
+        &["--url", &fake.url()],
         &[("TOKENWALLET_REFRESH_TOKEN", "rt-the-server-never-issued")],
     )
     .ok();
@@ -125,8 +114,9 @@ fn bluexp_refresh_token_grant_sends_json_with_the_constant_client_id() {
     let fake = Fake::bluexp();
     let home = Home::new();
     let rt = fake.seed_refresh_token();
-    home.run_env(
-        &["add", "bx", "--provider", "bluexp", "--url", &fake.url()],
+    home.add(
+        "bx --provider bluexp",
+        &["--url", &fake.url()],
         &[("TOKENWALLET_REFRESH_TOKEN", &rt)],
     )
     .ok();
@@ -143,8 +133,9 @@ fn bluexp_refresh_token_grant_sends_json_with_the_constant_client_id() {
     // Revoke goes to Auth0's /oauth/revoke; afterwards the server refuses the token.
     home.run(&["revoke", "bx"]).ok();
     assert_eq!(fake.state().revoked, vec![rt.clone()]);
-    home.run_env(
-        &["add", "bx2", "--provider", "bluexp", "--url", &fake.url()],
+    home.add(
+        "bx2 --provider bluexp",
+        &["--url", &fake.url()],
         &[("TOKENWALLET_REFRESH_TOKEN", &rt)],
     )
     .ok();
@@ -159,54 +150,24 @@ fn bluexp_refresh_token_grant_sends_json_with_the_constant_client_id() {
 fn bluexp_password_and_service_account_grants() {
     let fake = Fake::bluexp();
     let home = Home::new();
-    home.run_env(
-        &[
-            "add",
-            "user",
-            "--provider",
-            "bluexp",
-            "--grant",
-            "password",
-            "--url",
-            &fake.url(),
-            "--username",
-            "user@example.com",
-        ],
+    home.add(
+        "user --provider bluexp --grant password --username user@example.com",
+        &["--url", &fake.url()],
         &[("TOKENWALLET_PASSWORD", "hunter2-password")],
     )
     .ok();
     home.run(&["generate", "user"]).ok();
-    home.run_env(
-        &[
-            "add",
-            "svc",
-            "--provider",
-            "bluexp",
-            "--grant",
-            "client_credentials",
-            "--url",
-            &fake.url(),
-            "--client-id",
-            "svc-client",
-        ],
+    home.add(
+        "svc --provider bluexp --grant client_credentials --client-id svc-client",
+        &["--url", &fake.url()],
         &[("TOKENWALLET_CLIENT_SECRET", "svc-secret")],
     )
     .ok();
     home.run(&["generate", "svc"]).ok();
     assert_eq!(fake.state().generates, 2);
-    home.run_env(
-        &[
-            "add",
-            "bad",
-            "--provider",
-            "bluexp",
-            "--grant",
-            "client_credentials",
-            "--url",
-            &fake.url(),
-            "--client-id",
-            "svc-client",
-        ],
+    home.add(
+        "bad --provider bluexp --grant client_credentials --client-id svc-client",
+        &["--url", &fake.url()],
         &[("TOKENWALLET_CLIENT_SECRET", "wrong")],
     )
     .ok();
@@ -226,17 +187,9 @@ fn apinizer_form_grant_and_its_three_expiry_shapes() {
     let fake = Fake::apinizer();
     let home = Home::new();
     // A password with characters that must be URL-encoded in the form.
-    home.run_env(
-        &[
-            "add",
-            "apz",
-            "--provider",
-            "apinizer",
-            "--url",
-            &fake.url(),
-            "--username",
-            "admin",
-        ],
+    home.add(
+        "apz --provider apinizer --username admin",
+        &["--url", &fake.url()],
         &[("TOKENWALLET_PASSWORD", "p@ss w&rd=1")],
     )
     .ok();
@@ -256,17 +209,9 @@ fn apinizer_form_grant_and_its_three_expiry_shapes() {
     assert!((7190..=7200).contains(&secs_from_now(&home.show("apz")["access_expires_at"])));
     assert_eq!(fake.state().generates, 3);
 
-    home.run_env(
-        &[
-            "add",
-            "bad",
-            "--provider",
-            "apinizer",
-            "--url",
-            &fake.url(),
-            "--username",
-            "admin",
-        ],
+    home.add(
+        "bad --provider apinizer --username admin",
+        &["--url", &fake.url()],
         &[("TOKENWALLET_PASSWORD", "nope")],
     )
     .ok();
@@ -282,18 +227,11 @@ fn apinizer_personal_token_import_with_its_date() {
     let home = Home::new();
     let dir = tempfile::tempdir().unwrap();
     let file = write(&dir, "pat.txt", "apinizer-personal-token-0123456789\n");
-    home.run(&[
-        "import",
-        "pat",
-        "--provider",
-        "apinizer",
-        "--url",
-        "https://apinizer.example.com",
-        "--file",
-        &file,
-        "--expires-at",
-        "2099-12-31",
-    ])
+    home.run_words(
+        "import pat --provider apinizer --url https://apinizer.example.com --expires-at 2099-12-31",
+        &["--file", &file],
+        &[],
+    )
     .ok();
     let shown = home.show("pat");
     assert_eq!(shown["access_expires_at"], "2099-12-31T23:59:59Z");
@@ -317,12 +255,9 @@ fn aruba_import_counts_from_created_at_and_refreshes_with_query_parameters() {
         "token.json",
         &aruba_download("aruba-at-downloaded", &rt, created.timestamp_millis()),
     );
-    home.run_env(
+    home.run_words(
+        "import central --provider aruba-central",
         &[
-            "import",
-            "central",
-            "--provider",
-            "aruba-central",
             "--url",
             &fake.url(),
             "--client-id",
@@ -373,28 +308,10 @@ fn aruba_import_counts_from_created_at_and_refreshes_with_query_parameters() {
 fn aruba_three_step_login_and_the_30_minute_limit() {
     let fake = Fake::aruba();
     let home = Home::new();
-    home.run_env(
-        &[
-            "add",
-            "central",
-            "--provider",
-            "aruba-central",
-            "--grant",
-            "authorization_code",
-            "--url",
-            &fake.url(),
-            "--client-id",
-            ARUBA_CLIENT.0,
-            "--username",
-            "netops@example.com",
-            "--customer-id",
-            "cust-789",
-        ],
-        &[
+    home.add("central --provider aruba-central --grant authorization_code --username netops@example.com --customer-id cust-789", &["--url", &fake.url(), "--client-id", ARUBA_CLIENT.0], &[
             ("TOKENWALLET_CLIENT_SECRET", ARUBA_CLIENT.1),
             ("TOKENWALLET_PASSWORD", "central-pw"),
-        ],
-    )
+        ])
     .ok();
     home.run(&["generate", "central"]).ok();
     assert_eq!(fake.state().generates, 1);

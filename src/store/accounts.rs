@@ -6,6 +6,9 @@
 //! `accounts.json.bak`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
@@ -78,6 +81,45 @@ struct Record {
 pub struct AccountsFile {
     home: PathBuf,
     dir: PathBuf,
+    /// Set once the migration and format check passed: they are not repeated per record.
+    ready: Arc<std::sync::OnceLock<()>>,
+    /// Records read and written, for the tests that count them.
+    io: Arc<(AtomicU64, AtomicU64)>,
+}
+
+/// One version of an account's record, told apart without reading it: every write
+/// replaces the file (a new file, renamed over the old), so any write changes its identity,
+/// size or time. Holds the record's place in the list, to write it back in place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    order: i64,
+    len: u64,
+    modified: Option<SystemTime>,
+    created: Option<SystemTime>,
+    #[cfg(unix)]
+    inode: u64,
+}
+
+impl Stamp {
+    fn of(order: i64, meta: &std::fs::Metadata) -> Self {
+        Self {
+            order,
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            created: meta.created().ok(),
+            #[cfg(unix)]
+            inode: std::os::unix::fs::MetadataExt::ino(meta),
+        }
+    }
+}
+
+/// An account as read from its record, with the record's [`Stamp`].
+#[derive(Clone, Debug)]
+pub struct Stamped {
+    /// The account.
+    pub account: Account,
+    /// The version of its record.
+    pub stamp: Stamp,
 }
 
 impl AccountsFile {
@@ -86,7 +128,22 @@ impl AccountsFile {
         Self {
             home: home.to_owned(),
             dir: home.join(ACCOUNTS_DIR),
+            ready: Arc::default(),
+            io: Arc::default(),
         }
+    }
+
+    /// How many records this handle has read and written (the tests count them).
+    pub fn record_io(&self) -> (u64, u64) {
+        (
+            self.io.0.load(Ordering::Relaxed),
+            self.io.1.load(Ordering::Relaxed),
+        )
+    }
+
+    fn read_record(&self, path: &Path) -> Result<Option<Record>, StoreError> {
+        self.io.0.fetch_add(1, Ordering::Relaxed);
+        read_json(path)
     }
 
     /// The record file of the account `name`.
@@ -111,13 +168,31 @@ impl AccountsFile {
     /// Migrates `accounts.json` if it is still there (one `stat` when it is not), and
     /// refuses a wallet written by a newer version: every read and write starts here.
     fn ready(&self) -> Result<WalletInfo, StoreError> {
+        self.migrated()?;
+        let info = self.info()?;
+        self.ready.set(()).ok();
+        Ok(info)
+    }
+
+    /// What reading or writing one record needs: the migration check every time (one
+    /// `stat` when there is nothing to migrate), `wallet.json`'s format once per handle.
+    fn checked(&self) -> Result<(), StoreError> {
+        if self.ready.get().is_none() {
+            self.ready()?;
+        } else {
+            self.migrated()?;
+        }
+        Ok(())
+    }
+
+    fn migrated(&self) -> Result<(), StoreError> {
         Migration {
             home: &self.home,
             legacy: LEGACY_ACCOUNTS_FILE,
             folder: ACCOUNTS_DIR,
         }
-        .run(|bytes, staging| migrate(&self.home.join(LEGACY_ACCOUNTS_FILE), bytes, staging))?;
-        self.info()
+        .run(|bytes, staging| migrate(&self.home.join(LEGACY_ACCOUNTS_FILE), bytes, staging))
+        .map(drop)
     }
 
     fn info(&self) -> Result<WalletInfo, StoreError> {
@@ -170,7 +245,7 @@ impl AccountsFile {
                 .path();
             let is_record = path.extension().is_some_and(|e| e == "json")
                 && path.file_name().is_some_and(|n| n != WALLET_FILE);
-            if let Some(record) = is_record.then(|| read_json::<Record>(&path)).transpose()? {
+            if let Some(record) = is_record.then(|| self.read_record(&path)).transpose()? {
                 records.extend(record);
             }
         }
@@ -185,8 +260,65 @@ impl AccountsFile {
 
     /// The account named `name`, read from its record alone.
     pub fn get(&self, name: &str) -> Result<Option<Account>, StoreError> {
-        self.ready()?;
-        Ok(read_json::<Record>(&self.record_path(name))?.map(|r| r.account))
+        self.checked()?;
+        Ok(self
+            .read_record(&self.record_path(name))?
+            .map(|r| r.account))
+    }
+
+    /// The account named `name` with the [`Stamp`] of the record it was read from (the
+    /// file's, taken from the same open file as its content).
+    pub fn get_stamped(&self, name: &str) -> Result<Option<Stamped>, StoreError> {
+        use std::io::Read as _;
+        self.checked()?;
+        let path = self.record_path(name);
+        let mut file = match std::fs::File::open(&path) {
+            Ok(file) => file,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(err) => return Err(StoreError::io("read", &path, err)),
+        };
+        self.io.0.fetch_add(1, Ordering::Relaxed);
+        let meta = file
+            .metadata()
+            .map_err(|err| StoreError::io("read", &path, err))?;
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        file.read_to_end(&mut bytes)
+            .map_err(|err| StoreError::io("read", &path, err))?;
+        let record: Record = serde_json::from_slice(&bytes).map_err(|err| StoreError::Corrupt {
+            path: path.clone(),
+            detail: err.to_string(),
+        })?;
+        Ok(Some(Stamped {
+            stamp: Stamp::of(record.order, &meta),
+            account: record.account,
+        }))
+    }
+
+    /// Whether the account's record is still the version `stamp` names (one `stat`).
+    pub fn unchanged(&self, name: &str, stamp: &Stamp) -> bool {
+        std::fs::metadata(self.record_path(name))
+            .is_ok_and(|meta| Stamp::of(stamp.order, &meta) == *stamp)
+    }
+
+    /// Writes `account` over its record, under the record's lock, if the record is still
+    /// the version `stamp` names: `Ok(true)`; `Ok(false)` when another writer came in
+    /// between (nothing is written: read it again and change that).
+    pub fn replace_if_unchanged(
+        &self,
+        account: &Account,
+        stamp: &Stamp,
+    ) -> Result<bool, StoreError> {
+        self.checked()?;
+        let _lock = lock_blocking(&self.record_lock(&account.name), FILE_LOCK_TIMEOUT)?;
+        if !self.unchanged(&account.name, stamp) {
+            return Ok(false);
+        }
+        let record = Record {
+            order: stamp.order,
+            account: account.clone(),
+        };
+        self.write(&self.record_path(&account.name), &record)?;
+        Ok(true)
     }
 
     /// Adds `account` unless one of that name exists (`Ok(false)`); `before` runs first,
@@ -196,7 +328,7 @@ impl AccountsFile {
         account: &Account,
         before: impl FnOnce() -> Result<(), E>,
     ) -> Result<bool, E> {
-        self.ready()?;
+        self.checked()?;
         let _lock = lock_blocking(&self.list_lock(), FILE_LOCK_TIMEOUT)?;
         let path = self.record_path(&account.name);
         if path.exists() {
@@ -221,10 +353,10 @@ impl AccountsFile {
         name: &str,
         change: impl FnOnce(&mut Account) -> Result<T, E>,
     ) -> Result<Option<T>, E> {
-        self.ready()?;
+        self.checked()?;
         let _lock = lock_blocking(&self.record_lock(name), FILE_LOCK_TIMEOUT)?;
         let path = self.record_path(name);
-        let Some(mut record) = read_json::<Record>(&path)? else {
+        let Some(mut record) = self.read_record(&path)? else {
             return Ok(None);
         };
         let result = change(&mut record.account)?;
@@ -234,7 +366,7 @@ impl AccountsFile {
 
     /// Deletes the account's record (no error if there is none).
     pub fn remove(&self, name: &str) -> Result<(), StoreError> {
-        self.ready()?;
+        self.checked()?;
         let _list = lock_blocking(&self.list_lock(), FILE_LOCK_TIMEOUT)?;
         let _record = lock_blocking(&self.record_lock(name), FILE_LOCK_TIMEOUT)?;
         let path = self.record_path(name);
@@ -246,6 +378,9 @@ impl AccountsFile {
     }
 
     fn write(&self, path: &Path, value: &impl Serialize) -> Result<(), StoreError> {
+        if path != self.wallet_path() {
+            self.io.1.fetch_add(1, Ordering::Relaxed);
+        }
         std::fs::create_dir_all(&self.dir)
             .map_err(|err| StoreError::io("create", &self.dir, err))?;
         let json = serde_json::to_vec_pretty(value).map_err(|err| StoreError::Corrupt {

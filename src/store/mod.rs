@@ -17,7 +17,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use accounts::{
-    ACCOUNTS_DIR, ACCOUNTS_FORMAT, AccountsData, AccountsFile, LEGACY_ACCOUNTS_FILE,
+    ACCOUNTS_DIR, ACCOUNTS_FORMAT, AccountsData, AccountsFile, LEGACY_ACCOUNTS_FILE, Stamp, Stamped,
 };
 pub use fs::{write_atomic, write_new_private};
 pub use keyring::{KeyringBackend, KeyringStore, MAX_PART_UTF16, OsKeyring};

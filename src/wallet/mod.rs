@@ -12,6 +12,8 @@ mod error;
 mod fields;
 mod kept;
 mod rotation;
+#[cfg(test)]
+mod tests;
 mod validation;
 
 use std::collections::HashMap;
@@ -288,7 +290,15 @@ impl Wallet {
         self.record_store()?;
         self.accounts
             .insert(&account, || Ok::<_, WalletError>(()))?;
-        self.store_issued(&account, secrets, issued, expires_at.or(file_expiry), true)
+        self.store_issued(
+            &account,
+            None,
+            secrets,
+            issued,
+            expires_at.or(file_expiry),
+            true,
+        )
+        .map(|renewed| renewed.account)
     }
 
     /// Deletes the account and its secrets. Waits for a refresh in flight, which would
@@ -432,12 +442,19 @@ impl Wallet {
         self.rescued.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The store holds the account's newest set: the rescue is no longer needed.
-    fn rescue_saved(&self, name: &str) {
+    /// The store holds the account's newest set: the rescue is no longer needed. Whether
+    /// this process held one.
+    fn forget_rescue(&self, name: &str) -> bool {
         let had = self.rescued_sets().remove(name).is_some();
         if let Err(err) = self.secrets.clear_rescue(name) {
             tracing::warn!(account = name, error = %err, "a rescue file stays behind");
         }
+        had
+    }
+
+    /// [`Self::forget_rescue`], and the account's "rescued" note cleared.
+    fn rescue_saved(&self, name: &str) {
+        let had = self.forget_rescue(name);
         let noted = self
             .account(name)
             .is_ok_and(|account| account.tokens.rescued);
@@ -478,6 +495,11 @@ impl Wallet {
         self.home
             .join("locks")
             .join(format!("account-{}.lock", file_stem(name)))
+    }
+
+    /// How many account records this wallet has read and written (the tests count them).
+    pub fn record_io(&self) -> (u64, u64) {
+        self.accounts.record_io()
     }
 
     async fn refresh_lock(&self, name: &str) -> Result<crate::store::FileLock, WalletError> {

@@ -17,7 +17,8 @@ use crate::model::{Account, AccountState, Secrets, decode_jwt, expiry_from_expir
 use crate::providers::signin::SignIn;
 use crate::providers::{self, Call, Http, Issued, ProviderError, Revoked, spec};
 
-use super::{TokenOutcome, Wallet, WalletError};
+use super::{REFRESH_LOCK_TIMEOUT, TokenOutcome, Wallet, WalletError};
+use crate::store::{Stamp, Stamped, lock_async};
 
 /// The longest back-off a server's `Retry-After` can impose.
 const MAX_RETRY_AFTER_SECS: u64 = 86_400;
@@ -65,6 +66,13 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
     }
+}
+
+/// What a refresh stored: the account as stored, and its new access token (`None` when
+/// nothing was stored because another caller had refreshed).
+pub(super) struct Renewed {
+    pub(super) account: Account,
+    pub(super) access: Option<crate::model::Secret>,
 }
 
 /// A recorded attempt at a brand new token, with the time it replaced.
@@ -135,23 +143,26 @@ impl Wallet {
         let _in_flight = person.is_none().then(InFlight::start);
         let previous = self.note_generate_attempt(&account)?;
         let result = providers::generate(call).await;
-        self.finish(&account, secrets, result, previous, true)
+        self.finish(&account, None, secrets, result, previous, true)
+            .map(|renewed| renewed.account)
     }
 
     /// Stores what a provider issued, or records why it did not; a failed attempt at a
-    /// brand new token gives back the time it took from the provider's limit.
+    /// brand new token gives back the time it took from the provider's limit. `stamp`: the
+    /// version of the account's record `account` was read from, if it was.
     fn finish(
         &self,
         account: &Account,
+        stamp: Option<Stamp>,
         secrets: Secrets,
         result: Result<Issued, ProviderError>,
         attempt: Option<Attempt>,
         generated: bool,
-    ) -> Result<Account, WalletError> {
+    ) -> Result<Renewed, WalletError> {
         match result {
             Ok(issued) => {
                 crate::crash_point("after-response");
-                self.store_issued(account, secrets, issued, None, generated)
+                self.store_issued(account, stamp, secrets, issued, None, generated)
             }
             Err(err) => {
                 self.undo_generate_attempt(account, attempt);
@@ -237,7 +248,10 @@ impl Wallet {
 
     /// Renews the access token now (unless another process did so while we waited).
     pub async fn refresh(&self, name: &str) -> Result<Account, WalletError> {
-        self.refresh_with(name, RefreshMode::Requested).await
+        let renewed = self
+            .refresh_with(name, RefreshMode::Requested, None)
+            .await?;
+        Ok(renewed.account)
     }
 
     /// Refreshes every account that can be renewed without the user, `jobs` at a time and
@@ -286,24 +300,52 @@ impl Wallet {
 
     /// Refreshes the account if its access token is due (the background refresher's call).
     pub async fn refresh_if_due(&self, name: &str) -> Result<Account, WalletError> {
-        self.refresh_with(name, RefreshMode::IfDue).await
+        let renewed = self.refresh_with(name, RefreshMode::IfDue, None).await?;
+        Ok(renewed.account)
     }
 
-    async fn refresh_with(&self, name: &str, mode: RefreshMode) -> Result<Account, WalletError> {
-        let seen = self.account(name)?.tokens.generation;
-        let _lock = self.refresh_lock(name).await?;
-        // Re-read under the lock: another process may have refreshed while we waited.
-        let account = self.account(name)?;
-        let fresh = match mode {
-            RefreshMode::Requested => account.tokens.generation != seen,
-            RefreshMode::IfDue => !self.due(&account),
+    /// One refresh: one read of the account's record (none when `known` is still current)
+    /// and one write. Another process may have refreshed while we waited for the lock: a
+    /// record that changed meanwhile is read again, and its fresh tokens are used.
+    async fn refresh_with(
+        &self,
+        name: &str,
+        mode: RefreshMode,
+        known: Option<Stamped>,
+    ) -> Result<Renewed, WalletError> {
+        let seen = match known {
+            Some(known) => known,
+            None => self.stamped(name)?,
         };
-        if fresh {
-            tracing::debug!(
-                account = name,
-                "another caller refreshed meanwhile; using its tokens"
-            );
-            return Ok(account);
+        let _lock = lock_async(&self.lock_path(name), REFRESH_LOCK_TIMEOUT).await?;
+        let current = if self.accounts.unchanged(name, &seen.stamp) {
+            seen
+        } else {
+            let current = self.stamped(name)?;
+            let fresh = match mode {
+                RefreshMode::Requested => {
+                    current.account.tokens.generation != seen.account.tokens.generation
+                }
+                RefreshMode::IfDue => !self.due(&current.account),
+            };
+            if fresh {
+                tracing::debug!(
+                    account = name,
+                    "another caller refreshed meanwhile; using its tokens"
+                );
+                return Ok(Renewed {
+                    account: current.account,
+                    access: None,
+                });
+            }
+            current
+        };
+        let Stamped { account, stamp } = current;
+        if mode == RefreshMode::IfDue && !self.due(&account) {
+            return Ok(Renewed {
+                account,
+                access: None,
+            });
         }
         self.check_refresh_allowed(&account, mode)?;
         let secrets = self.load_secrets(name)?;
@@ -326,7 +368,14 @@ impl Wallet {
         } else {
             providers::refresh(call).await
         };
-        self.finish(&account, secrets, result, previous, generating)
+        self.finish(&account, Some(stamp), secrets, result, previous, generating)
+    }
+
+    /// The account and the version of its record.
+    fn stamped(&self, name: &str) -> Result<Stamped, WalletError> {
+        self.accounts
+            .get_stamped(name)?
+            .ok_or_else(|| WalletError::NotFound(name.to_owned()))
     }
 
     fn check_refresh_allowed(
@@ -368,8 +417,10 @@ impl Wallet {
     }
 
     /// A valid access token, refreshed first when under the minimum remaining validity.
+    /// The account's record is read once; a refresh hands back the token it stored.
     pub async fn token(&self, name: &str) -> Result<TokenOutcome, WalletError> {
-        let account = self.account(name)?;
+        let stamped = self.stamped(name)?;
+        let account = &stamped.account;
         let now = self.now();
         match account.state(now) {
             AccountState::Revoked => {
@@ -385,8 +436,8 @@ impl Wallet {
                     last_error: account.tokens.last_error.clone(),
                 };
                 // A valid token is a valid token: hand it out, and say it cannot be renewed.
-                if access_still_valid(&account, now) {
-                    let token = self.stored_access_token(&account)?;
+                if access_still_valid(account, now) {
+                    let token = self.stored_access_token(account)?;
                     return Ok(TokenOutcome {
                         token,
                         warning: Some(err),
@@ -396,31 +447,45 @@ impl Wallet {
             }
             _ => {}
         }
-        if !self.due(&account) {
-            if let Some(token) = self.cached_access(&account) {
+        if !self.due(account) {
+            if let Some(token) = self.cached_access(account) {
                 return Ok(TokenOutcome {
                     token,
                     warning: None,
                 });
             }
             if let Some(token) = self.load_access_token(name)? {
-                self.cache_access(&account, &token);
+                self.cache_access(account, &token);
                 return Ok(TokenOutcome {
                     token,
                     warning: None,
                 });
             }
         }
-        let still_valid = access_still_valid(&account, now);
+        let still_valid = access_still_valid(account, now);
+        let account = account.clone();
         let refreshed = if account.tokens.has_access_token
             || account.tokens.has_refresh_token
             || !account.grant.renews_with_credentials()
         {
-            self.refresh_if_due(name).await
+            self.refresh_with(name, RefreshMode::IfDue, Some(stamped))
+                .await
         } else {
-            self.generate(name).await
+            self.generate(name).await.map(|account| Renewed {
+                account,
+                access: None,
+            })
         };
         let warning = match refreshed {
+            Ok(Renewed {
+                access: Some(token),
+                ..
+            }) => {
+                return Ok(TokenOutcome {
+                    token,
+                    warning: None,
+                });
+            }
             Ok(_) => None,
             Err(err) if still_valid => Some(err),
             Err(err) => return Err(err),
@@ -469,15 +534,17 @@ impl Wallet {
     }
 
     /// Writes a new token set: secrets first (the rotated refresh token is durable before
-    /// anything else), then the metadata.
+    /// anything else), then the metadata: over the record `stamp` names when it is still
+    /// the current one (no second read), else changed in the record as it is now.
     pub(super) fn store_issued(
         &self,
         account: &Account,
+        stamp: Option<Stamp>,
         mut secrets: Secrets,
         issued: Issued,
         expires_at: Option<DateTime<Utc>>,
         generated: bool,
-    ) -> Result<Account, WalletError> {
+    ) -> Result<Renewed, WalletError> {
         let now = self.now();
         let rotated = issued.refresh_token.is_some();
         let replaced = super::fingerprint(secrets.refresh_token.as_ref());
@@ -497,7 +564,8 @@ impl Wallet {
         crate::crash_point("after-secrets");
         let has_refresh = secrets.refresh_token.is_some();
         let note = rescued.as_ref().map(ToString::to_string);
-        let stored = self.update_account(&account.name, |stored| {
+        let (scope, token_type) = (issued.scope, issued.token_type);
+        let change = |stored: &mut Account| {
             let tokens = &mut stored.tokens;
             tokens.has_access_token = true;
             tokens.has_refresh_token = has_refresh;
@@ -506,8 +574,8 @@ impl Wallet {
             if rotated {
                 tokens.refresh_expires_at = refresh_expires_at;
             }
-            tokens.scope = issued.scope.or_else(|| tokens.scope.take());
-            tokens.token_type = issued.token_type.or_else(|| tokens.token_type.take());
+            tokens.scope = scope.clone().or_else(|| tokens.scope.take());
+            tokens.token_type = token_type.clone().or_else(|| tokens.token_type.take());
             if generated {
                 tokens.last_generated_at = Some(now);
             } else {
@@ -516,15 +584,30 @@ impl Wallet {
             tokens.needs_sign_in = false;
             tokens.revoked = false;
             tokens.rescued = note.is_some();
-            tokens.last_error = note;
+            tokens.last_error.clone_from(&note);
             tokens.retry_after = None;
             tokens.generation += 1;
-        })?;
+        };
+        let mut changed = account.clone();
+        change(&mut changed);
+        let in_place = match stamp {
+            Some(stamp) => self.accounts.replace_if_unchanged(&changed, &stamp)?,
+            None => false,
+        };
+        let stored = if in_place {
+            changed
+        } else {
+            self.update_account(&account.name, change)?
+        };
         crate::crash_point("after-metadata");
-        match rescued {
-            Some(err) => Err(err),
-            None => Ok(self.rewrite_kept(stored, &secrets)),
+        if let Some(err) = rescued {
+            return Err(err);
         }
+        let access = secrets.access_token.clone();
+        Ok(Renewed {
+            account: self.rewrite_kept(stored, &secrets),
+            access,
+        })
     }
 
     /// The store refused a set holding a rotated refresh token: keep it in memory for the
@@ -569,7 +652,8 @@ impl Wallet {
         loop {
             match self.secrets.save(name, secrets) {
                 Ok(()) => {
-                    self.rescue_saved(name);
+                    // The metadata written next clears the account's "rescued" note.
+                    self.forget_rescue(name);
                     return Ok(());
                 }
                 Err(err) if rotated && attempt < 3 => {

@@ -29,6 +29,22 @@ pub fn wait_until<T>(
     false
 }
 
+/// A fresh home with the demo server's account `demo`, generated: where most tests start.
+pub fn generated_demo() -> (tokenwallet::demo::oauth::OAuthServer, Home) {
+    generated_demo_with(tokenwallet::demo::oauth::Config::default())
+}
+
+/// [`generated_demo`] with the server configured (lifetimes, clients).
+pub fn generated_demo_with(
+    config: tokenwallet::demo::oauth::Config,
+) -> (tokenwallet::demo::oauth::OAuthServer, Home) {
+    let server = tokenwallet::demo::oauth::OAuthServer::start(config).unwrap();
+    let home = Home::new();
+    home.add_demo_account(&server, "demo");
+    home.run(&["generate", "demo"]).ok();
+    (server, home)
+}
+
 /// The vault passphrase the tests use.
 pub const PASSPHRASE: &str = "test passphrase 1";
 
@@ -110,6 +126,21 @@ impl Home {
         Run(output(&mut self.command(args)))
     }
 
+    /// `add` with the words of `line` (`NAME --provider P …`), then `values` (addresses and
+    /// other words known only at run time), with `secrets` in the environment.
+    pub fn add(&self, line: &str, values: &[&str], secrets: &[(&str, &str)]) -> Run {
+        self.run_words(&format!("add {line}"), values, secrets)
+    }
+
+    /// The CLI with the words of `line`, then `values`, with `env` in the environment.
+    pub fn run_words(&self, line: &str, values: &[&str], env: &[(&str, &str)]) -> Run {
+        let args: Vec<&str> = line
+            .split_whitespace()
+            .chain(values.iter().copied())
+            .collect();
+        self.run_env(&args, env)
+    }
+
     /// Runs the CLI with extra environment variables (secrets for `add`).
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = self.command(args);
@@ -120,22 +151,14 @@ impl Home {
     /// `add NAME`: a `password` account on the loopback demo OAuth server, as its default
     /// client (`demo-client`) and user (`demo`), with the server's revocation endpoint.
     pub fn add_demo_account(&self, server: &tokenwallet::demo::oauth::OAuthServer, name: &str) {
-        self.run_env(
+        self.add(
+            "--provider oauth2 --grant password --client-id demo-client --username demo",
             &[
-                "add",
                 name,
-                "--provider",
-                "oauth2",
-                "--grant",
-                "password",
                 "--url",
                 &server.token_url(),
                 "--revoke-url",
                 &server.revoke_url(),
-                "--client-id",
-                "demo-client",
-                "--username",
-                "demo",
             ],
             &[
                 ("TOKENWALLET_CLIENT_SECRET", "demo-secret"),
@@ -165,17 +188,9 @@ impl Home {
         server: &tokenwallet::demo::oauth::OAuthServer,
         name: &str,
     ) -> String {
-        let run = self.run_env(
-            &[
-                "add",
-                name,
-                "--provider",
-                "oauth2",
-                "--url",
-                &server.token_url(),
-                "--client-id",
-                "demo-client",
-            ],
+        let run = self.add(
+            "--provider oauth2 --client-id demo-client",
+            &[name, "--url", &server.token_url()],
             &[("TOKENWALLET_CLIENT_SECRET", "demo-secret")],
         );
         assert_ne!(run.code(), 0, "{}", run.stderr());
