@@ -18,6 +18,7 @@ use tokenwallet::model::{Account, Grant, ProviderKind, Secret, Secrets};
 use tokenwallet::providers::Http;
 use tokenwallet::store::MemoryStore;
 use tokenwallet::ui::platform::{Notifier, Opener, SaveDialog};
+use tokenwallet::ui::tray::TrayAction;
 use tokenwallet::ui::worker::{Services, WalletSource};
 use tokenwallet::ui::{App, Settings};
 use tokenwallet::wallet::{Clock, NewAccount, Wallet};
@@ -1201,4 +1202,57 @@ fn a_downloaded_file_kept_fresh_follows_refreshes_until_stopped() {
         kept,
         "a stopped file stays"
     );
+}
+
+/// Asks the window to close, as its close button does.
+fn request_close(w: &mut Window) {
+    w.harness
+        .input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    w.harness.run_ok();
+}
+
+// Issue 18: with a tray, the first close asks (and the answer is remembered); "Keep running
+// in the tray" hides the window instead of closing it; the tray's Open brings it back, and
+// its Quit closes for good. Without a tray, closing closes.
+#[test]
+fn closing_with_a_tray_asks_once_then_hides_and_the_tray_brings_it_back() {
+    let mut w = window_with(with_generated("demo"));
+    let (tray, clicks) = {
+        let (tx, rx) = std::sync::mpsc::channel();
+        (tokenwallet::ui::tray::Tray::from_actions(rx), tx)
+    };
+    w.harness.state_mut().set_tray(tray);
+    request_close(&mut w);
+    assert!(w.has_text("Keep tokenwallet running in the tray?"));
+    assert!(!w.harness.state().is_hidden() && !w.harness.state().is_quitting());
+    w.click(Role::Button, "Keep running in the tray");
+    assert!(w.harness.state().is_hidden());
+    let settings = w.home.path().join(tokenwallet::ui::SETTINGS_FILE);
+    w.wait("the answer saved", |_| {
+        std::fs::read_to_string(&settings).is_ok_and(|s| s.contains("\"keep_in_tray\": true"))
+    });
+    clicks.send(TrayAction::Open).unwrap();
+    w.harness.run_ok();
+    assert!(!w.harness.state().is_hidden());
+    // The second close hides at once: asked once.
+    request_close(&mut w);
+    assert!(w.harness.state().is_hidden());
+    assert!(!w.has_text("Keep tokenwallet running in the tray?"));
+    clicks.send(TrayAction::Quit).unwrap();
+    w.harness.run_ok();
+    assert!(w.harness.state().is_quitting());
+}
+
+#[test]
+fn without_a_tray_closing_asks_nothing() {
+    let mut w = window_with(with_generated("demo"));
+    request_close(&mut w);
+    assert!(!w.has_text("Keep tokenwallet running in the tray?"));
+    assert!(!w.harness.state().is_hidden());
+    assert!(!w.has_text("Run in the tray when closed"));
 }

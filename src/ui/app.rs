@@ -40,6 +40,8 @@ pub struct Settings {
     pub clipboard_clear_secs: Option<u64>,
     /// List order.
     pub sort: Sort,
+    /// Closing the window leaves tokenwallet running in the tray (`None`: not asked yet).
+    pub keep_in_tray: Option<bool>,
 }
 
 impl Default for Settings {
@@ -47,6 +49,7 @@ impl Default for Settings {
         Self {
             clipboard_clear_secs: Some(60),
             sort: Sort::default(),
+            keep_in_tray: None,
         }
     }
 }
@@ -150,6 +153,7 @@ pub struct App {
     closing: bool,
     /// A sign-in waiting for the person: its address or device code.
     pub(super) sign_in: Option<SignInView>,
+    pub(super) docked: super::tray::Docked,
 }
 
 /// What the sign-in dialog shows.
@@ -204,6 +208,7 @@ impl App {
             loaded: false,
             closing: false,
             sign_in: None,
+            docked: super::tray::Docked::default(),
         }
     }
 
@@ -570,7 +575,8 @@ impl App {
     pub fn saving_before_close(&mut self, ui: &mut egui::Ui) -> bool {
         let ctx = ui.ctx().clone();
         let in_flight = crate::wallet::requests_in_flight() > 0;
-        if ctx.input(|i| i.viewport().close_requested()) && in_flight {
+        if ctx.input(|i| i.viewport().close_requested()) && in_flight && !self.close_held_by_tray()
+        {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             self.closing = true;
         }
@@ -610,6 +616,7 @@ impl App {
         for event in self.worker.poll() {
             self.on_event(event);
         }
+        self.tray_pass(ui.ctx());
         if self.saving_before_close(ui) {
             return;
         }
@@ -639,6 +646,11 @@ impl App {
 }
 
 impl eframe::App for App {
+    /// Runs hidden too: the tray's clicks reach the window while it is in the tray.
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.tray_pass(ctx);
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.ui_main(ui);
     }

@@ -16,6 +16,7 @@ use crate::providers::{RevokeSupport, spec};
 impl App {
     pub(super) fn dialogs_ui(&mut self, ctx: &egui::Context) {
         self.add_dialog_ui(ctx);
+        self.tray_question_ui(ctx);
         if let Some(confirm) = self.confirm.clone() {
             self.confirm_ui(ctx, &confirm);
         }

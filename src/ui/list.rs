@@ -88,6 +88,17 @@ impl App {
         if before != self.settings.clipboard_clear_secs {
             self.save_settings();
         }
+        if self.has_tray() {
+            let mut keep = self.settings.keep_in_tray.unwrap_or(false);
+            if ui
+                .checkbox(&mut keep, "Run in the tray when closed")
+                .on_hover_text("Closing the window leaves tokenwallet in the tray, serving the command line and keeping tokens fresh")
+                .changed()
+            {
+                self.settings.keep_in_tray = Some(keep);
+                self.save_settings();
+            }
+        }
         if self.store == Some(SecretStoreKind::File)
             && ui
                 .button("Lock")

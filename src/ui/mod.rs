@@ -9,6 +9,7 @@ mod dialogs;
 mod list;
 pub mod platform;
 pub mod theme;
+pub mod tray;
 mod widgets;
 mod words;
 pub mod worker;
@@ -79,7 +80,12 @@ pub fn run(home: &Path) -> anyhow::Result<()> {
                 clock: Arc::new(SystemClock),
                 auto_refresh_every: worker::AUTO_REFRESH_PERIOD,
             };
-            let app = App::new(cc.egui_ctx.clone(), &handle, source, services, settings);
+            let mut app = App::new(cc.egui_ctx.clone(), &handle, source, services, settings);
+            let ctx = cc.egui_ctx.clone();
+            match tray::Tray::new(move || ctx.request_repaint()) {
+                Ok(tray) => app.set_tray(tray),
+                Err(reason) => tracing::info!(%reason, "no tray icon"),
+            }
             app.serve_agent();
             if std::env::var_os("TOKENWALLET_DEMO").is_some() {
                 app.start_demo();
