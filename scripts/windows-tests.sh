@@ -69,7 +69,8 @@ shortcut=$(find "$WINEPREFIX/drive_c" -iname tokenwallet.lnk -ipath '*Start Menu
 # The agent at log-on: a Startup shortcut to the window program's headless agent, which
 # serves (a `lock` reaches it) with no console.
 startup=$(find "$WINEPREFIX/drive_c" -iname 'tokenwallet agent.lnk' -ipath '*Startup*' | head -1)
-[ -n "$startup" ] && grep -aq 'tokenwallet-window.exe' "$startup" && grep -aq 'agent' "$startup" \
+# (A shortcut keeps its arguments in UTF-16: the NULs go before looking.)
+[ -n "$startup" ] && grep -aq 'tokenwallet-window.exe' "$startup" && tr -d '\0' <"$startup" | grep -q 'agent' \
   || { echo "no Startup shortcut starting the agent" >&2; exit 1; }
 agent_home='C:\users\Public\tokenwallet-logon-check'
 TOKENWALLET_SECRET_STORE=memory wine 'C:\Program Files\tokenwallet\tokenwallet-window.exe' --home "$agent_home" agent &
@@ -82,6 +83,7 @@ for _ in $(seq 100); do
 done
 kill "$logon_agent" 2>/dev/null || true
 wait "$logon_agent" 2>/dev/null || true
+wine taskkill /F /IM tokenwallet-window.exe >/dev/null 2>&1 || true
 [ -n "$served" ] || { echo "the log-on agent did not serve: $said" >&2; exit 1; }
 # A newer MSI (same programs, next version) replaces the installed one: same UpgradeCode.
 newer="${version%.*}.$(( ${version##*.} + 1 ))"
