@@ -1256,3 +1256,22 @@ fn without_a_tray_closing_asks_nothing() {
     assert!(!w.harness.state().is_hidden());
     assert!(!w.has_text("Run in the tray when closed"));
 }
+
+// Issue 18: the panel says when the account is next refreshed with nobody asking, and why;
+// a kept file brings it forward to when the access token starts expiring.
+#[test]
+fn the_panel_says_when_and_why_the_next_refresh_comes() {
+    let mut w = window_with(with_generated("demo"));
+    w.wait("the next refresh", |w| {
+        w.has_text("the refresh token passes half its life")
+    });
+    let path = w.home.path().join("kept.txt");
+    *w.dialog.0.lock().unwrap() = Ok(Some(path.clone()));
+    w.click(Role::CheckBox, "Keep this file fresh");
+    w.click(Role::Button, "Download…");
+    w.wait("the kept file's reason", |w| {
+        w.has_text("a kept file's access token starts expiring")
+    });
+    // The demo's hour-long token starts expiring 6 minutes before its end.
+    assert!(w.has_text("(in 54:00)"), "the countdown to the refresh");
+}

@@ -354,6 +354,19 @@ impl App {
                     ),
                 );
                 row("Last refreshed", when(tokens.last_refreshed_at));
+                row(
+                    "Next refresh",
+                    match account.next_background_refresh() {
+                        Some((at, why)) if at <= now => format!("due now: {}", why.why()),
+                        Some((at, why)) => format!(
+                            "{}  (in {}): {}",
+                            when(Some(at)),
+                            crate::model::format_countdown(at - now),
+                            why.why()
+                        ),
+                        None => "— (nothing to keep fresh, or auto-refresh is off)".to_owned(),
+                    },
+                );
             });
         let mut auto = account.auto_refresh;
         if ui
