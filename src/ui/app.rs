@@ -1,14 +1,13 @@
 //! The window's state and its frame: events in, panels, shortcuts, toasts.
 
 use std::collections::HashSet;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui::{Key, KeyboardShortcut, Modifiers};
-use serde::{Deserialize, Serialize};
 
 use super::add::{AddAction, AddForm};
+pub use super::settings::{Settings, Sort};
 use super::theme;
 use super::worker::{Command, Event, Services, Toast, TryItResult, WalletSource, Worker};
 use crate::export::TokenChoice;
@@ -21,48 +20,6 @@ const NEW: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::N);
 const FIND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);
 const COPY: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::C);
 const REFRESH: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::R);
-
-/// How the account list is ordered.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Sort {
-    /// Soonest access-token expiry first.
-    #[default]
-    SoonestExpiry,
-    /// By name.
-    Name,
-}
-
-/// Saved window settings (no secret ever).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Settings {
-    /// Clear the clipboard this long after a copy; `None` never.
-    pub clipboard_clear_secs: Option<u64>,
-    /// List order.
-    pub sort: Sort,
-    /// Closing the window leaves tokenwallet running in the tray (`None`: not asked yet).
-    pub keep_in_tray: Option<bool>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            clipboard_clear_secs: Some(60),
-            sort: Sort::default(),
-            keep_in_tray: None,
-        }
-    }
-}
-
-impl Settings {
-    /// The settings saved in `home`, or the defaults. Read once, before the window opens.
-    pub fn load(home: &Path) -> Self {
-        std::fs::read(home.join(super::SETTINGS_FILE))
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .unwrap_or_default()
-    }
-}
 
 /// A confirmation the user must give.
 #[derive(Clone, Debug, PartialEq, Eq)]

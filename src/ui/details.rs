@@ -14,6 +14,24 @@ use crate::export::{ExportFormat, TokenChoice};
 use crate::model::{Account, AccountState};
 use crate::providers::{RevokeSupport, spec};
 
+/// When the account is next refreshed with nobody asking, and why.
+fn next_refresh(
+    account: &Account,
+    now: DateTime<Utc>,
+    when: &dyn Fn(Option<DateTime<Utc>>) -> String,
+) -> String {
+    match account.next_background_refresh() {
+        Some((at, why)) if at <= now => format!("due now: {}", why.why()),
+        Some((at, why)) => format!(
+            "{}  (in {}): {}",
+            when(Some(at)),
+            crate::model::format_countdown(at - now),
+            why.why()
+        ),
+        None => "— (nothing to keep fresh, or auto-refresh is off)".to_owned(),
+    }
+}
+
 const MASK: &str = "••••••••••••••••••••••••";
 
 impl App {
@@ -354,19 +372,7 @@ impl App {
                     ),
                 );
                 row("Last refreshed", when(tokens.last_refreshed_at));
-                row(
-                    "Next refresh",
-                    match account.next_background_refresh() {
-                        Some((at, why)) if at <= now => format!("due now: {}", why.why()),
-                        Some((at, why)) => format!(
-                            "{}  (in {}): {}",
-                            when(Some(at)),
-                            crate::model::format_countdown(at - now),
-                            why.why()
-                        ),
-                        None => "— (nothing to keep fresh, or auto-refresh is off)".to_owned(),
-                    },
-                );
+                row("Next refresh", next_refresh(account, now, &when));
             });
         let mut auto = account.auto_refresh;
         if ui

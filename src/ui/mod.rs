@@ -8,6 +8,7 @@ mod details;
 mod dialogs;
 mod list;
 pub mod platform;
+mod settings;
 pub mod theme;
 pub mod tray;
 mod widgets;

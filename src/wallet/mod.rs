@@ -5,6 +5,7 @@
 //! - [`error`]: structured errors, worded by each front;
 //! - [`fields`]: user input to a new account;
 //! - [`deliver`]: export of tokens and API calls with them;
+//! - [`storing`]: what a provider issued, stored (secrets first), and failures noted;
 //! - [`kept`]: files kept fresh after every refresh.
 
 mod deliver;
@@ -12,6 +13,7 @@ mod error;
 mod fields;
 mod kept;
 mod rotation;
+mod storing;
 #[cfg(test)]
 mod tests;
 mod validation;
