@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::add::{AddAction, AddForm};
+pub(super) use super::dialogs::{Confirm, DownloadPath};
 pub use super::settings::{Settings, Sort};
 use super::theme;
 use super::worker::{Command, Event, Services, Toast, TryItResult, WalletSource, Worker};
@@ -21,33 +22,6 @@ const FIND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::F)
 const COPY: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::C);
 const REFRESH: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::R);
 
-/// A confirmation the user must give.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum Confirm {
-    /// Revoke the account's tokens.
-    Revoke(String),
-    /// Delete the account.
-    Remove(String),
-    /// Send the account's token to a host that is not its provider's.
-    SendToken {
-        /// Account.
-        name: String,
-        /// The URL.
-        url: String,
-        /// Its host.
-        host: String,
-    },
-    /// Replace an existing file with a download.
-    Replace {
-        /// Account.
-        name: String,
-        /// Which tokens, in which format.
-        request: ExportRequest,
-        /// The existing file.
-        path: std::path::PathBuf,
-    },
-}
-
 /// The vault passphrase screen.
 #[derive(Default)]
 pub(super) struct Unlock {
@@ -56,14 +30,6 @@ pub(super) struct Unlock {
     pub passphrase: zeroize::Zeroizing<String>,
     pub repeat: zeroize::Zeroizing<String>,
     pub waiting: bool,
-}
-
-/// The path field shown when no native save dialog exists.
-pub(super) struct DownloadPath {
-    pub name: String,
-    pub request: ExportRequest,
-    pub reason: String,
-    pub path: String,
 }
 
 /// How much of the selected account's token is on screen.

@@ -5,13 +5,49 @@ use std::time::{Duration, Instant};
 
 use egui::{Align2, RichText, vec2};
 
-use super::app::{App, Confirm};
+use super::app::App;
 use super::theme;
 use super::widgets::{choice_title, token_choice_ui};
 use super::worker::Command;
 use crate::export::TokenChoice;
 use crate::model::Secret;
 use crate::providers::{RevokeSupport, spec};
+use crate::wallet::ExportRequest;
+
+/// A confirmation the user must give.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Confirm {
+    /// Revoke the account's tokens.
+    Revoke(String),
+    /// Delete the account.
+    Remove(String),
+    /// Send the account's token to a host that is not its provider's.
+    SendToken {
+        /// Account.
+        name: String,
+        /// The URL.
+        url: String,
+        /// Its host.
+        host: String,
+    },
+    /// Replace an existing file with a download.
+    Replace {
+        /// Account.
+        name: String,
+        /// Which tokens, in which format.
+        request: ExportRequest,
+        /// The existing file.
+        path: std::path::PathBuf,
+    },
+}
+
+/// The path field shown when no native save dialog exists.
+pub(super) struct DownloadPath {
+    pub name: String,
+    pub request: ExportRequest,
+    pub reason: String,
+    pub path: String,
+}
 
 impl App {
     pub(super) fn dialogs_ui(&mut self, ctx: &egui::Context) {
