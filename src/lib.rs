@@ -5,6 +5,7 @@ pub mod agent;
 pub mod browser;
 pub mod cli;
 pub mod clipboard;
+pub mod config;
 pub mod demo;
 pub mod export;
 pub mod import;

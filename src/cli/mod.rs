@@ -18,7 +18,7 @@ use crate::agent;
 use crate::import::{parse_date, read_bounded};
 use crate::model::{ClientAuth, Field, Grant, ProviderKind, Secret, decode_jwt};
 use crate::providers::{Revoked, spec};
-use crate::store::{SecretStoreKind, StoreError, default_home, store_choice_from_env};
+use crate::store::{SecretStoreKind, StoreError, default_home};
 use crate::wallet::{AccountFields, NewAccount, Wallet, WalletError};
 pub use args::{AddArgs, Cli, Command, EndpointArgs, ExecArgs, ExportArgs, ImportArgs};
 use output::{account_json, show_text, summary, table};
@@ -164,7 +164,7 @@ fn passphrase(new_vault: bool) -> Result<Secret, StoreError> {
 }
 
 fn open_wallet(home: &Path) -> Result<Wallet, Failure> {
-    let choice = store_choice_from_env()?;
+    let choice = crate::config::store_choice()?;
     Ok(Wallet::open(home, choice, &passphrase)?)
 }
 

@@ -11,7 +11,7 @@ use super::{
     token, usage, words,
 };
 use crate::agent;
-use crate::store::{SecretStoreKind, store_choice_from_env};
+use crate::store::SecretStoreKind;
 use crate::wallet::{Wallet, WalletError};
 
 /// `token NAME` answered by the agent before anything else starts (the argument parser,
@@ -168,7 +168,7 @@ async fn serve_command(wallet: &Wallet, request: agent::Request) -> agent::Reply
 
 /// `tokenwallet agent`: serves until Ctrl-C, then waits for a refresh in flight.
 pub(super) async fn run_agent(home: &Path) -> Result<(), Failure> {
-    let kind = crate::store::store_kind(home, store_choice_from_env()?)?;
+    let kind = crate::store::store_kind(home, crate::config::store_choice()?)?;
     // A vault waits for `unlock`; the other stores need no passphrase.
     let wallet = match kind {
         SecretStoreKind::File => None,

@@ -222,16 +222,6 @@ pub fn open_secret_store(
     })
 }
 
-/// The secret store named by `TOKENWALLET_SECRET_STORE`, if it is set.
-pub fn store_choice_from_env() -> Result<Option<SecretStoreKind>, StoreError> {
-    match std::env::var("TOKENWALLET_SECRET_STORE") {
-        Ok(value) if !value.trim().is_empty() => SecretStoreKind::from_id(&value)
-            .map(Some)
-            .ok_or(StoreError::UnknownStore(value)),
-        _ => Ok(None),
-    }
-}
-
 /// The platform's data dir for tokenwallet (`~/.local/share/tokenwallet` on Linux).
 pub fn default_home() -> PathBuf {
     dirs::data_dir()

@@ -14,8 +14,7 @@ use super::worker::{Command, Event, Services, Toast, TryItResult, WalletSource, 
 use crate::export::TokenChoice;
 use crate::model::{Account, JwtParts, Secret};
 use crate::providers::signin::DeviceCode;
-use crate::store::SecretStoreKind;
-use crate::wallet::{Clock, ExportRequest};
+use crate::wallet::{Clock, ExportRequest, SecretStoreKind};
 
 const NEW: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::N);
 const FIND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);

@@ -7,7 +7,7 @@ use super::app::{App, Sort};
 use super::theme;
 use super::worker::Command;
 use crate::model::{Account, AccountState, ProviderKind, format_countdown};
-use crate::store::SecretStoreKind;
+use crate::wallet::SecretStoreKind;
 
 impl App {
     pub(super) fn toolbar_ui(&mut self, ui: &mut egui::Ui) {

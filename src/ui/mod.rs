@@ -21,8 +21,7 @@ use std::sync::Arc;
 pub use app::{App, Settings};
 
 use crate::clipboard::SystemClipboard;
-use crate::store::{SecretStoreKind, store_choice_from_env, store_kind};
-use crate::wallet::{SystemClock, Wallet};
+use crate::wallet::{SecretStoreKind, StoreError, SystemClock, Wallet};
 use worker::{Services, WalletSource};
 
 /// The app id: the desktop entry's name, the metainfo id, the icon name and the window's
@@ -39,9 +38,7 @@ pub fn run(home: &Path) -> anyhow::Result<()> {
         .enable_all()
         .thread_name("tokenwallet-worker")
         .build()?;
-    crate::store::ensure_home(home)?;
-    let choice = store_choice_from_env()?;
-    let kind = store_kind(home, choice)?;
+    let kind = Wallet::store_in(home, crate::config::store_choice()?)?;
     let source = match kind {
         SecretStoreKind::File => match std::env::var("TOKENWALLET_PASSPHRASE") {
             Ok(passphrase) => {
@@ -52,7 +49,7 @@ pub fn run(home: &Path) -> anyhow::Result<()> {
             Err(_) => WalletSource::Vault(home.to_owned()),
         },
         other => WalletSource::Open(Arc::new(Wallet::open(home, Some(other), &|_| {
-            Err(crate::store::StoreError::NoPassphrase)
+            Err(StoreError::NoPassphrase)
         })?)),
     };
     let settings = Settings::load(home);

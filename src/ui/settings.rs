@@ -45,3 +45,15 @@ impl Settings {
             .unwrap_or_default()
     }
 }
+
+/// Writes `json` as the settings file of `home`, atomically (a temporary file in the same
+/// folder, then a rename): a crash leaves the old settings or the new ones.
+pub(super) fn save(home: &Path, json: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut file = tempfile::NamedTempFile::new_in(home)?;
+    file.write_all(json.as_bytes())?;
+    file.as_file().sync_all()?;
+    file.persist(home.join(super::SETTINGS_FILE))
+        .map(drop)
+        .map_err(|err| err.error)
+}

@@ -3,7 +3,7 @@
 
 use crate::model::{Field, ProviderKind};
 use crate::providers::{ProviderError, UrlMeaning, spec};
-use crate::store::StoreError;
+use crate::wallet::StoreError;
 use crate::wallet::WalletError;
 
 /// The form label of a field for a provider.

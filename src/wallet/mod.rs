@@ -25,6 +25,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+/// Which store holds the secrets, and what goes wrong there: the fronts name them.
+pub use crate::store::{SecretStoreKind, StoreError};
 pub use deliver::{ApiReply, ExportRequest};
 pub use error::WalletError;
 pub use fields::AccountFields;
@@ -36,8 +38,8 @@ use crate::import::{self, Imported};
 use crate::model::{Account, Secret, Secrets, TokenMeta, decode_jwt};
 use crate::providers::{self, Http};
 use crate::store::{
-    AccountsFile, SecretStore, SecretStoreKind, StoreError, ensure_home, file_stem, lock_async,
-    open_secret_store,
+    AccountsFile, SecretStore, VaultStore, ensure_home, file_stem, lock_async, open_secret_store,
+    store_kind,
 };
 
 /// How long a caller waits for another process's refresh of the same account.
@@ -172,6 +174,22 @@ impl Wallet {
         let store = open_secret_store(home, choice, passphrase)?;
         let http = Http::from_env().map_err(WalletError::HttpSetup)?;
         Self::new(home, store, http, Arc::new(SystemClock))
+    }
+
+    /// Creates the data dir `home` if it is missing and says which secret store its wallet
+    /// uses: `choice`, else the one it already uses, else the OS keyring when one answers,
+    /// else the encrypted vault.
+    pub fn store_in(
+        home: &Path,
+        choice: Option<SecretStoreKind>,
+    ) -> Result<SecretStoreKind, WalletError> {
+        ensure_home(home)?;
+        Ok(store_kind(home, choice)?)
+    }
+
+    /// Whether `home` holds an encrypted vault (opening one that does not creates it).
+    pub fn has_vault(home: &Path) -> bool {
+        VaultStore::exists(home)
     }
 
     /// The data dir.

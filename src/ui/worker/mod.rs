@@ -30,8 +30,7 @@ use crate::demo::oauth::OAuthServer;
 use crate::export::{ExportFormat, TokenChoice};
 use crate::model::{Account, JwtParts, Secret};
 use crate::providers::signin::DeviceCode;
-use crate::store::{SecretStoreKind, VaultStore};
-use crate::wallet::{Clock, ExportRequest, NewAccount, Wallet, WalletError};
+use crate::wallet::{Clock, ExportRequest, NewAccount, SecretStoreKind, Wallet, WalletError};
 
 /// How often the auto-refresher looks for due accounts, by default.
 pub const AUTO_REFRESH_PERIOD: Duration = Duration::from_secs(15);
@@ -459,7 +458,7 @@ async fn run(inner: Arc<Inner>, mut commands: UnboundedReceiver<Command>) {
         inner.reload();
     } else {
         inner.emit(Event::Locked {
-            new_vault: !VaultStore::exists(&inner.home),
+            new_vault: !Wallet::has_vault(&inner.home),
             error: None,
         });
     }
@@ -554,9 +553,7 @@ async fn handle(inner: &Arc<Inner>, command: Command) {
         Command::StartDemo { generate } => start_demo(inner, &wallet, generate).await,
         Command::Claims(name) => claims(inner, &wallet, name),
         Command::SaveSettings(json) => {
-            if let Err(err) =
-                crate::store::write_atomic(&inner.home.join(super::SETTINGS_FILE), json.as_bytes())
-            {
+            if let Err(err) = super::settings::save(&inner.home, &json) {
                 inner.toast(false, format!("Could not save the settings: {err}"));
             }
         }

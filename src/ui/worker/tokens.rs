@@ -9,8 +9,8 @@ use zeroize::Zeroizing;
 use crate::clipboard::copy_with_auto_clear;
 use crate::export::{ExportFormat, TokenChoice};
 use crate::model::{Secret, decode_jwt};
-use crate::store::StoreError;
 use crate::ui::words::describe;
+use crate::wallet::StoreError;
 use crate::wallet::{ExportRequest, Wallet, WalletError};
 
 use super::{CopyWhat, Event, Inner, TryItResult};

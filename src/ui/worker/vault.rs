@@ -4,9 +4,8 @@
 use std::sync::{Arc, PoisonError};
 
 use crate::model::Secret;
-use crate::store::{SecretStoreKind, VaultStore};
 use crate::ui::words::describe;
-use crate::wallet::Wallet;
+use crate::wallet::{SecretStoreKind, Wallet};
 
 use super::{Event, Inner};
 
@@ -61,7 +60,7 @@ pub(super) async fn unlock(inner: &Arc<Inner>, passphrase: Secret) {
     match opened {
         Ok(Ok(wallet)) => inner.open(wallet),
         Ok(Err(err)) => inner.emit(Event::Locked {
-            new_vault: !VaultStore::exists(&inner.home),
+            new_vault: !Wallet::has_vault(&inner.home),
             error: Some(describe(&err)),
         }),
         Err(err) => inner.toast(false, err.to_string()),
