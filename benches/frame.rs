@@ -63,6 +63,7 @@ fn frame(bencher: divan::Bencher, count: usize) {
         opener: Arc::new(SystemBrowser),
         clock: Arc::new(SystemClock),
         auto_refresh_every: Duration::from_hours(1),
+        agent_host: std::sync::Arc::new(tokenwallet::cli::AgentHost),
     };
     let mut app = App::new(
         ctx.clone(),

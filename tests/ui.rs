@@ -142,6 +142,7 @@ fn window_with(setup: impl FnOnce(&Wallet, &OAuthServer, &tokio::runtime::Runtim
         opener: browser.clone(),
         clock: clock.clone(),
         auto_refresh_every: Duration::from_millis(50),
+        agent_host: std::sync::Arc::new(tokenwallet::cli::AgentHost),
     };
     let harness = harness(WalletSource::Open(Arc::clone(&wallet)), services, &runtime);
     let mut window = Window {
@@ -732,6 +733,7 @@ fn first_run_window(
         opener: Arc::new(TestBrowser::default()),
         clock: Arc::new(tokenwallet::wallet::SystemClock),
         auto_refresh_every: Duration::from_hours(1),
+        agent_host: std::sync::Arc::new(tokenwallet::cli::AgentHost),
     };
     harness(WalletSource::Vault(home.to_owned()), services, runtime)
 }

@@ -31,8 +31,9 @@ pub const APP_ID: &str = "io.github.tokenwallet";
 /// The window settings file in the data dir.
 pub const SETTINGS_FILE: &str = "settings.json";
 
-/// Opens the window on the wallet in `home` and runs until it is closed.
-pub fn run(home: &Path) -> anyhow::Result<()> {
+/// Opens the window on the wallet in `home` and runs until it is closed; the command lines'
+/// requests are served by `agent_host` while it is open.
+pub fn run(home: &Path, agent_host: Arc<dyn crate::agent::Host>) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -77,6 +78,7 @@ pub fn run(home: &Path) -> anyhow::Result<()> {
                 opener: Arc::new(platform::SystemBrowser),
                 clock: Arc::new(SystemClock),
                 auto_refresh_every: worker::AUTO_REFRESH_PERIOD,
+                agent_host,
             };
             let mut app = App::new(cc.egui_ctx.clone(), &handle, source, services, settings);
             let ctx = cc.egui_ctx.clone();

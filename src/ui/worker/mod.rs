@@ -270,6 +270,9 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     /// How often the auto-refresher looks for due accounts.
     pub auto_refresh_every: Duration,
+    /// Runs the command lines' requests when the window serves as their agent; given by
+    /// the program that puts the window and the command line together.
+    pub agent_host: Arc<dyn crate::agent::Host>,
 }
 
 /// How the wallet is had.

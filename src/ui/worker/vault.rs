@@ -23,7 +23,7 @@ pub(super) fn serve_agent(inner: &Arc<Inner>) {
     let state = Arc::new(crate::agent::State::new(
         &inner.home,
         inner.wallet(),
-        Arc::new(crate::cli::AgentHost),
+        Arc::clone(&inner.services.agent_host),
     ));
     // `tokenwallet unlock` and `lock` open and close the window too. Weak: the agent's
     // state must not keep the worker alive.
