@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokenwallet::demo::oauth::{Config, OAuthServer};
-use tokenwallet::model::{Account, Grant, ProviderKind, Secret, Secrets};
+use tokenwallet::model::{Secret, Secrets};
 use tokenwallet::providers::Http;
 use tokenwallet::store::{SecretStore, SecretStoreKind, StoreError, VaultStore};
 use tokenwallet::wallet::{NewAccount, SystemClock, Wallet, WalletError};
@@ -57,16 +57,7 @@ fn wallet(home: &std::path::Path, store: Arc<dyn SecretStore>) -> Wallet {
 }
 
 fn demo(server: &OAuthServer) -> NewAccount {
-    let mut account = Account::new("demo", ProviderKind::OAUTH2, Grant::Password);
-    account.url = Some(server.token_url());
-    account.client_id = Some("demo-client".into());
-    account.username = Some("demo".into());
-    let secrets = Secrets {
-        client_secret: Some(Secret::new("demo-secret")),
-        password: Some(Secret::new("demo-password")),
-        ..Secrets::default()
-    };
-    NewAccount { account, secrets }
+    tokenwallet::demo::account(server, "demo")
 }
 
 /// The passphrase of the tests' vaults.

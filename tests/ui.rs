@@ -187,17 +187,7 @@ fn window() -> Window {
 }
 
 fn demo_account(server: &OAuthServer, name: &str) -> NewAccount {
-    let mut account = Account::new(name, ProviderKind::OAUTH2, Grant::Password);
-    account.url = Some(server.token_url());
-    account.revoke_url = Some(server.revoke_url());
-    account.client_id = Some("demo-client".into());
-    account.username = Some("demo".into());
-    let secrets = Secrets {
-        client_secret: Some(Secret::new("demo-secret")),
-        password: Some(Secret::new("demo-password")),
-        ..Secrets::default()
-    };
-    NewAccount { account, secrets }
+    tokenwallet::demo::account(server, name)
 }
 
 /// An account with a live token, made through the wallet before the window opens.

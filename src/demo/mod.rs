@@ -19,16 +19,23 @@ pub fn start(name: &str) -> std::io::Result<(oauth::OAuthServer, NewAccount)> {
         refresh_ttl_secs: DEMO_REFRESH_TTL_SECS,
         ..oauth::Config::default()
     })?;
+    let mut new = account(&server, name);
+    new.account.scope = Some("api:read".into());
+    Ok((server, new))
+}
+
+/// An account named `name` on `server`: the password grant, as its default client
+/// (`demo-client`) and user (`demo`), with its revocation endpoint.
+pub fn account(server: &oauth::OAuthServer, name: &str) -> NewAccount {
     let mut account = Account::new(name, ProviderKind::OAUTH2, Grant::Password);
     account.url = Some(server.token_url());
     account.revoke_url = Some(server.revoke_url());
     account.client_id = Some("demo-client".into());
     account.username = Some("demo".into());
-    account.scope = Some("api:read".into());
     let secrets = Secrets {
         client_secret: Some(Secret::new("demo-secret")),
         password: Some(Secret::new("demo-password")),
         ..Secrets::default()
     };
-    Ok((server, NewAccount { account, secrets }))
+    NewAccount { account, secrets }
 }
