@@ -84,6 +84,8 @@ done
 kill "$logon_agent" 2>/dev/null || true
 wait "$logon_agent" 2>/dev/null || true
 wine taskkill /F /IM tokenwallet-window.exe >/dev/null 2>&1 || true
+# Nothing of it may outlive the check: the waits below are for wine to go idle.
+wineserver -k || true
 [ -n "$served" ] || { echo "the log-on agent did not serve: $said" >&2; exit 1; }
 # A newer MSI (same programs, next version) replaces the installed one: same UpgradeCode.
 newer="${version%.*}.$(( ${version##*.} + 1 ))"
