@@ -64,6 +64,7 @@ fn frame(bencher: divan::Bencher, count: usize) {
         clock: Arc::new(SystemClock),
         auto_refresh_every: Duration::from_hours(1),
         agent_host: std::sync::Arc::new(tokenwallet::cli::AgentHost),
+        config: tokenwallet::config::Config::default(),
     };
     let mut app = App::new(
         ctx.clone(),

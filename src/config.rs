@@ -1,14 +1,75 @@
-//! What the fronts (the command line and the window) read from the environment, so the core
-//! does not: the secret store chosen by `TOKENWALLET_SECRET_STORE`.
+//! What the fronts (the command line and the window) read from the environment, once, and
+//! pass down: the core reads no environment variable for its settings.
 
+use std::time::Duration;
+
+use crate::providers::{DEFAULT_TIMEOUT, parse_timeout};
 use crate::store::{SecretStoreKind, StoreError};
+use crate::wallet::WalletError;
+
+/// How the wallet is opened and talks to providers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The secret store (`TOKENWALLET_SECRET_STORE`); `None`: the one the wallet already
+    /// uses, else the OS keyring when one answers, else the encrypted vault.
+    pub store: Option<SecretStoreKind>,
+    /// How long a provider may take to answer (`TOKENWALLET_TIMEOUT_SECS`, 30 s).
+    pub timeout: Duration,
+    /// `token` refreshes when less validity than this remains
+    /// (`TOKENWALLET_MIN_VALID_SECS`); `None`: when the token is expiring.
+    pub min_valid_secs: Option<i64>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            store: None,
+            timeout: DEFAULT_TIMEOUT,
+            min_valid_secs: None,
+        }
+    }
+}
+
+impl Config {
+    /// The defaults with the secret store `store`.
+    pub fn with_store(store: SecretStoreKind) -> Self {
+        Self {
+            store: Some(store),
+            ..Self::default()
+        }
+    }
+
+    /// The settings from the environment. A value that cannot be used is refused, not
+    /// guessed at. `TOKENWALLET_VAULT_WORK_FACTOR` (a test knob) is applied to the process.
+    pub fn from_env() -> Result<Self, WalletError> {
+        if let Some(factor) = var("TOKENWALLET_VAULT_WORK_FACTOR").and_then(|v| v.parse().ok()) {
+            crate::store::set_vault_work_factor(factor);
+        }
+        let timeout = match var("TOKENWALLET_TIMEOUT_SECS") {
+            Some(value) => parse_timeout(&value).map_err(WalletError::HttpSetup)?,
+            None => DEFAULT_TIMEOUT,
+        };
+        Ok(Self {
+            store: store_choice()?,
+            timeout,
+            min_valid_secs: var("TOKENWALLET_MIN_VALID_SECS").and_then(|v| v.trim().parse().ok()),
+        })
+    }
+}
 
 /// The secret store named by `TOKENWALLET_SECRET_STORE`, if it is set.
 pub fn store_choice() -> Result<Option<SecretStoreKind>, StoreError> {
-    match std::env::var("TOKENWALLET_SECRET_STORE") {
-        Ok(value) if !value.trim().is_empty() => SecretStoreKind::from_id(&value)
+    match var("TOKENWALLET_SECRET_STORE") {
+        Some(value) => SecretStoreKind::from_id(&value)
             .map(Some)
             .ok_or(StoreError::UnknownStore(value)),
-        _ => Ok(None),
+        None => Ok(None),
     }
+}
+
+/// A variable that is set and not blank.
+fn var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
 }

@@ -143,6 +143,7 @@ fn window_with(setup: impl FnOnce(&Wallet, &OAuthServer, &tokio::runtime::Runtim
         clock: clock.clone(),
         auto_refresh_every: Duration::from_millis(50),
         agent_host: std::sync::Arc::new(tokenwallet::cli::AgentHost),
+        config: tokenwallet::config::Config::default(),
     };
     let harness = harness(WalletSource::Open(Arc::clone(&wallet)), services, &runtime);
     let mut window = Window {
@@ -724,6 +725,7 @@ fn first_run_window(
         clock: Arc::new(tokenwallet::wallet::SystemClock),
         auto_refresh_every: Duration::from_hours(1),
         agent_host: std::sync::Arc::new(tokenwallet::cli::AgentHost),
+        config: tokenwallet::config::Config::default(),
     };
     harness(WalletSource::Vault(home.to_owned()), services, runtime)
 }
@@ -786,7 +788,12 @@ fn first_run_without_a_keyring_creates_an_encrypted_vault() {
     let accounts = std::fs::read_to_string(home.path().join("accounts/wallet.json")).unwrap();
     assert!(accounts.contains(r#""secret_store": "file""#), "{accounts}");
     // And the CLI opens the same vault with the same passphrase.
-    let wallet = Wallet::open(home.path(), None, &|_| Ok(Secret::new("correct horse"))).unwrap();
+    let wallet = Wallet::open(
+        home.path(),
+        &tokenwallet::config::Config::default(),
+        &|_| Ok(Secret::new("correct horse")),
+    )
+    .unwrap();
     assert_eq!(
         wallet
             .secrets("demo")

@@ -157,7 +157,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let no_passphrase = |_| Err(crate::store::StoreError::NoPassphrase);
         let wallet = Arc::new(
-            Wallet::open(dir.path(), Some(SecretStoreKind::Memory), &no_passphrase).unwrap(),
+            Wallet::open(
+                dir.path(),
+                &crate::config::Config::with_store(SecretStoreKind::Memory),
+                &no_passphrase,
+            )
+            .unwrap(),
         );
         wallet.add(new).await.unwrap();
         wallet.generate("demo").await.unwrap();

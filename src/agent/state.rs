@@ -38,6 +38,8 @@ pub struct State {
     /// Where the keep-alive says that an account needs sign-in (the desktop's
     /// notifications for `tokenwallet agent`; none for the window, which says it itself).
     notifier: std::sync::Mutex<Option<std::sync::Arc<dyn crate::notify::Notifier>>>,
+    /// How `unlock` opens the vault (timeouts, minimum validity): the front's settings.
+    config: crate::config::Config,
 }
 
 /// How often the unlock's timer looks at the wall clock: the monotonic clock behind a timer
@@ -73,6 +75,7 @@ impl State {
             unlocking: tokio::sync::Semaphore::new(1),
             opened: tokio::sync::Notify::new(),
             notifier: std::sync::Mutex::new(None),
+            config: crate::config::Config::default(),
             host,
         }
     }
@@ -168,6 +171,13 @@ impl State {
             tracing::info!("the unlock expired: the vault key is forgotten");
             self.tell(None);
         }
+    }
+
+    /// Opens the vault at `unlock` with the front's settings.
+    #[must_use]
+    pub fn configured(mut self, config: crate::config::Config) -> Self {
+        self.config = config;
+        self
     }
 
     /// Tells the person through `notifier` when an account's chain can no longer be kept
@@ -272,18 +282,18 @@ impl State {
         };
         let home = self.home.clone();
         let passphrase = crate::model::Secret::new(passphrase.as_str());
+        let config = crate::config::Config {
+            store: Some(crate::store::SecretStoreKind::File),
+            ..self.config.clone()
+        };
         let opened = tokio::task::spawn_blocking(move || {
-            crate::wallet::Wallet::open(
-                &home,
-                Some(crate::store::SecretStoreKind::File),
-                &|new_vault| {
-                    if new_vault {
-                        Err(crate::store::StoreError::NoPassphrase)
-                    } else {
-                        Ok(passphrase.clone())
-                    }
-                },
-            )
+            crate::wallet::Wallet::open(&home, &config, &|new_vault| {
+                if new_vault {
+                    Err(crate::store::StoreError::NoPassphrase)
+                } else {
+                    Ok(passphrase.clone())
+                }
+            })
         })
         .await;
         let wallet = match opened {

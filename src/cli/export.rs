@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::served::{Asked, ask_agent, served};
-use super::{ExportArgs, Failure, Printed, open_wallet, passphrase, usage};
+use super::{ExportArgs, Failure, Printed, config_with, open_wallet, passphrase, usage};
 use crate::agent;
 use crate::export::{ExportFormat, TokenChoice};
 use crate::model::written_ago;
@@ -26,11 +26,8 @@ pub(super) fn export_request(format: &str, token: &str) -> Result<ExportRequest,
 
 /// The wallet's records alone: kept files are metadata, no secret store is opened.
 fn records(home: &Path) -> Result<Wallet, Failure> {
-    Ok(Wallet::open(
-        home,
-        Some(SecretStoreKind::Memory),
-        &passphrase,
-    )?)
+    let config = config_with(SecretStoreKind::Memory)?;
+    Ok(Wallet::open(home, &config, &passphrase)?)
 }
 
 pub(super) async fn export(home: &Path, args: &ExportArgs) -> Result<(), Failure> {

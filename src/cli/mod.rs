@@ -15,6 +15,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::agent;
+use crate::config::Config;
 use crate::import::{parse_date, read_bounded};
 use crate::model::{ClientAuth, Field, Grant, ProviderKind, Secret, decode_jwt};
 use crate::providers::{Revoked, spec};
@@ -163,9 +164,26 @@ fn passphrase(new_vault: bool) -> Result<Secret, StoreError> {
     Ok(first)
 }
 
+/// The settings from the environment, read once per process.
+fn config() -> Result<&'static Config, Failure> {
+    static CONFIG: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
+    if let Some(config) = CONFIG.get() {
+        return Ok(config);
+    }
+    let config = Config::from_env()?;
+    Ok(CONFIG.get_or_init(|| config))
+}
+
+/// The settings with the secret store `store` (metadata-only work opens no real store).
+fn config_with(store: SecretStoreKind) -> Result<Config, Failure> {
+    Ok(Config {
+        store: Some(store),
+        ..config()?.clone()
+    })
+}
+
 fn open_wallet(home: &Path) -> Result<Wallet, Failure> {
-    let choice = crate::config::store_choice()?;
-    Ok(Wallet::open(home, choice, &passphrase)?)
+    Ok(Wallet::open(home, config()?, &passphrase)?)
 }
 
 async fn execute(home: &Path, command: Command) -> Result<(), Failure> {
@@ -191,8 +209,8 @@ async fn execute(home: &Path, command: Command) -> Result<(), Failure> {
         Command::List { json } => {
             let direct = async || {
                 // The list reads metadata only: no secret store is opened.
-                let store = Some(SecretStoreKind::Memory);
-                list(&Wallet::open(home, store, &passphrase)?, json)
+                let config = config_with(SecretStoreKind::Memory)?;
+                list(&Wallet::open(home, &config, &passphrase)?, json)
             };
             served(home, agent::Request::List { json }, direct).await
         }

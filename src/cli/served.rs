@@ -168,17 +168,16 @@ async fn serve_command(wallet: &Wallet, request: agent::Request) -> agent::Reply
 
 /// `tokenwallet agent`: serves until Ctrl-C, then waits for a refresh in flight.
 pub(super) async fn run_agent(home: &Path) -> Result<(), Failure> {
-    let kind = crate::store::store_kind(home, crate::config::store_choice()?)?;
+    let kind = crate::store::store_kind(home, super::config()?.store)?;
     // A vault waits for `unlock`; the other stores need no passphrase.
     let wallet = match kind {
         SecretStoreKind::File => None,
         _ => Some(std::sync::Arc::new(open_wallet(home)?.with_access_cache())),
     };
-    let state = std::sync::Arc::new(agent::State::new(
-        home,
-        wallet,
-        std::sync::Arc::new(AgentHost),
-    ));
+    let state = std::sync::Arc::new(
+        agent::State::new(home, wallet, std::sync::Arc::new(AgentHost))
+            .configured(super::config()?.clone()),
+    );
     let socket = agent::socket_path(home);
     let ready = || {
         eprintln!(

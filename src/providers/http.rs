@@ -86,16 +86,6 @@ impl Http {
         Self::with_roots(self.timeout, &certs)
     }
 
-    /// A client with the timeout from `TOKENWALLET_TIMEOUT_SECS` (default 30 s). A value
-    /// that is not a number of seconds from 0.1 to an hour is refused, not guessed at.
-    pub fn from_env() -> Result<Self, ProviderError> {
-        let timeout = match std::env::var("TOKENWALLET_TIMEOUT_SECS") {
-            Ok(value) if !value.trim().is_empty() => parse_timeout(&value)?,
-            _ => DEFAULT_TIMEOUT,
-        };
-        Self::new(timeout)
-    }
-
     /// A GET to a URL already checked by [`checked_url`].
     pub fn get(&self, url: Url) -> reqwest::RequestBuilder {
         self.client_for(&url).get(url)

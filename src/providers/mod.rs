@@ -32,7 +32,8 @@ use std::pin::Pin;
 use chrono::{DateTime, Utc};
 
 pub use http::{
-    Http, Issued, MAX_BODY_BYTES, Reply, checked_url, issued_from_json, join, parse_timeout,
+    DEFAULT_TIMEOUT, Http, Issued, MAX_BODY_BYTES, Reply, checked_url, issued_from_json, join,
+    parse_timeout,
 };
 pub use kind::ProviderKind;
 

@@ -24,7 +24,7 @@ pub use keyring::{KeyringBackend, KeyringStore, MAX_PART_UTF16, OsKeyring};
 pub use lock::{FILE_LOCK_TIMEOUT, FileLock, lock_async, lock_blocking};
 use locked::Locked;
 pub use memory::MemoryStore;
-pub use vault::{LEGACY_VAULT_FILE, VAULT_DIR, VaultStore};
+pub use vault::{LEGACY_VAULT_FILE, VAULT_DIR, VaultStore, set_vault_work_factor};
 
 use crate::model::{Secret, Secrets};
 

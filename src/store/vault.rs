@@ -116,12 +116,23 @@ impl VaultStore {
     }
 }
 
+/// The scrypt work factor for passphrases sealed from now on in this process (0: the
+/// default); set once by the front (`TOKENWALLET_VAULT_WORK_FACTOR`, a test knob).
+static WORK_FACTOR: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Seals passphrases with scrypt work factor `factor` (10 to 22) from now on in this
+/// process; another value is ignored.
+pub fn set_vault_work_factor(factor: u8) {
+    if (10..=22).contains(&factor) {
+        WORK_FACTOR.store(factor, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 fn work_factor() -> u8 {
-    std::env::var("TOKENWALLET_VAULT_WORK_FACTOR")
-        .ok()
-        .and_then(|v| v.parse::<u8>().ok())
-        .filter(|n| (10..=22).contains(n))
-        .unwrap_or(DEFAULT_WORK_FACTOR)
+    match WORK_FACTOR.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => DEFAULT_WORK_FACTOR,
+        factor => factor,
+    }
 }
 
 fn scrypt_recipient(passphrase: &Secret) -> age::scrypt::Recipient {

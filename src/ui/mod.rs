@@ -39,17 +39,20 @@ pub fn run(home: &Path, agent_host: Arc<dyn crate::agent::Host>) -> anyhow::Resu
         .enable_all()
         .thread_name("tokenwallet-worker")
         .build()?;
-    let kind = Wallet::store_in(home, crate::config::store_choice()?)?;
+    let config = crate::config::Config::from_env()?;
+    let kind = Wallet::store_in(home, config.store)?;
+    let opening = crate::config::Config {
+        store: Some(kind),
+        ..config.clone()
+    };
     let source = match kind {
         SecretStoreKind::File => match std::env::var("TOKENWALLET_PASSPHRASE") {
-            Ok(passphrase) => {
-                WalletSource::Open(Arc::new(Wallet::open(home, Some(kind), &|_| {
-                    Ok(crate::model::Secret::new(passphrase.clone()))
-                })?))
-            }
+            Ok(passphrase) => WalletSource::Open(Arc::new(Wallet::open(home, &opening, &|_| {
+                Ok(crate::model::Secret::new(passphrase.clone()))
+            })?)),
             Err(_) => WalletSource::Vault(home.to_owned()),
         },
-        other => WalletSource::Open(Arc::new(Wallet::open(home, Some(other), &|_| {
+        _ => WalletSource::Open(Arc::new(Wallet::open(home, &opening, &|_| {
             Err(StoreError::NoPassphrase)
         })?)),
     };
@@ -79,6 +82,7 @@ pub fn run(home: &Path, agent_host: Arc<dyn crate::agent::Host>) -> anyhow::Resu
                 clock: Arc::new(SystemClock),
                 auto_refresh_every: worker::AUTO_REFRESH_PERIOD,
                 agent_host,
+                config,
             };
             let mut app = App::new(cc.egui_ctx.clone(), &handle, source, services, settings);
             let ctx = cc.egui_ctx.clone();

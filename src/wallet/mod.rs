@@ -34,6 +34,7 @@ pub use kept::KeptStatus;
 pub use rotation::{DEFAULT_JOBS, PER_HOST, requests_in_flight, wait_for_requests_in_flight};
 pub use validation::{validate, validate_endpoints, validate_name};
 
+use crate::config::Config;
 use crate::import::{self, Imported};
 use crate::model::{Account, Secret, Secrets, TokenMeta, decode_jwt};
 use crate::providers::{self, Http};
@@ -94,6 +95,8 @@ pub struct Wallet {
     /// milliseconds, a metadata read microseconds, and any stored change to the account's
     /// tokens changes its metadata.
     access_cache: Option<Mutex<HashMap<String, (TokenStamp, Secret)>>>,
+    /// `token` refreshes when less validity than this remains; `None`: when expiring.
+    min_valid_secs: Option<i64>,
 }
 
 /// What identifies an account's current token set in its metadata.
@@ -134,6 +137,7 @@ impl Wallet {
             clock,
             rescued: Mutex::new(HashMap::new()),
             access_cache: None,
+            min_valid_secs: None,
         })
     }
 
@@ -162,18 +166,27 @@ impl Wallet {
         }
     }
 
-    /// Opens the wallet in `home` with the secret store chosen by `choice`, else the one the
+    /// Opens the wallet in `home` as `config` says: with its secret store, else the one the
     /// wallet already uses, else the OS keyring when reachable, else the encrypted vault.
     /// `passphrase` is asked for only if the vault is used; its argument says whether the
     /// vault is new (so the front can ask twice).
     pub fn open(
         home: &Path,
-        choice: Option<SecretStoreKind>,
+        config: &Config,
         passphrase: &dyn Fn(bool) -> Result<Secret, StoreError>,
     ) -> Result<Self, WalletError> {
-        let store = open_secret_store(home, choice, passphrase)?;
-        let http = Http::from_env().map_err(WalletError::HttpSetup)?;
-        Self::new(home, store, http, Arc::new(SystemClock))
+        let store = open_secret_store(home, config.store, passphrase)?;
+        let http = Http::new(config.timeout).map_err(WalletError::HttpSetup)?;
+        let mut wallet = Self::new(home, store, http, Arc::new(SystemClock))?;
+        wallet.min_valid_secs = config.min_valid_secs;
+        Ok(wallet)
+    }
+
+    /// `token` refreshes when less than `secs` of validity remain (else when expiring).
+    #[must_use]
+    pub fn with_min_valid_secs(mut self, secs: Option<i64>) -> Self {
+        self.min_valid_secs = secs;
+        self
     }
 
     /// Creates the data dir `home` if it is missing and says which secret store its wallet

@@ -396,7 +396,7 @@ impl Wallet {
 
     fn due(&self, account: &Account) -> bool {
         let now = self.now();
-        if let Some(min_valid) = min_valid_secs()
+        if let Some(min_valid) = self.min_valid_secs
             && account
                 .tokens
                 .access_expires_at
@@ -528,13 +528,4 @@ impl Wallet {
 /// Whether the stored access token has not expired (or has no known expiry).
 fn access_still_valid(account: &Account, now: DateTime<Utc>) -> bool {
     account.tokens.has_access_token && account.tokens.access_expires_at.is_none_or(|at| at > now)
-}
-
-/// `TOKENWALLET_MIN_VALID_SECS`: refresh in `token` when less validity remains.
-fn min_valid_secs() -> Option<i64> {
-    std::env::var("TOKENWALLET_MIN_VALID_SECS")
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
 }

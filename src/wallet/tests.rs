@@ -20,7 +20,8 @@ async fn demo(
     server.set_access_ttl(ttl);
     let dir = tempfile::tempdir().unwrap();
     let no_passphrase = |_| Err(StoreError::NoPassphrase);
-    let wallet = Wallet::open(dir.path(), Some(SecretStoreKind::Memory), &no_passphrase).unwrap();
+    let config = crate::config::Config::with_store(SecretStoreKind::Memory);
+    let wallet = Wallet::open(dir.path(), &config, &no_passphrase).unwrap();
     wallet.add(new).await.unwrap();
     wallet.generate("demo").await.unwrap();
     (server, Arc::new(wallet), dir)

@@ -273,6 +273,9 @@ pub struct Services {
     /// Runs the command lines' requests when the window serves as their agent; given by
     /// the program that puts the window and the command line together.
     pub agent_host: Arc<dyn crate::agent::Host>,
+    /// The settings read from the environment (timeouts, minimum validity), for the
+    /// wallets the worker opens.
+    pub config: crate::config::Config,
 }
 
 /// How the wallet is had.

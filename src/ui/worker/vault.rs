@@ -20,11 +20,14 @@ pub(super) fn lock(inner: &Inner) {
 /// Serves the window's wallet on the agent socket until the window closes. Another agent
 /// already serving this wallet keeps doing so.
 pub(super) fn serve_agent(inner: &Arc<Inner>) {
-    let state = Arc::new(crate::agent::State::new(
-        &inner.home,
-        inner.wallet(),
-        Arc::clone(&inner.services.agent_host),
-    ));
+    let state = Arc::new(
+        crate::agent::State::new(
+            &inner.home,
+            inner.wallet(),
+            Arc::clone(&inner.services.agent_host),
+        )
+        .configured(inner.services.config.clone()),
+    );
     // `tokenwallet unlock` and `lock` open and close the window too. Weak: the agent's
     // state must not keep the worker alive.
     let window = Arc::downgrade(inner);
@@ -51,10 +54,12 @@ pub(super) fn serve_agent(inner: &Arc<Inner>) {
 
 pub(super) async fn unlock(inner: &Arc<Inner>, passphrase: Secret) {
     let home = inner.home.clone();
+    let config = crate::config::Config {
+        store: Some(SecretStoreKind::File),
+        ..inner.services.config.clone()
+    };
     let opened = tokio::task::spawn_blocking(move || {
-        Wallet::open(&home, Some(SecretStoreKind::File), &|_| {
-            Ok(passphrase.clone())
-        })
+        Wallet::open(&home, &config, &|_| Ok(passphrase.clone()))
     })
     .await;
     match opened {
@@ -75,10 +80,12 @@ pub(super) fn use_memory_store(inner: &Arc<Inner>) {
         .tempdir()
         .map_err(|err| format!("Could not make a scratch folder: {err}"))
         .and_then(|scratch| {
-            let wallet = Wallet::open(scratch.path(), Some(SecretStoreKind::Memory), &|_| {
-                Ok(Secret::new("unused"))
-            })
-            .map_err(|err| describe(&err))?;
+            let config = crate::config::Config {
+                store: Some(SecretStoreKind::Memory),
+                ..inner.services.config.clone()
+            };
+            let wallet = Wallet::open(scratch.path(), &config, &|_| Ok(Secret::new("unused")))
+                .map_err(|err| describe(&err))?;
             *inner.scratch.lock().unwrap_or_else(PoisonError::into_inner) = Some(scratch);
             Ok(wallet)
         });
