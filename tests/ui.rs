@@ -928,14 +928,7 @@ fn closing_during_a_refresh_waits_until_the_new_tokens_are_saved() {
     w.wait("the server to rotate", |w| {
         w.server.state().refreshes > refreshes
     });
-    w.harness
-        .input_mut()
-        .viewports
-        .entry(egui::ViewportId::ROOT)
-        .or_default()
-        .events
-        .push(egui::ViewportEvent::Close);
-    w.harness.run_ok();
+    request_close(&mut w);
     assert!(
         w.has_text("Saving the new tokens before closing"),
         "the close waits"
