@@ -30,6 +30,17 @@ fn server() -> OAuthServer {
     .unwrap()
 }
 
+/// `add svc …`: the client registered for `client_secret_post`, with `extra` words and
+/// `values` known at run time.
+fn add_post_client(home: &Home, extra: &str, values: &[&str]) -> support::Run {
+    let line = format!("svc --provider oauth2 --client-id post-client {extra}");
+    home.add(
+        &line,
+        values,
+        &[("TOKENWALLET_CLIENT_SECRET", "post-secret")],
+    )
+}
+
 fn add_password_account(home: &Home, server: &OAuthServer, name: &str) {
     home.add(
         "--provider oauth2 --grant password --client-id basic-client --username demo",
@@ -106,7 +117,11 @@ fn password_grant_generate_token_refresh_rotate_revoke() {
 fn client_credentials_with_post_auth_and_discovery() {
     let server = server();
     let home = Home::new();
-    home.add("svc --provider oauth2 --grant client_credentials --client-id post-client --client-auth post --scope api:write", &["--issuer", &server.issuer()], &[("TOKENWALLET_CLIENT_SECRET", "post-secret")])
+    add_post_client(
+        &home,
+        "--grant client_credentials --client-auth post --scope api:write",
+        &["--issuer", &server.issuer()],
+    )
     .ok();
     // `token` on an empty client-credentials account obtains one.
     let token = home.run(&["token", "svc"]).ok();
@@ -125,10 +140,10 @@ fn wrong_client_auth_method_is_rejected_by_the_server_and_reported() {
     let server = server();
     let home = Home::new();
     // post-client is registered for client_secret_post; Basic (the default) must fail.
-    home.add(
-        "svc --provider oauth2 --grant client_credentials --client-id post-client",
+    add_post_client(
+        &home,
+        "--grant client_credentials",
         &["--url", &server.token_url()],
-        &[("TOKENWALLET_CLIENT_SECRET", "post-secret")],
     )
     .ok();
     let err = home.run(&["generate", "svc"]).fails(3);
@@ -482,12 +497,7 @@ fn export_of_one_or_both_tokens_and_the_round_trip_through_import() {
 fn exporting_a_refresh_token_that_is_not_there_says_so() {
     let server = server();
     let home = Home::new();
-    home.add(
-        "svc --provider oauth2 --client-id post-client --client-auth post",
-        &["--url", &server.token_url()],
-        &[("TOKENWALLET_CLIENT_SECRET", "post-secret")],
-    )
-    .ok();
+    add_post_client(&home, "--client-auth post", &["--url", &server.token_url()]).ok();
     let err = home.run(&["export", "svc"]).fails(1);
     assert!(
         err.contains("'svc'")

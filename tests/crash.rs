@@ -9,7 +9,7 @@
 mod support;
 
 use support::Home;
-use support::fakes::{ARUBA_CLIENT, Fake};
+use support::fakes::{Fake, add_aruba_code_account};
 
 use support::generated_demo as setup;
 
@@ -74,11 +74,7 @@ fn a_crash_after_aruba_issued_a_new_token_still_counts_toward_the_30_minutes() {
     for step in ["after-response", "after-secrets"] {
         let fake = Fake::aruba();
         let home = Home::new();
-        home.add("central --provider aruba-central --grant authorization_code --username netops@example.com --customer-id cust-789", &["--url", &fake.url(), "--client-id", ARUBA_CLIENT.0], &[
-                ("TOKENWALLET_CLIENT_SECRET", ARUBA_CLIENT.1),
-                ("TOKENWALLET_PASSWORD", "central-pw"),
-            ])
-        .ok();
+        add_aruba_code_account(&home, &fake);
         crash(&home, &["generate", "central"], step);
         assert_eq!(fake.state().generates, 1, "{step}: Aruba issued a token");
         let requests = fake.state().requests;

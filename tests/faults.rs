@@ -69,28 +69,12 @@ fn hung_server_times_out_and_exits_4() {
     );
 }
 
-#[test]
-fn rate_limit_is_respected_by_token() {
+/// After a 429 with `Retry-After: retry_after` (the refresh says `needle`), `token` wants a
+/// refresh (min validity above the lifetime) but asks the server nothing before the
+/// back-off ends: the current token, still valid, is printed. The run, for its words.
+fn token_during_back_off(retry_after: u64, needle: &str) -> support::Run {
     let (server, mut home, before) =
-        refresh_fails_cleanly(Fault::RateLimited(120), 1, "retry after 120 s");
-    // `token` wants a refresh (min validity above the lifetime) but must not ask the server
-    // again before Retry-After has passed; the current token is still valid, so it is printed.
-    home.set_env("TOKENWALLET_MIN_VALID_SECS", "999999");
-    let requests = server.state().token_requests;
-    let run = home.run(&["token", "demo"]);
-    assert_eq!(
-        run.ok(),
-        format!("{}\n", before["access_token"].as_str().unwrap())
-    );
-    assert!(run.stderr().contains("wait"), "{}", run.stderr());
-    assert_eq!(server.state().token_requests, requests);
-}
-
-#[test]
-fn an_absurd_retry_after_is_capped_not_a_crash() {
-    // 10^15 s overflows any date: the back-off is capped at a day instead of panicking.
-    let (server, mut home, before) =
-        refresh_fails_cleanly(Fault::RateLimited(1_000_000_000_000_000), 1, "retry after");
+        refresh_fails_cleanly(Fault::RateLimited(retry_after), 1, needle);
     home.set_env("TOKENWALLET_MIN_VALID_SECS", "999999");
     let requests = server.state().token_requests;
     let run = home.run(&["token", "demo"]);
@@ -103,6 +87,19 @@ fn an_absurd_retry_after_is_capped_not_a_crash() {
         requests,
         "the back-off holds"
     );
+    run
+}
+
+#[test]
+fn rate_limit_is_respected_by_token() {
+    let run = token_during_back_off(120, "retry after 120 s");
+    assert!(run.stderr().contains("wait"), "{}", run.stderr());
+}
+
+#[test]
+fn an_absurd_retry_after_is_capped_not_a_crash() {
+    // 10^15 s overflows any date: the back-off is capped at a day instead of panicking.
+    token_during_back_off(1_000_000_000_000_000, "retry after");
 }
 
 #[test]

@@ -8,7 +8,7 @@ mod support;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use support::Home;
-use support::fakes::{ARUBA_CLIENT, ExpiresMode, Fake, aruba_download};
+use support::fakes::{ARUBA_CLIENT, ExpiresMode, Fake, add_aruba_code_account, aruba_download};
 use tokenwallet::demo::oauth::Fault;
 
 fn time(value: &Value) -> DateTime<Utc> {
@@ -308,11 +308,7 @@ fn aruba_import_counts_from_created_at_and_refreshes_with_query_parameters() {
 fn aruba_three_step_login_and_the_30_minute_limit() {
     let fake = Fake::aruba();
     let home = Home::new();
-    home.add("central --provider aruba-central --grant authorization_code --username netops@example.com --customer-id cust-789", &["--url", &fake.url(), "--client-id", ARUBA_CLIENT.0], &[
-            ("TOKENWALLET_CLIENT_SECRET", ARUBA_CLIENT.1),
-            ("TOKENWALLET_PASSWORD", "central-pw"),
-        ])
-    .ok();
+    add_aruba_code_account(&home, &fake);
     home.run(&["generate", "central"]).ok();
     assert_eq!(fake.state().generates, 1);
     let stored = home.stored("central");

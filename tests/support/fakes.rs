@@ -340,6 +340,27 @@ fn apinizer(state: &mut State, request: &Request) -> Response {
 /// Aruba fake credentials.
 pub const ARUBA_CLIENT: (&str, &str) = ("aruba-client", "aruba-secret");
 
+/// `add central`: an Aruba Central account that signs in with the three-step login (the
+/// `authorization_code` grant) on `fake`, as the registered client and user.
+pub fn add_aruba_code_account(home: &super::Home, fake: &Fake) {
+    home.add(
+        "central --provider aruba-central --grant authorization_code --customer-id cust-789",
+        &[
+            "--url",
+            &fake.url(),
+            "--client-id",
+            ARUBA_CLIENT.0,
+            "--username",
+            "netops@example.com",
+        ],
+        &[
+            ("TOKENWALLET_CLIENT_SECRET", ARUBA_CLIENT.1),
+            ("TOKENWALLET_PASSWORD", "central-pw"),
+        ],
+    )
+    .ok();
+}
+
 fn aruba(state: &mut State, request: &Request) -> Response {
     let client_ok = request.query_param("client_id") == Some(ARUBA_CLIENT.0);
     match (request.method.as_str(), request.path.as_str()) {
