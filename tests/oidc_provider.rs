@@ -115,21 +115,10 @@ fn add_refresh_account(
     extra: &[&str],
 ) -> support::Run {
     let (secret, _) = oidc.client(client);
-    let mut args = vec![
-        "add",
-        name,
-        "--provider",
-        "oauth2",
-        "--grant",
-        "refresh_token",
-        "--issuer",
-        oidc.issuer(),
-        "--client-id",
-        client,
-    ];
-    args.extend_from_slice(extra);
-    home.run_env(
-        &args,
+    let values = [name, "--issuer", oidc.issuer(), "--client-id", client];
+    home.add(
+        "--provider oauth2 --grant refresh_token",
+        &[&values[..], extra].concat(),
         &[
             ("TOKENWALLET_CLIENT_SECRET", &secret),
             ("TOKENWALLET_REFRESH_TOKEN", refresh_token),

@@ -217,18 +217,9 @@ impl Home {
     /// `add NAME`: an `authorization_code` account as the demo server's default client,
     /// with `endpoints` (`--issuer …`, or `--url … --auth-url …`, and any more options).
     pub fn add_code_account(&self, name: &str, endpoints: &[&str]) {
-        let mut args = vec![
-            "add",
-            name,
-            "--provider",
-            "oauth2",
-            "--grant",
-            "authorization_code",
-            "--client-id",
-            "demo-client",
-        ];
-        args.extend_from_slice(endpoints);
-        self.run_env(&args, &[("TOKENWALLET_CLIENT_SECRET", "demo-secret")])
+        let line = "--provider oauth2 --grant authorization_code --client-id demo-client";
+        let secret = [("TOKENWALLET_CLIENT_SECRET", "demo-secret")];
+        self.add(line, &[&[name][..], endpoints].concat(), &secret)
             .ok();
     }
 
