@@ -30,6 +30,11 @@ fn server() -> OAuthServer {
     .unwrap()
 }
 
+/// The server and an empty home: where each test here starts.
+fn fresh() -> (OAuthServer, Home) {
+    (server(), Home::new())
+}
+
 /// `add svc …`: the client registered for `client_secret_post`, with `extra` words and
 /// `values` known at run time.
 fn add_post_client(home: &Home, extra: &str, values: &[&str]) -> support::Run {
@@ -61,8 +66,7 @@ fn add_password_account(home: &Home, server: &OAuthServer, name: &str) {
 
 #[test]
 fn password_grant_generate_token_refresh_rotate_revoke() {
-    let server = server();
-    let home = Home::new();
+    let (server, home) = fresh();
     add_password_account(&home, &server, "demo");
     assert_eq!(home.show("demo")["state"], "empty");
 
@@ -115,8 +119,7 @@ fn password_grant_generate_token_refresh_rotate_revoke() {
 
 #[test]
 fn client_credentials_with_post_auth_and_discovery() {
-    let server = server();
-    let home = Home::new();
+    let (server, home) = fresh();
     add_post_client(
         &home,
         "--grant client_credentials --client-auth post --scope api:write",
@@ -137,8 +140,7 @@ fn client_credentials_with_post_auth_and_discovery() {
 
 #[test]
 fn wrong_client_auth_method_is_rejected_by_the_server_and_reported() {
-    let server = server();
-    let home = Home::new();
+    let (server, home) = fresh();
     // post-client is registered for client_secret_post; Basic (the default) must fail.
     add_post_client(
         &home,
@@ -155,8 +157,7 @@ fn wrong_client_auth_method_is_rejected_by_the_server_and_reported() {
 
 #[test]
 fn refresh_token_account_from_elsewhere() {
-    let server = server();
-    let home = Home::new();
+    let (server, home) = fresh();
     let rt = server.issue_refresh_token("basic-client", "alice");
     home.add(
         "ext --provider oauth2 --grant refresh_token --client-id basic-client",
@@ -183,8 +184,7 @@ fn refresh_token_account_from_elsewhere() {
 
 #[test]
 fn export_formats_and_private_out_file() {
-    let server = server();
-    let home = Home::new();
+    let (server, home) = fresh();
     add_password_account(&home, &server, "demo");
     home.run(&["generate", "demo"]).ok();
     let token = home.run(&["token", "demo"]).ok().trim().to_owned();
@@ -343,8 +343,7 @@ fn usage_errors_exit_2_and_insecure_urls_are_refused_before_any_request() {
 
 #[test]
 fn list_json_has_the_contract_fields() {
-    let server = server();
-    let home = Home::new();
+    let (server, home) = fresh();
     add_password_account(&home, &server, "demo");
     home.run(&["generate", "demo"]).ok();
     let list: Value = serde_json::from_str(&home.run(&["list", "--json"]).ok()).unwrap();
@@ -398,8 +397,7 @@ fn the_memory_store_is_never_recorded_as_the_wallets_store() {
 
 #[test]
 fn an_answer_without_token_type_still_keeps_the_rotated_refresh_token() {
-    let server = server();
-    let home = Home::new();
+    let (server, home) = fresh();
     add_password_account(&home, &server, "demo");
     home.run(&["generate", "demo"]).ok();
     let old = home.stored("demo")["refresh_token"]
@@ -424,8 +422,7 @@ fn an_answer_without_token_type_still_keeps_the_rotated_refresh_token() {
 
 #[test]
 fn export_of_one_or_both_tokens_and_the_round_trip_through_import() {
-    let server = server();
-    let home = Home::new();
+    let (server, home) = fresh();
     add_password_account(&home, &server, "demo");
     home.run(&["generate", "demo"]).ok();
     let stored = home.stored("demo");
@@ -495,8 +492,7 @@ fn export_of_one_or_both_tokens_and_the_round_trip_through_import() {
 
 #[test]
 fn exporting_a_refresh_token_that_is_not_there_says_so() {
-    let server = server();
-    let home = Home::new();
+    let (server, home) = fresh();
     add_post_client(&home, "--client-auth post", &["--url", &server.token_url()]).ok();
     let err = home.run(&["export", "svc"]).fails(1);
     assert!(
