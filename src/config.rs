@@ -18,6 +18,8 @@ pub struct Config {
     /// `token` refreshes when less validity than this remains
     /// (`TOKENWALLET_MIN_VALID_SECS`); `None`: when the token is expiring.
     pub min_valid_secs: Option<i64>,
+    /// Ask the running agent first (unset by `TOKENWALLET_NO_AGENT`).
+    pub use_agent: bool,
 }
 
 impl Default for Config {
@@ -26,6 +28,7 @@ impl Default for Config {
             store: None,
             timeout: DEFAULT_TIMEOUT,
             min_valid_secs: None,
+            use_agent: true,
         }
     }
 }
@@ -53,6 +56,7 @@ impl Config {
             store: store_choice()?,
             timeout,
             min_valid_secs: var("TOKENWALLET_MIN_VALID_SECS").and_then(|v| v.trim().parse().ok()),
+            use_agent: no_agent().is_none(),
         })
     }
 }
@@ -65,6 +69,12 @@ pub fn store_choice() -> Result<Option<SecretStoreKind>, StoreError> {
             .ok_or(StoreError::UnknownStore(value)),
         None => Ok(None),
     }
+}
+
+/// `TOKENWALLET_NO_AGENT`, when it is set: never ask the agent. Read on its own by the
+/// command line's fast path, which runs before anything else is read.
+pub fn no_agent() -> Option<String> {
+    var("TOKENWALLET_NO_AGENT")
 }
 
 /// A variable that is set and not blank.

@@ -25,13 +25,10 @@ fn check_private(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Asks the agent of `home`. `Ok(None)`: no agent answers (none runs, it stopped, or
-/// `TOKENWALLET_NO_AGENT` is set), so the caller does the work itself. `Err`: a socket is
+/// Asks the agent of `home`. `Ok(None)`: no agent answers (none runs, or it stopped), so
+/// the caller does the work itself. `Err`: a socket is
 /// there but unsafe to use.
 pub fn ask(home: &Path, request: &Request) -> Result<Option<Reply>, String> {
-    if std::env::var_os("TOKENWALLET_NO_AGENT").is_some_and(|v| !v.is_empty()) {
-        return Ok(None);
-    }
     let path = socket_path(home);
     if std::fs::symlink_metadata(&path).is_err() {
         return Ok(None);

@@ -69,13 +69,10 @@ fn open(name: &str) -> Option<std::fs::File> {
     }
 }
 
-/// Asks the agent of `home`. `Ok(None)`: no agent answers (none runs, it stopped, or
-/// `TOKENWALLET_NO_AGENT` is set), so the caller does the work itself. `Err`: the file
+/// Asks the agent of `home`. `Ok(None)`: no agent answers (none runs, or it stopped), so
+/// the caller does the work itself. `Err`: the file
 /// that names the pipe is not one the agent wrote.
 pub fn ask(home: &Path, request: &Request) -> Result<Option<Reply>, String> {
-    if std::env::var_os("TOKENWALLET_NO_AGENT").is_some_and(|v| !v.is_empty()) {
-        return Ok(None);
-    }
     let Some(name) = pipe_name(&socket_path(home))? else {
         return Ok(None);
     };

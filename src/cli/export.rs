@@ -68,7 +68,7 @@ pub(super) async fn export(home: &Path, args: &ExportArgs) -> Result<(), Failure
     if args.keep_fresh {
         let kept = records(home)?.keep_file(name, path, request, &text, args.force)?;
         // The agent plans its timers again: this file may want a refresh sooner.
-        agent::ask(home, &agent::Request::Replan).ok();
+        super::served::ask(home, &agent::Request::Replan).ok();
         eprintln!(
             "tokenwallet: wrote {what} to {} (mode 0600) and keeps it fresh: it is rewritten after every refresh, which an agent or the window makes before the token gets short",
             kept.path.display()
@@ -89,7 +89,7 @@ pub(super) async fn export(home: &Path, args: &ExportArgs) -> Result<(), Failure
 
 fn stop(home: &Path, name: &str, path: &Path) -> Result<(), Failure> {
     if records(home)?.stop_keeping(name, path)? {
-        agent::ask(home, &agent::Request::Replan).ok();
+        super::served::ask(home, &agent::Request::Replan).ok();
         eprintln!(
             "tokenwallet: {} is no longer kept fresh; it stays on disk as it is",
             path.display()

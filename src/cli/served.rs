@@ -29,7 +29,11 @@ pub fn token_through_agent() -> Option<i32> {
         first = args.next()?;
     }
     let name = args.next()?.into_string().ok()?;
-    if first != "token" || name.starts_with('-') || args.next().is_some() {
+    if first != "token"
+        || name.starts_with('-')
+        || args.next().is_some()
+        || crate::config::no_agent().is_some()
+    {
         return None;
     }
     let home = home
@@ -85,10 +89,23 @@ impl Asked {
     }
 }
 
+/// Asks the agent of `home`, unless the settings say never to (`TOKENWALLET_NO_AGENT`):
+/// `Ok(None)` then, as when no agent runs.
+pub(super) fn ask(
+    home: &Path,
+    request: &agent::Request,
+) -> Result<Result<Option<agent::Reply>, String>, Failure> {
+    Ok(if super::config()?.use_agent {
+        agent::ask(home, request)
+    } else {
+        Ok(None)
+    })
+}
+
 /// Asks the agent of `home`. A failure it reports is printed and becomes the caller's
 /// (same words, same exit code).
 pub(super) fn ask_agent(home: &Path, request: &agent::Request) -> Result<Asked, Failure> {
-    match agent::ask(home, request) {
+    match ask(home, request)? {
         Ok(Some(agent::Reply::Done {
             stdout,
             stderr,
@@ -237,7 +254,7 @@ pub(super) fn unlock(home: &Path, seconds: u64) -> Result<(), Failure> {
         passphrase: Zeroizing::new(secret.expose().to_owned()),
         seconds,
     };
-    match agent::ask(home, &request) {
+    match ask(home, &request)? {
         Ok(Some(agent::Reply::Done {
             stdout,
             stderr,
