@@ -62,7 +62,7 @@ impl Config {
 }
 
 /// The secret store named by `TOKENWALLET_SECRET_STORE`, if it is set.
-pub fn store_choice() -> Result<Option<SecretStoreKind>, StoreError> {
+fn store_choice() -> Result<Option<SecretStoreKind>, StoreError> {
     match var("TOKENWALLET_SECRET_STORE") {
         Some(value) => SecretStoreKind::from_id(&value)
             .map(Some)
