@@ -34,11 +34,13 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The defaults with the secret store `store`.
-    pub fn with_store(store: SecretStoreKind) -> Self {
+    /// The same settings with the secret store `store` (the vault for `unlock`, memory for
+    /// work on the records alone).
+    #[must_use]
+    pub fn using(&self, store: SecretStoreKind) -> Self {
         Self {
             store: Some(store),
-            ..Self::default()
+            ..self.clone()
         }
     }
 

@@ -159,7 +159,7 @@ mod tests {
         let wallet = Arc::new(
             Wallet::open(
                 dir.path(),
-                &crate::config::Config::with_store(SecretStoreKind::Memory),
+                &crate::config::Config::default().using(SecretStoreKind::Memory),
                 &no_passphrase,
             )
             .unwrap(),

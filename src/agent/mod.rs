@@ -257,7 +257,7 @@ mod tests {
         let passphrase = || crate::model::Secret::new("pw");
         crate::wallet::Wallet::open(
             dir.path(),
-            &crate::config::Config::with_store(crate::store::SecretStoreKind::File),
+            &crate::config::Config::default().using(crate::store::SecretStoreKind::File),
             &|_| Ok(passphrase()),
         )
         .unwrap();

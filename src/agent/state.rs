@@ -282,10 +282,7 @@ impl State {
         };
         let home = self.home.clone();
         let passphrase = crate::model::Secret::new(passphrase.as_str());
-        let config = crate::config::Config {
-            store: Some(crate::store::SecretStoreKind::File),
-            ..self.config.clone()
-        };
+        let config = self.config.using(crate::store::SecretStoreKind::File);
         let opened = tokio::task::spawn_blocking(move || {
             crate::wallet::Wallet::open(&home, &config, &|new_vault| {
                 if new_vault {

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::served::{Asked, ask_agent, served};
-use super::{ExportArgs, Failure, Printed, config_with, open_wallet, passphrase, usage};
+use super::{ExportArgs, Failure, Printed, open_wallet, passphrase, usage};
 use crate::agent;
 use crate::export::{ExportFormat, TokenChoice};
 use crate::model::written_ago;
@@ -26,7 +26,7 @@ pub(super) fn export_request(format: &str, token: &str) -> Result<ExportRequest,
 
 /// The wallet's records alone: kept files are metadata, no secret store is opened.
 fn records(home: &Path) -> Result<Wallet, Failure> {
-    let config = config_with(SecretStoreKind::Memory)?;
+    let config = super::config()?.using(SecretStoreKind::Memory);
     Ok(Wallet::open(home, &config, &passphrase)?)
 }
 
@@ -123,10 +123,7 @@ fn list(wallet: &Wallet) -> Result<(), Failure> {
 
 /// `ACCOUNT  FORMAT TOKEN  written 3:12 ago  PATH  [error: …]`, tab-separated.
 fn row(status: &KeptStatus, now: chrono::DateTime<chrono::Utc>) -> String {
-    let written = written_ago(
-        status.written.map(chrono::DateTime::<chrono::Utc>::from),
-        now,
-    );
+    let written = written_ago(status.written, now);
     let file = &status.file;
     let mut row = format!(
         "{}\t{} {}\t{written}\t{}",

@@ -174,14 +174,6 @@ fn config() -> Result<&'static Config, Failure> {
     Ok(CONFIG.get_or_init(|| config))
 }
 
-/// The settings with the secret store `store` (metadata-only work opens no real store).
-fn config_with(store: SecretStoreKind) -> Result<Config, Failure> {
-    Ok(Config {
-        store: Some(store),
-        ..config()?.clone()
-    })
-}
-
 fn open_wallet(home: &Path) -> Result<Wallet, Failure> {
     Ok(Wallet::open(home, config()?, &passphrase)?)
 }
@@ -209,7 +201,7 @@ async fn execute(home: &Path, command: Command) -> Result<(), Failure> {
         Command::List { json } => {
             let direct = async || {
                 // The list reads metadata only: no secret store is opened.
-                let config = config_with(SecretStoreKind::Memory)?;
+                let config = config()?.using(SecretStoreKind::Memory);
                 list(&Wallet::open(home, &config, &passphrase)?, json)
             };
             served(home, agent::Request::List { json }, direct).await

@@ -33,15 +33,11 @@ pub fn account_json(account: &Account, now: DateTime<Utc>) -> Value {
 
 /// A kept file in `--json`: where, what, its last write and error.
 pub fn kept_json(file: &KeptFile) -> Value {
-    let written = std::fs::metadata(&file.path)
-        .and_then(|meta| meta.modified())
-        .ok()
-        .map(DateTime::<Utc>::from);
     json!({
         "path": file.path,
         "format": file.format.id(),
         "token": file.token.id(),
-        "written_at": rfc3339(written),
+        "written_at": rfc3339(crate::wallet::last_written(&file.path)),
         "error": file.error,
     })
 }

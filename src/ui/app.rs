@@ -76,6 +76,9 @@ pub struct App {
     /// A sign-in waiting for the person: its address or device code.
     pub(super) sign_in: Option<SignInView>,
     pub(super) docked: super::tray::Docked,
+    /// When each kept file was last written, as the worker last read it.
+    pub(super) kept_written:
+        std::collections::HashMap<std::path::PathBuf, chrono::DateTime<chrono::Utc>>,
 }
 
 /// What the sign-in dialog shows.
@@ -131,6 +134,7 @@ impl App {
             closing: false,
             sign_in: None,
             docked: super::tray::Docked::default(),
+            kept_written: std::collections::HashMap::new(),
         }
     }
 
@@ -294,7 +298,10 @@ impl App {
                 unlock.error = error;
                 unlock.waiting = false;
             }
-            Event::Accounts(accounts) => self.accounts_arrived(accounts),
+            Event::Accounts(accounts, written) => {
+                self.kept_written = written;
+                self.accounts_arrived(accounts);
+            }
             Event::Busy(name, busy) => {
                 if busy {
                     self.busy.insert(name);

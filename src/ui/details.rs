@@ -284,10 +284,7 @@ impl App {
         for file in &account.kept_files {
             ui.horizontal(|ui| {
                 ui.label(file.path.display().to_string());
-                let written = std::fs::metadata(&file.path)
-                    .and_then(|meta| meta.modified())
-                    .ok()
-                    .map(DateTime::<Utc>::from);
+                let written = self.kept_written.get(&file.path).copied();
                 ui.label(
                     RichText::new(format!(
                         "{}, {}",

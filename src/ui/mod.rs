@@ -41,10 +41,7 @@ pub fn run(home: &Path, agent_host: Arc<dyn crate::agent::Host>) -> anyhow::Resu
         .build()?;
     let config = crate::config::Config::from_env()?;
     let kind = Wallet::store_in(home, config.store)?;
-    let opening = crate::config::Config {
-        store: Some(kind),
-        ..config.clone()
-    };
+    let opening = config.using(kind);
     let source = match kind {
         SecretStoreKind::File => match std::env::var("TOKENWALLET_PASSPHRASE") {
             Ok(passphrase) => WalletSource::Open(Arc::new(Wallet::open(home, &opening, &|_| {

@@ -9,7 +9,8 @@
 //! the account's other files and its keep-alive go on.
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+
+use chrono::{DateTime, Utc};
 
 use super::{ExportRequest, Wallet, WalletError};
 use crate::export::render;
@@ -24,7 +25,7 @@ pub struct KeptStatus {
     /// The file and its last error.
     pub file: KeptFile,
     /// When it was last written (its modification time), if it is there.
-    pub written: Option<SystemTime>,
+    pub written: Option<DateTime<Utc>>,
 }
 
 impl Wallet {
@@ -43,19 +44,19 @@ impl Wallet {
         replace: bool,
     ) -> Result<KeptFile, WalletError> {
         let path = std::path::absolute(path).map_err(|err| StoreError::io("resolve", path, err))?;
-        for other in self.list()? {
-            if other.name != name && other.kept_files.iter().any(|f| f.path == path) {
+        let mut already = None;
+        for account in self.list()? {
+            let keeps = account.kept_files.iter().any(|f| f.path == path);
+            if account.name == name {
+                already = Some(keeps);
+            } else if keeps {
                 return Err(WalletError::KeptElsewhere {
                     path,
-                    account: other.name,
+                    account: account.name,
                 });
             }
         }
-        let already = self
-            .account(name)?
-            .kept_files
-            .iter()
-            .any(|f| f.path == path);
+        let already = already.ok_or_else(|| WalletError::NotFound(name.to_owned()))?;
         if replace || already {
             refuse_symlink(&path)?;
             write_atomic(&path, text.as_bytes())?;
@@ -97,7 +98,7 @@ impl Wallet {
                 let name = account.name;
                 account.kept_files.into_iter().map(move |file| KeptStatus {
                     account: name.clone(),
-                    written: modified(&file.path),
+                    written: last_written(&file.path),
                     file,
                 })
             })
@@ -151,10 +152,10 @@ impl Wallet {
     /// failed last time (after a restart, a crash between storing and writing, or a folder
     /// that came back); nothing when all are current. The keep-alive calls it.
     pub fn catch_up_kept(&self, account: &Account) -> Result<(), WalletError> {
-        let issued = account.tokens.issued_at.map(SystemTime::from);
+        let issued = account.tokens.issued_at;
         let stale = account.kept_files.iter().any(|file| {
             file.error.is_some()
-                || match (modified(&file.path), issued) {
+                || match (last_written(&file.path), issued) {
                     (None, _) => true,
                     (Some(written), Some(issued)) => written < issued,
                     (Some(_), None) => false,
@@ -163,8 +164,8 @@ impl Wallet {
         if !stale || !account.tokens.has_access_token && !account.tokens.has_refresh_token {
             return Ok(());
         }
-        let (account, secrets) = self.secrets(&account.name)?;
-        self.rewrite_kept(account, &secrets);
+        let secrets = self.load_secrets(&account.name)?;
+        self.rewrite_kept(account.clone(), &secrets);
         Ok(())
     }
 }
@@ -184,6 +185,9 @@ fn refuse_symlink(path: &Path) -> Result<(), StoreError> {
     }
 }
 
-fn modified(path: &Path) -> Option<SystemTime> {
-    std::fs::symlink_metadata(path).ok()?.modified().ok()
+/// When the kept file at `path` was last written (its modification time; a symlink's own,
+/// never its target's); `None` when nothing is there.
+pub fn last_written(path: &Path) -> Option<DateTime<Utc>> {
+    let modified = std::fs::symlink_metadata(path).ok()?.modified().ok()?;
+    Some(modified.into())
 }

@@ -30,7 +30,7 @@ pub use crate::store::{SecretStoreKind, StoreError};
 pub use deliver::{ApiReply, ExportRequest};
 pub use error::WalletError;
 pub use fields::AccountFields;
-pub use kept::KeptStatus;
+pub use kept::{KeptStatus, last_written};
 pub use rotation::{DEFAULT_JOBS, PER_HOST, requests_in_flight, wait_for_requests_in_flight};
 pub use validation::{validate, validate_endpoints, validate_name};
 

@@ -20,7 +20,7 @@ async fn demo(
     server.set_access_ttl(ttl);
     let dir = tempfile::tempdir().unwrap();
     let no_passphrase = |_| Err(StoreError::NoPassphrase);
-    let config = crate::config::Config::with_store(SecretStoreKind::Memory);
+    let config = crate::config::Config::default().using(SecretStoreKind::Memory);
     let wallet = Wallet::open(dir.path(), &config, &no_passphrase).unwrap();
     wallet.add(new).await.unwrap();
     wallet.generate("demo").await.unwrap();

@@ -30,7 +30,9 @@ use crate::demo::oauth::OAuthServer;
 use crate::export::{ExportFormat, TokenChoice};
 use crate::model::{Account, JwtParts, Secret};
 use crate::providers::signin::DeviceCode;
-use crate::wallet::{Clock, ExportRequest, NewAccount, SecretStoreKind, Wallet, WalletError};
+use crate::wallet::{
+    Clock, ExportRequest, NewAccount, SecretStoreKind, Wallet, WalletError, last_written,
+};
 
 /// How often the auto-refresher looks for due accounts, by default.
 pub const AUTO_REFRESH_PERIOD: Duration = Duration::from_secs(15);
@@ -195,8 +197,9 @@ pub enum Event {
         /// Why the last attempt failed, if it did.
         error: Option<String>,
     },
-    /// The accounts as stored now.
-    Accounts(Vec<Account>),
+    /// The accounts as stored now, and when each of their kept files was last written
+    /// (read here, not on the window's thread).
+    Accounts(Vec<Account>, HashMap<PathBuf, DateTime<Utc>>),
     /// An action on an account started or ended.
     Busy(String, bool),
     /// The outcome of an action.
@@ -411,7 +414,12 @@ impl Inner {
         }
         shown.clone_from(&accounts);
         drop(shown);
-        self.emit(Event::Accounts(accounts));
+        let written = accounts
+            .iter()
+            .flat_map(|account| &account.kept_files)
+            .filter_map(|file| Some((file.path.clone(), last_written(&file.path)?)))
+            .collect();
+        self.emit(Event::Accounts(accounts, written));
     }
 
     pub(super) fn agent(&self) -> Option<Arc<crate::agent::State>> {

@@ -54,10 +54,7 @@ pub(super) fn serve_agent(inner: &Arc<Inner>) {
 
 pub(super) async fn unlock(inner: &Arc<Inner>, passphrase: Secret) {
     let home = inner.home.clone();
-    let config = crate::config::Config {
-        store: Some(SecretStoreKind::File),
-        ..inner.services.config.clone()
-    };
+    let config = inner.services.config.using(SecretStoreKind::File);
     let opened = tokio::task::spawn_blocking(move || {
         Wallet::open(&home, &config, &|_| Ok(passphrase.clone()))
     })
@@ -80,10 +77,7 @@ pub(super) fn use_memory_store(inner: &Arc<Inner>) {
         .tempdir()
         .map_err(|err| format!("Could not make a scratch folder: {err}"))
         .and_then(|scratch| {
-            let config = crate::config::Config {
-                store: Some(SecretStoreKind::Memory),
-                ..inner.services.config.clone()
-            };
+            let config = inner.services.config.using(SecretStoreKind::Memory);
             let wallet = Wallet::open(scratch.path(), &config, &|_| Ok(Secret::new("unused")))
                 .map_err(|err| describe(&err))?;
             *inner.scratch.lock().unwrap_or_else(PoisonError::into_inner) = Some(scratch);
