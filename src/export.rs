@@ -63,6 +63,12 @@ fn rfc3339(at: Option<chrono::DateTime<chrono::Utc>>) -> Value {
     })
 }
 
+/// `at` in RFC 3339 (UTC, whole seconds), or nothing: the env and Postman exports' form.
+fn rfc3339_text(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    at.map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
 /// The account name as a shell variable prefix (`prod-central` → `PROD_CENTRAL`).
 pub fn env_prefix(name: &str) -> String {
     name.chars()
@@ -205,13 +211,9 @@ struct PostmanEnvironment<'a> {
 /// header's value, `Bearer …` where the provider wants it), `auth_header_name` and
 /// `expires_at`; `refresh_token` and `refresh_expires_at` when asked for.
 fn postman_text(out: &mut String, account: &Account, access: Option<&str>, refresh: Option<&str>) {
-    let time = |at: Option<chrono::DateTime<chrono::Utc>>| {
-        at.map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true))
-            .unwrap_or_default()
-    };
     let (access_expires, refresh_expires) = (
-        time(account.tokens.access_expires_at),
-        time(account.tokens.refresh_expires_at),
+        rfc3339_text(account.tokens.access_expires_at),
+        rfc3339_text(account.tokens.refresh_expires_at),
     );
     let value = |key, value, kind| PostmanValue {
         key,
@@ -244,22 +246,18 @@ fn postman_text(out: &mut String, account: &Account, access: Option<&str>, refre
 
 fn env_text(out: &mut String, account: &Account, access: Option<&str>, refresh: Option<&str>) {
     let prefix = env_prefix(&account.name);
-    let time = |at: Option<chrono::DateTime<chrono::Utc>>| {
-        at.map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true))
-            .unwrap_or_default()
-    };
     if let Some(token) = access {
         let quoted = Zeroizing::new(sh_quote(token));
         writeln!(out, "{prefix}_ACCESS_TOKEN={}", *quoted).ok();
         let header = Zeroizing::new(sh_quote(&Zeroizing::new(header_line(account, token))));
         writeln!(out, "{prefix}_AUTH_HEADER={}", *header).ok();
-        let expires = time(account.tokens.access_expires_at);
+        let expires = rfc3339_text(account.tokens.access_expires_at);
         writeln!(out, "{prefix}_EXPIRES_AT='{expires}'").ok();
     }
     if let Some(token) = refresh {
         let quoted = Zeroizing::new(sh_quote(token));
         writeln!(out, "{prefix}_REFRESH_TOKEN={}", *quoted).ok();
-        let expires = time(account.tokens.refresh_expires_at);
+        let expires = rfc3339_text(account.tokens.refresh_expires_at);
         writeln!(out, "{prefix}_REFRESH_EXPIRES_AT='{expires}'").ok();
     }
 }

@@ -309,35 +309,24 @@ impl Wallet {
             None => self.stamped(name)?,
         };
         let _lock = lock_async(&self.lock_path(name), REFRESH_LOCK_TIMEOUT).await?;
+        let seen_generation = seen.account.tokens.generation;
         let current = if self.accounts.unchanged(name, &seen.stamp) {
             seen
         } else {
-            let current = self.stamped(name)?;
-            let fresh = match mode {
-                RefreshMode::Requested => {
-                    current.account.tokens.generation != seen.account.tokens.generation
-                }
-                RefreshMode::IfDue => !self.due(&current.account),
-            };
-            if fresh {
-                tracing::debug!(
-                    account = name,
-                    "another caller refreshed meanwhile; using its tokens"
-                );
-                return Ok(Renewed {
-                    account: current.account,
-                    access: None,
-                });
-            }
-            current
+            self.stamped(name)?
         };
-        let Stamped { account, stamp } = current;
-        if mode == RefreshMode::IfDue && !self.due(&account) {
+        let fresh = match mode {
+            RefreshMode::Requested => current.account.tokens.generation != seen_generation,
+            RefreshMode::IfDue => !self.due(&current.account),
+        };
+        if fresh {
+            tracing::debug!(account = name, "no refresh due: using the stored tokens");
             return Ok(Renewed {
-                account,
+                account: current.account,
                 access: None,
             });
         }
+        let Stamped { account, stamp } = current;
         self.check_refresh_allowed(&account, mode)?;
         let secrets = self.load_secrets(name)?;
         let http = self.http_for(&account)?;
