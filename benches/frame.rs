@@ -63,7 +63,7 @@ fn frame(bencher: divan::Bencher, count: usize) {
         opener: Arc::new(SystemBrowser),
         clock: Arc::new(SystemClock),
         auto_refresh_every: Duration::from_hours(1),
-        agent_host: std::sync::Arc::new(tokenwallet::cli::AgentHost),
+        wording: std::sync::Arc::new(tokenwallet::cli::CliWording),
         config: tokenwallet::config::Config::default(),
     };
     let mut app = App::new(

@@ -17,8 +17,8 @@ fn main() -> std::process::ExitCode {
     tokenwallet::logging::init();
     if cli.command.is_none() {
         let home = cli.home.unwrap_or_else(tokenwallet::store::default_home);
-        let host = std::sync::Arc::new(tokenwallet::cli::AgentHost);
-        return match tokenwallet::ui::run(&home, host) {
+        let wording = std::sync::Arc::new(tokenwallet::cli::CliWording);
+        return match tokenwallet::ui::run(&home, wording) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("tokenwallet: could not open the window: {err:#}");

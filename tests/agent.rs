@@ -643,3 +643,60 @@ fn the_agent_keeps_a_chain_alive_with_nobody_asking() {
     let token = without_passphrase(&home).run(&["token", "demo"]).ok();
     assert!(server.state().access_valid(token.trim()));
 }
+
+// Issue 17: a command asks the agent once. `token` asked a locked agent twice (its fast
+// path, then the command), and `exec` twice per account (a token, then an export).
+#[cfg(unix)]
+#[test]
+fn a_command_asks_an_agent_that_does_not_serve_it_once() {
+    use std::io::{BufRead as _, Write as _};
+    use std::os::unix::fs::PermissionsExt as _;
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let home = home();
+    home.add_demo_account(&server, "demo");
+    home.add_demo_account(&server, "other");
+    home.run(&["generate", "demo"]).ok();
+    home.run(&["generate", "other"]).ok();
+    // A stand-in agent whose vault is locked: it counts its callers.
+    let socket = socket_path(home.path());
+    let dir = socket.parent().unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = std::sync::Arc::clone(&asked);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut line = String::new();
+            std::io::BufReader::new(&stream)
+                .read_line(&mut line)
+                .unwrap();
+            seen.lock().unwrap().push(line);
+            stream.write_all(b"{\"reply\":\"locked\"}\n").unwrap();
+        }
+    });
+    let token = home.run(&["token", "demo"]).ok();
+    assert!(server.state().access_valid(token.trim()));
+    assert_eq!(
+        asked.lock().unwrap().len(),
+        1,
+        "{:?}",
+        asked.lock().unwrap()
+    );
+    let exec = home
+        .run(&[
+            "exec",
+            "demo",
+            "other",
+            "--",
+            "sh",
+            "-c",
+            "echo $DEMO_ACCESS_TOKEN",
+        ])
+        .ok();
+    assert!(server.state().access_valid(exec.trim()), "{exec}");
+    let asked = asked.lock().unwrap();
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    assert!(asked[1].contains("\"fresh\":true"), "{asked:?}");
+}

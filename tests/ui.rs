@@ -142,7 +142,7 @@ fn window_with(setup: impl FnOnce(&Wallet, &OAuthServer, &tokio::runtime::Runtim
         opener: browser.clone(),
         clock: clock.clone(),
         auto_refresh_every: Duration::from_millis(50),
-        agent_host: std::sync::Arc::new(tokenwallet::cli::AgentHost),
+        wording: std::sync::Arc::new(tokenwallet::cli::CliWording),
         config: tokenwallet::config::Config::default(),
     };
     let harness = harness(WalletSource::Open(Arc::clone(&wallet)), services, &runtime);
@@ -724,7 +724,7 @@ fn first_run_window(
         opener: Arc::new(TestBrowser::default()),
         clock: Arc::new(tokenwallet::wallet::SystemClock),
         auto_refresh_every: Duration::from_hours(1),
-        agent_host: std::sync::Arc::new(tokenwallet::cli::AgentHost),
+        wording: std::sync::Arc::new(tokenwallet::cli::CliWording),
         config: tokenwallet::config::Config::default(),
     };
     harness(WalletSource::Vault(home.to_owned()), services, runtime)

@@ -133,22 +133,6 @@ mod tests {
         }
     }
 
-    struct NoHost;
-
-    impl super::super::Host for NoHost {
-        fn serve<'a>(
-            &'a self,
-            _wallet: &'a Wallet,
-            _request: super::super::Request,
-        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = super::super::Reply> + Send + 'a>>
-        {
-            Box::pin(async { super::super::Reply::Locked })
-        }
-        fn describe(&self, err: &crate::wallet::WalletError) -> (i32, String) {
-            (1, err.to_string())
-        }
-    }
-
     // Issue 18: an account whose chain died is told once, by notification, however many
     // rounds see it; and it is not refreshed again.
     #[tokio::test(flavor = "multi_thread")]
@@ -169,7 +153,11 @@ mod tests {
         server.revoke_all_grants();
         assert!(wallet.refresh("demo").await.is_err());
         assert!(wallet.account("demo").unwrap().tokens.needs_sign_in);
-        let state = State::new(dir.path(), Some(Arc::clone(&wallet)), Arc::new(NoHost));
+        let state = State::new(
+            dir.path(),
+            Some(Arc::clone(&wallet)),
+            Arc::new(super::super::PlainWording),
+        );
         let shown = Arc::new(Shown::default());
         state.notify_with(shown.clone());
         let (mut backing_off, mut told) = (HashMap::new(), HashSet::new());

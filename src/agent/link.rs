@@ -111,16 +111,13 @@ where
     let line = read_request(&mut read).await?;
     let reply = match serde_json::from_slice::<Request>(&line) {
         Ok(request) => state.handle(request).await,
-        Err(err) => Reply::message(
-            2,
+        Err(err) => Reply::failed(
+            crate::wallet::ErrorKind::BadInput,
             format!("the agent did not understand the request ({err})"),
         ),
     };
     drop(line);
-    let size = match &reply {
-        Reply::Done { stdout, stderr, .. } => stdout.len() + stderr.len(),
-        Reply::Locked => 0,
-    };
+    let size = reply.size();
     let out = json_line(&reply, size).map_err(std::io::Error::other)?;
     drop(reply);
     let sending = async {

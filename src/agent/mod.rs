@@ -1,11 +1,13 @@
 //! The agent: one long-lived process (`tokenwallet agent`, or the open window) serves the
 //! wallet to this user's command lines over a local socket, so `token`, `list`, `show` and
 //! `export` answer without opening the secret store again, and the agent is the one
-//! refresher for the accounts it serves. Its host (the command line's, for both) runs the
-//! same command code as a direct call and sends back what that would print and its exit
-//! code: the output is the same either way.
+//! refresher for the accounts it serves. Its replies are data (a token, accounts, an
+//! export's text, an error with its kind), never printed text: the command line prints them
+//! as it prints the same [`answer`] it computes itself when no agent runs, so the output is
+//! the same either way, and the window hosting the agent runs no command-line code.
 //!
-//! - `mod.rs`: the protocol (one JSON line each way), where the agent listens, its host;
+//! - `mod.rs`: the protocol (one JSON line each way), where the agent listens;
+//! - `answer.rs`: the answer to a request, from an open wallet;
 //! - `state.rs`: what it serves, `unlock` and `lock`;
 //! - `link.rs`: one exchange, its bounds and the limits on callers;
 //! - `keep_alive.rs`: renewing chains with nobody asking;
@@ -33,26 +35,24 @@ pub enum Request {
         /// Account name.
         name: String,
     },
-    /// `list [--json]`.
-    List {
-        /// Machine-readable output.
-        json: bool,
-    },
-    /// `show NAME [--json]`.
+    /// `list`: the accounts' records.
+    List,
+    /// `show NAME`: the account's record and its access token's claims.
     Show {
         /// Account name.
         name: String,
-        /// Machine-readable output.
-        json: bool,
     },
-    /// `export NAME` to stdout (the caller writes `--out` files itself).
+    /// `export NAME`: the export's text (the caller writes `--out` files itself).
     Export {
         /// Account name.
         name: String,
-        /// `access`, `refresh` or `both`.
-        token: String,
-        /// The format id.
-        format: String,
+        /// Which tokens.
+        token: crate::model::TokenChoice,
+        /// The format.
+        format: crate::model::ExportFormat,
+        /// Make the access token fresh first, as `token` does (`exec`).
+        #[serde(default)]
+        fresh: bool,
     },
     /// Opens the vault with this passphrase and keeps its key for `seconds`.
     Unlock {
@@ -67,30 +67,75 @@ pub enum Request {
     Replan,
 }
 
-/// The agent's answer, one JSON line.
+/// The agent's answer, one JSON line: data, not text.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "reply", rename_all = "snake_case")]
 pub enum Reply {
-    /// The command ran: what it printed and its exit code.
-    Done {
-        /// Its standard output (wiped when dropped: it may be a token).
-        stdout: Zeroizing<String>,
-        /// Its messages.
-        stderr: String,
-        /// Its exit code.
-        code: i32,
+    /// A valid access token, and why it was not renewed when it should have been.
+    Token {
+        /// The token (wiped when dropped).
+        token: Zeroizing<String>,
+        /// A renewal that failed while this token is still valid, worded for the caller.
+        warning: Option<String>,
+    },
+    /// The accounts' records (no secret).
+    Accounts {
+        /// In the wallet's order.
+        accounts: Vec<crate::model::Account>,
+    },
+    /// One account's record, and its access token's claims when that token is a JWT.
+    Account {
+        /// The record (no secret).
+        account: Box<crate::model::Account>,
+        /// The decoded JWT header and payload.
+        claims: Option<crate::model::JwtParts>,
+    },
+    /// An export's text (wiped when dropped: it holds tokens).
+    Exported {
+        /// The text, as a file would hold it.
+        text: Zeroizing<String>,
+    },
+    /// Done; a sentence for the person (`unlock`, `lock`), maybe empty.
+    Said {
+        /// What happened.
+        message: String,
+    },
+    /// The request failed: the kind (the caller's exit code) and a sentence.
+    Failed {
+        /// What kind of failure.
+        kind: crate::wallet::ErrorKind,
+        /// The sentence, worded by the agent's host for its callers.
+        message: String,
     },
     /// The vault is locked: the caller opens the wallet itself (or runs `unlock`).
     Locked,
 }
 
 impl Reply {
-    /// A reply with only a message (one line, as the command line words it) and a code.
-    pub fn message(code: i32, message: impl std::fmt::Display) -> Self {
-        Self::Done {
-            stdout: Zeroizing::default(),
-            stderr: format!("tokenwallet: {message}\n"),
-            code,
+    /// A failure of `kind` said in `message`.
+    pub fn failed(kind: crate::wallet::ErrorKind, message: impl std::fmt::Display) -> Self {
+        Self::Failed {
+            kind,
+            message: message.to_string(),
+        }
+    }
+
+    /// Done, with `message` for the person.
+    pub fn said(message: impl std::fmt::Display) -> Self {
+        Self::Said {
+            message: message.to_string(),
+        }
+    }
+
+    /// About how many bytes its text takes: the buffer its JSON line is written into.
+    fn size(&self) -> usize {
+        match self {
+            Self::Token { token, warning } => token.len() + warning.as_ref().map_or(0, String::len),
+            Self::Accounts { accounts } => accounts.len() * 512,
+            Self::Account { .. } => 2048,
+            Self::Exported { text } => text.len(),
+            Self::Said { message } | Self::Failed { message, .. } => message.len(),
+            Self::Locked => 0,
         }
     }
 }
@@ -120,24 +165,29 @@ fn socket_dir(home: &Path) -> PathBuf {
     }
 }
 
+mod answer;
 mod keep_alive;
 #[cfg(any(unix, windows))]
 mod link;
 mod state;
+pub use answer::answer;
 pub use keep_alive::keep_alive;
 pub use state::State;
 
-/// What hosts the agent: runs the commands it does not answer itself with the open wallet,
-/// and words an error for the caller (exit code and sentence), as the command line would.
-pub trait Host: Send + Sync {
-    /// Answers `request` with `wallet`.
-    fn serve<'a>(
-        &'a self,
-        wallet: &'a crate::wallet::Wallet,
-        request: Request,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + 'a>>;
-    /// The exit code and sentence for `err`.
-    fn describe(&self, err: &crate::wallet::WalletError) -> (i32, String);
+/// How the agent's callers word an error: the command line names its own options and
+/// commands, which the core never does. Given by whoever hosts the agent.
+pub trait Wording: Send + Sync {
+    /// The sentence for `err`.
+    fn describe(&self, err: &crate::wallet::WalletError) -> String;
+}
+
+/// The core's own words, for a host with no better ones.
+pub struct PlainWording;
+
+impl Wording for PlainWording {
+    fn describe(&self, err: &crate::wallet::WalletError) -> String {
+        err.to_string()
+    }
 }
 
 #[cfg(unix)]
@@ -210,22 +260,6 @@ mod tests {
 
     use super::*;
 
-    /// A host that answers every command it is given.
-    struct Answers;
-
-    impl Host for Answers {
-        fn serve<'a>(
-            &'a self,
-            _wallet: &'a crate::wallet::Wallet,
-            _request: Request,
-        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + 'a>> {
-            Box::pin(async { Reply::message(0, "served") })
-        }
-        fn describe(&self, err: &crate::wallet::WalletError) -> (i32, String) {
-            (1, err.to_string())
-        }
-    }
-
     #[test]
     fn durations_read_as_people_write_them() {
         assert_eq!(parse_duration("90"), Some(90));
@@ -261,18 +295,19 @@ mod tests {
             &|_| Ok(passphrase()),
         )
         .unwrap();
-        let state = std::sync::Arc::new(State::new(dir.path(), None, std::sync::Arc::new(Answers)));
+        let state = std::sync::Arc::new(State::new(
+            dir.path(),
+            None,
+            std::sync::Arc::new(PlainWording),
+        ));
         let unlock = Request::Unlock {
             passphrase: Zeroizing::new("pw".to_owned()),
             seconds: 1,
         };
         let reply = state.handle(unlock).await;
-        assert!(matches!(&reply, Reply::Done { code: 0, .. }), "{reply:?}");
-        let list = || Request::List { json: true };
-        assert!(matches!(
-            state.handle(list()).await,
-            Reply::Done { code: 0, .. }
-        ));
+        assert!(matches!(&reply, Reply::Said { .. }), "{reply:?}");
+        let list = || Request::List;
+        assert!(matches!(state.handle(list()).await, Reply::Accounts { .. }));
         std::thread::sleep(Duration::from_millis(1100));
         assert!(
             matches!(state.handle(list()).await, Reply::Locked),

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use super::{Host, Reply, Request, human};
+use super::{Reply, Request, Wording, human};
+use crate::wallet::ErrorKind;
 
 /// Told when an `unlock` opens the wallet (`Some`) or a `lock` or the unlock's time closes
 /// it (`None`): the window follows the agent it serves.
@@ -29,8 +30,8 @@ pub struct State {
     watcher: std::sync::Mutex<Option<Watcher>>,
     /// Room for callers served at once.
     pub(super) callers: std::sync::Arc<tokio::sync::Semaphore>,
-    /// Runs the commands and words the errors.
-    host: std::sync::Arc<dyn Host>,
+    /// Words the errors for the callers.
+    wording: std::sync::Arc<dyn Wording>,
     /// One passphrase checked at a time: each key derivation takes 64 MiB and a core.
     unlocking: tokio::sync::Semaphore,
     /// Told when a wallet is opened: the keep-alive wakes to plan its timers.
@@ -51,12 +52,12 @@ const WALL_CLOCK_CHECK: Duration = Duration::from_mins(5);
 const UNLOCK_QUEUE: Duration = Duration::from_secs(30);
 
 impl State {
-    /// A state serving `wallet` (`None`: a vault that waits for `unlock`), whose commands
-    /// `host` runs.
+    /// A state serving `wallet` (`None`: a vault that waits for `unlock`), whose errors
+    /// `wording` words for the callers.
     pub fn new(
         home: &Path,
         wallet: Option<std::sync::Arc<crate::wallet::Wallet>>,
-        host: std::sync::Arc<dyn Host>,
+        wording: std::sync::Arc<dyn Wording>,
     ) -> Self {
         Self {
             home: home.to_owned(),
@@ -76,7 +77,7 @@ impl State {
             opened: tokio::sync::Notify::new(),
             notifier: std::sync::Mutex::new(None),
             config: crate::config::Config::default(),
-            host,
+            wording,
         }
     }
 
@@ -220,28 +221,21 @@ impl State {
                 if had {
                     self.tell(None);
                 }
-                Reply::message(
-                    0,
-                    if had {
-                        "the agent forgot the vault key"
-                    } else {
-                        "the agent held no vault key"
-                    },
-                )
+                Reply::said(if had {
+                    "the agent forgot the vault key"
+                } else {
+                    "the agent held no vault key"
+                })
             }
             Request::Replan => {
                 self.replan();
-                Reply::Done {
-                    stdout: Zeroizing::default(),
-                    stderr: String::new(),
-                    code: 0,
-                }
+                Reply::said("")
             }
-            command => {
+            request => {
                 let Some(wallet) = self.current() else {
                     return Reply::Locked;
                 };
-                self.host.serve(&wallet, command).await
+                super::answer(&wallet, request, self.wording.as_ref()).await
             }
         }
     }
@@ -259,17 +253,14 @@ impl State {
         if let Some(wallet) = self.current()
             && !wallet.is_vault()
         {
-            return Reply::message(
-                0,
-                format!(
-                    "the agent serves the {} store, which needs no passphrase: there is nothing to unlock",
-                    wallet.secret_store_kind().id()
-                ),
-            );
+            return Reply::said(format!(
+                "the agent serves the {} store, which needs no passphrase: there is nothing to unlock",
+                wallet.secret_store_kind().id()
+            ));
         }
         if !crate::store::VaultStore::exists(&self.home) {
-            return Reply::message(
-                2,
+            return Reply::failed(
+                ErrorKind::BadInput,
                 format!(
                     "{} has no vault to unlock; nothing was created",
                     self.home.display()
@@ -278,7 +269,10 @@ impl State {
         }
         let Ok(Ok(_turn)) = tokio::time::timeout(UNLOCK_QUEUE, self.unlocking.acquire()).await
         else {
-            return Reply::message(1, "another unlock is being checked; try again in a moment");
+            return Reply::failed(
+                ErrorKind::Other,
+                "another unlock is being checked; try again in a moment",
+            );
         };
         let home = self.home.clone();
         let passphrase = crate::model::Secret::new(passphrase.as_str());
@@ -295,15 +289,14 @@ impl State {
         .await;
         let wallet = match opened {
             Ok(Ok(wallet)) => std::sync::Arc::new(wallet.with_access_cache()),
-            Ok(Err(err)) => {
-                let (code, message) = self.host.describe(&err);
-                return Reply::message(code, message);
+            Ok(Err(err)) => return Reply::failed(err.kind(), self.wording.describe(&err)),
+            Err(err) => {
+                return Reply::failed(ErrorKind::Other, format!("the unlock failed: {err}"));
             }
-            Err(err) => return Reply::message(1, format!("the unlock failed: {err}")),
         };
         let Some(until) = std::time::SystemTime::now().checked_add(Duration::from_secs(seconds))
         else {
-            return Reply::message(2, "that unlock time is too long");
+            return Reply::failed(ErrorKind::BadInput, "that unlock time is too long");
         };
         let epoch = {
             let mut slot = self.slot();
@@ -316,10 +309,10 @@ impl State {
         self.tell(Some(wallet));
         self.opened.notify_one();
         self.expire_at(until, epoch);
-        Reply::message(
-            0,
-            format!("the agent holds the vault key for {}", human(seconds)),
-        )
+        Reply::said(format!(
+            "the agent holds the vault key for {}",
+            human(seconds)
+        ))
     }
 
     /// Forgets the key of the unlock of `epoch` at `until`, looking at the wall clock at

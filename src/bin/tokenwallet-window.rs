@@ -22,7 +22,7 @@ fn main() -> std::process::ExitCode {
             .and_then(|cli| cli.home)
             .unwrap_or_else(tokenwallet::store::default_home),
     };
-    match tokenwallet::ui::run(&home, std::sync::Arc::new(tokenwallet::cli::AgentHost)) {
+    match tokenwallet::ui::run(&home, std::sync::Arc::new(tokenwallet::cli::CliWording)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             rfd::MessageDialog::new()

@@ -11,13 +11,14 @@ use std::path::Path;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use super::served::{Asked, ask_agent};
+use super::output::{Shape, render};
+use super::served::answered;
 use super::{ExecArgs, Failure, open_wallet, usage};
 use crate::agent;
-use crate::export::{TokenChoice, env_prefix};
+use crate::export::{ExportFormat, TokenChoice, env_prefix};
 use crate::model::ProviderKind;
 use crate::providers::spec;
-use crate::wallet::{ExportRequest, Wallet};
+use crate::wallet::Wallet;
 
 /// What a `--var` carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,11 +97,7 @@ pub(super) async fn exec(home: &Path, args: &ExecArgs) -> Result<(), Failure> {
     for var in &vars {
         *accounts.entry(&var.account).or_default() |= var.what == What::Refresh;
     }
-    let mut source = Source {
-        home,
-        wallet: None,
-        agent: true,
-    };
+    let mut source = Source { home, wallet: None };
     let mut fresh = BTreeMap::new();
     for (&name, &refresh) in &accounts {
         fresh.insert(name, source.fresh(name, refresh).await?);
@@ -140,7 +137,6 @@ struct Fresh {
 struct Source<'a> {
     home: &'a Path,
     wallet: Option<Wallet>,
-    agent: bool,
 }
 
 impl Source<'_> {
@@ -151,30 +147,15 @@ impl Source<'_> {
         } else {
             TokenChoice::Access
         };
-        let token = agent::Request::Token {
+        let request = agent::Request::Export {
             name: name.to_owned(),
+            token: choice,
+            format: ExportFormat::Json,
+            fresh: true,
         };
-        let export = agent::Request::Export {
-            name: name.to_owned(),
-            token: choice.id().to_owned(),
-            format: "json".to_owned(),
-        };
-        let served = match self.ask(&token)? {
-            Some(_) => self.ask(&export)?,
-            None => None,
-        };
-        let text = if let Some(text) = served {
-            text
-        } else {
-            let wallet = self.wallet()?;
-            wallet.token(name).await?;
-            let request = ExportRequest {
-                format: crate::export::ExportFormat::Json,
-                token: choice,
-                keep_fresh: false,
-            };
-            wallet.export(name, request)?
-        };
+        let home = self.home;
+        let reply = answered(home, request, || self.wallet()).await?;
+        let text = render(reply, Shape::default())?.stdout;
         let json: Value = serde_json::from_str(&text).map_err(|err| Failure {
             code: 1,
             message: format!("the tokens of '{name}' were not understood ({err})"),
@@ -193,22 +174,7 @@ impl Source<'_> {
         })
     }
 
-    /// The agent's answer to `request`: `None` when no agent serves (from then on none is
-    /// asked); a failure it reports is this command's.
-    fn ask(&mut self, request: &agent::Request) -> Result<Option<Zeroizing<String>>, Failure> {
-        if !self.agent {
-            return Ok(None);
-        }
-        match ask_agent(self.home, request)? {
-            Asked::Served(printed) => Ok(Some(printed.stdout)),
-            asked @ Asked::Direct(_) => {
-                asked.warn();
-                self.agent = false;
-                Ok(None)
-            }
-        }
-    }
-
+    /// The wallet, opened the first time an account is not served by the agent.
     fn wallet(&mut self) -> Result<&Wallet, Failure> {
         let wallet = match self.wallet.take() {
             Some(wallet) => wallet,

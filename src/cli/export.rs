@@ -2,8 +2,9 @@
 
 use std::path::Path;
 
-use super::served::{Asked, ask_agent, served};
-use super::{ExportArgs, Failure, Printed, open_wallet, passphrase, usage};
+use super::output::{Shape, render};
+use super::served::{answered, served};
+use super::{ExportArgs, Failure, open_wallet, passphrase, usage};
 use crate::agent;
 use crate::export::{ExportFormat, TokenChoice};
 use crate::model::written_ago;
@@ -42,19 +43,17 @@ pub(super) async fn export(home: &Path, args: &ExportArgs) -> Result<(), Failure
     let request = export_request(&args.format, &args.token)?;
     let ask = agent::Request::Export {
         name: name.to_owned(),
-        token: args.token.clone(),
-        format: args.format.clone(),
+        token: request.token,
+        format: request.format,
+        fresh: false,
     };
+    let open = || open_wallet(home);
     let Some(path) = &args.out else {
-        let direct = async || Ok(Printed::data(open_wallet(home)?.export(name, request)?));
-        return served(home, ask, direct).await;
+        return served(home, ask, Shape::default(), open).await;
     };
     // To a file: the text comes from the agent or the wallet; this process writes it, so
     // the path means what it means here.
-    let text = match ask_agent(home, &ask)? {
-        Asked::Served(printed) => printed.stdout,
-        Asked::Direct(_) => open_wallet(home)?.export(name, request)?,
-    };
+    let text = render(answered(home, ask, open).await?, Shape::default())?.stdout;
     let plural = if request.token == TokenChoice::Both {
         "s"
     } else {

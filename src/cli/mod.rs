@@ -12,18 +12,16 @@ mod words;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::Path;
 
-use serde_json::{Value, json};
-
 use crate::agent;
 use crate::config::Config;
 use crate::import::{parse_date, read_bounded};
-use crate::model::{ClientAuth, Field, Grant, ProviderKind, Secret, decode_jwt};
+use crate::model::{ClientAuth, Field, Grant, ProviderKind, Secret};
 use crate::providers::{Revoked, spec};
 use crate::store::{SecretStoreKind, StoreError, default_home};
 use crate::wallet::{AccountFields, NewAccount, Wallet, WalletError};
 pub use args::{AddArgs, Cli, Command, EndpointArgs, ExecArgs, ExportArgs, ImportArgs};
-use output::{account_json, show_text, summary, table};
-pub use served::{AgentHost, token_through_agent};
+use output::{Shape, summary};
+pub use served::{CliWording, token_through_agent};
 use served::{NO_AGENT, run_agent, served, unlock};
 pub use words::option as field_option;
 use zeroize::Zeroizing;
@@ -192,29 +190,20 @@ async fn execute(home: &Path, command: Command) -> Result<(), Failure> {
         Command::Revoke { name } => revoke(home, &name).await,
         Command::Remove { name } => remove(home, &name).await,
         Command::Token { name } => {
-            let request = agent::Request::Token { name: name.clone() };
-            served(home, request, async || {
-                token(&open_wallet(home)?, &name).await
-            })
-            .await
+            let request = agent::Request::Token { name };
+            served(home, request, Shape::default(), || open_wallet(home)).await
         }
         Command::List { json } => {
-            let direct = async || {
-                // The list reads metadata only: no secret store is opened.
+            // The list reads metadata only: no secret store is opened.
+            let open = || {
                 let config = config()?.using(SecretStoreKind::Memory);
-                list(&Wallet::open(home, &config, &passphrase)?, json)
+                Ok(Wallet::open(home, &config, &passphrase)?)
             };
-            served(home, agent::Request::List { json }, direct).await
+            served(home, agent::Request::List, Shape { json }, open).await
         }
         Command::Show { name, json } => {
-            let request = agent::Request::Show {
-                name: name.clone(),
-                json,
-            };
-            served(home, request, async || {
-                show(&open_wallet(home)?, &name, json)
-            })
-            .await
+            let request = agent::Request::Show { name };
+            served(home, request, Shape { json }, || open_wallet(home)).await
         }
         Command::Export(args) => export::export(home, &args).await,
         Command::Exec(args) => exec::exec(home, &args).await,
@@ -222,7 +211,7 @@ async fn execute(home: &Path, command: Command) -> Result<(), Failure> {
         Command::Unlock { duration } => unlock(home, duration),
         Command::Lock => {
             let request = agent::Request::Lock;
-            served(home, request, async || Err(usage(NO_AGENT))).await
+            served(home, request, Shape::default(), || Err(usage(NO_AGENT))).await
         }
     }
 }
@@ -346,52 +335,6 @@ async fn remove(home: &Path, name: &str) -> Result<(), Failure> {
         eprintln!("tokenwallet: {files}");
     }
     Ok(())
-}
-
-async fn token(wallet: &Wallet, name: &str) -> Result<Printed, Failure> {
-    let outcome = wallet.token(name).await?;
-    let stderr = outcome.warning.map_or_else(String::new, |warning| {
-        format!(
-            "tokenwallet: warning: {} (printed the current token, still valid)\n",
-            words::describe(&warning)
-        )
-    });
-    let token = outcome.token.expose();
-    // Sized once: a growing string would leave copies of the token behind in freed memory.
-    let mut stdout = Zeroizing::new(String::with_capacity(token.len() + 1));
-    stdout.push_str(token);
-    stdout.push('\n');
-    Ok(Printed { stdout, stderr })
-}
-
-fn list(wallet: &Wallet, json: bool) -> Result<Printed, Failure> {
-    let now = wallet.now();
-    let accounts = wallet.list()?;
-    Ok(Printed::data(if json {
-        let list: Vec<Value> = accounts.iter().map(|a| account_json(a, now)).collect();
-        format!("{:#}\n", Value::Array(list))
-    } else {
-        table(&accounts, now)
-    }))
-}
-
-fn show(wallet: &Wallet, name: &str, json: bool) -> Result<Printed, Failure> {
-    let (account, secrets) = wallet.secrets(name)?;
-    let now = wallet.now();
-    let mut object = account_json(&account, now);
-    if let Some(jwt) = secrets
-        .access_token
-        .as_ref()
-        .and_then(|t| decode_jwt(t.expose()))
-    {
-        object["claims"] = json!({ "header": jwt.header, "payload": jwt.payload });
-    }
-    drop(secrets);
-    Ok(Printed::data(if json {
-        format!("{object:#}\n")
-    } else {
-        show_text(&account, &object, now)
-    }))
 }
 
 fn fields_from(name: &str, args: &EndpointArgs) -> Result<AccountFields, Failure> {

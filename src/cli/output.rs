@@ -3,6 +3,10 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
+use zeroize::Zeroizing;
+
+use super::{Failure, Printed};
+use crate::agent::Reply;
 use crate::model::{Account, KeptFile, format_countdown};
 
 fn rfc3339(at: Option<DateTime<Utc>>) -> Value {
@@ -177,4 +181,65 @@ pub(super) fn show_text(account: &Account, object: &Value, now: DateTime<Utc>) -
         line("jwt claims", &claims["payload"].to_string());
     }
     out
+}
+
+/// How a reply is printed: `--json` or for people.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Shape {
+    pub json: bool,
+}
+
+/// What the command line prints for a reply: the agent's, or the same [`crate::agent::answer`]
+/// computed here when no agent serves it. A failure is the caller's failure.
+pub(super) fn render(reply: Reply, shape: Shape) -> Result<Printed, Failure> {
+    let now = Utc::now();
+    Ok(match reply {
+        Reply::Token { token, warning } => {
+            // Sized once: a growing string would leave copies of the token in freed memory.
+            let mut stdout = Zeroizing::new(String::with_capacity(token.len() + 1));
+            stdout.push_str(&token);
+            stdout.push('\n');
+            let stderr = warning.map_or_else(String::new, |warning| {
+                format!(
+                    "tokenwallet: warning: {warning} (printed the current token, still valid)\n"
+                )
+            });
+            Printed { stdout, stderr }
+        }
+        Reply::Accounts { accounts } => Printed::data(if shape.json {
+            let list: Vec<Value> = accounts.iter().map(|a| account_json(a, now)).collect();
+            format!("{:#}\n", Value::Array(list))
+        } else {
+            table(&accounts, now)
+        }),
+        Reply::Account { account, claims } => {
+            let mut object = account_json(&account, now);
+            if let Some(jwt) = claims {
+                object["claims"] = json!({ "header": jwt.header, "payload": jwt.payload });
+            }
+            Printed::data(if shape.json {
+                format!("{object:#}\n")
+            } else {
+                show_text(&account, &object, now)
+            })
+        }
+        Reply::Exported { text } => Printed::data(text),
+        Reply::Said { message } if message.is_empty() => Printed::default(),
+        Reply::Said { message } => Printed {
+            stdout: Zeroizing::default(),
+            stderr: format!("tokenwallet: {message}\n"),
+        },
+        Reply::Failed { kind, message } => {
+            return Err(Failure {
+                code: super::words::code(kind),
+                message,
+            });
+        }
+        Reply::Locked => {
+            return Err(Failure {
+                code: 1,
+                message: "the agent's vault is locked: run `tokenwallet unlock`".to_owned(),
+            });
+        }
+    })
 }

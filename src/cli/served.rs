@@ -1,18 +1,24 @@
 //! The command line and the agent: asking it first (`token` before anything else starts,
-//! and every command it serves), hosting it (`tokenwallet agent`, and the window through
-//! [`AgentHost`]), and handing it the vault's passphrase (`unlock`).
+//! and every command it serves), hosting it (`tokenwallet agent`; the window hosts it with
+//! [`CliWording`]), and handing it the vault's passphrase (`unlock`). Whether the agent
+//! answers or this process does, the reply is printed by one function,
+//! [`super::output::render`].
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use zeroize::Zeroizing;
 
-use super::{
-    Failure, Printed, default_home, export::export_request, list, open_wallet, passphrase, show,
-    token, usage, words,
-};
-use crate::agent;
+use super::output::{Shape, render};
+use super::{Failure, default_home, open_wallet, passphrase, usage, words};
+use crate::agent::{self, Reply, Request};
 use crate::store::SecretStoreKind;
 use crate::wallet::{Wallet, WalletError};
+
+/// Set once the agent was asked and none served (none runs, its vault is locked, or its
+/// socket was unsafe): the command does the rest of its work itself without asking again.
+/// At most one agent round trip that leads nowhere per command.
+static NO_AGENT_SERVES: AtomicBool = AtomicBool::new(false);
 
 /// `token NAME` answered by the agent before anything else starts (the argument parser,
 /// logging, a runtime): for scripts that call it in a loop, the agent's answer is the whole
@@ -40,146 +46,79 @@ pub fn token_through_agent() -> Option<i32> {
         .or_else(|| std::env::var_os("TOKENWALLET_HOME").map(PathBuf::from))
         .filter(|home| !home.as_os_str().is_empty())
         .unwrap_or_else(default_home);
-    match agent::ask(&home, &agent::Request::Token { name }) {
-        Ok(Some(agent::Reply::Done {
-            stdout,
-            stderr,
-            code,
-        })) => {
-            Printed { stdout, stderr }.show();
-            Some(code)
+    let reply = asked(agent::ask(&home, &Request::Token { name }))?;
+    Some(match render(reply, Shape::default()) {
+        Ok(printed) => {
+            printed.show();
+            0
         }
-        _ => None,
-    }
+        Err(failure) => {
+            eprintln!("tokenwallet: {}", failure.message);
+            failure.code
+        }
+    })
 }
 
 /// Said when `unlock` or `lock` finds no agent.
 pub(super) const NO_AGENT: &str = "no agent is running for this wallet: start one with `tokenwallet agent` (or open the window), then unlock";
 
-/// Prints what a command run by the agent printed, and ends with its exit code (its
-/// message is already in `stderr`).
-pub(super) fn replay(stdout: Zeroizing<String>, stderr: String, code: i32) -> Result<(), Failure> {
-    Printed { stdout, stderr }.show();
-    if code == 0 {
-        Ok(())
-    } else {
-        Err(Failure {
-            code,
-            message: String::new(),
-        })
-    }
-}
-
-/// What the agent made of a request.
-pub(super) enum Asked {
-    /// It ran the command: what it printed.
-    Served(Printed),
-    /// No agent serves it (none runs, or its vault is locked: this process may still have
-    /// the passphrase or a terminal), or its socket was unsafe to use (the warning): the
-    /// caller does the work itself.
-    Direct(Option<String>),
-}
-
-impl Asked {
-    /// Says why the work is done here, when there is something to say.
-    pub(super) fn warn(&self) {
-        if let Self::Direct(Some(warning)) = self {
-            eprintln!("tokenwallet: warning: {warning}; opening the wallet here");
-        }
-    }
-}
-
-/// Asks the agent of `home`, unless the settings say never to (`TOKENWALLET_NO_AGENT`):
-/// `Ok(None)` then, as when no agent runs.
+/// Asks the agent of `home`, unless the settings say never to (`TOKENWALLET_NO_AGENT`) or
+/// it did not serve this command before: `Ok(None)` then, as when no agent runs.
 pub(super) fn ask(
     home: &Path,
-    request: &agent::Request,
-) -> Result<Result<Option<agent::Reply>, String>, Failure> {
-    Ok(if super::config()?.use_agent {
-        agent::ask(home, request)
-    } else {
-        Ok(None)
-    })
+    request: &Request,
+) -> Result<Result<Option<Reply>, String>, Failure> {
+    Ok(
+        if super::config()?.use_agent && !NO_AGENT_SERVES.load(Ordering::Relaxed) {
+            agent::ask(home, request)
+        } else {
+            Ok(None)
+        },
+    )
 }
 
-/// Asks the agent of `home`. A failure it reports is printed and becomes the caller's
-/// (same words, same exit code).
-pub(super) fn ask_agent(home: &Path, request: &agent::Request) -> Result<Asked, Failure> {
-    match ask(home, request)? {
-        Ok(Some(agent::Reply::Done {
-            stdout,
-            stderr,
-            code: 0,
-        })) => Ok(Asked::Served(Printed { stdout, stderr })),
-        Ok(Some(agent::Reply::Done {
-            stdout,
-            stderr,
-            code,
-        })) => replay(stdout, stderr, code).map(|()| Asked::Direct(None)),
-        Ok(Some(agent::Reply::Locked) | None) => Ok(Asked::Direct(None)),
-        Err(warning) => Ok(Asked::Direct(Some(warning))),
+/// The agent's reply when it served the request; else `None`, said once (an unsafe socket)
+/// and remembered: the rest of the command asks no more.
+fn asked(outcome: Result<Option<Reply>, String>) -> Option<Reply> {
+    match outcome {
+        Ok(Some(Reply::Locked) | None) => {}
+        Ok(Some(reply)) => return Some(reply),
+        Err(warning) => eprintln!("tokenwallet: warning: {warning}; opening the wallet here"),
     }
+    NO_AGENT_SERVES.store(true, Ordering::Relaxed);
+    None
 }
 
-/// Runs a command through the agent when one answers (same output, same exit code), else
-/// with `direct`, which opens the wallet here.
+/// The reply to `request`: the agent's when one serves it, else the same answer computed
+/// here with the wallet `open` gives.
+pub(super) async fn answered<W: std::borrow::Borrow<Wallet>>(
+    home: &Path,
+    request: Request,
+    open: impl FnOnce() -> Result<W, Failure>,
+) -> Result<Reply, Failure> {
+    if let Some(reply) = asked(ask(home, &request)?) {
+        return Ok(reply);
+    }
+    Ok(agent::answer(open()?.borrow(), request, &CliWording).await)
+}
+
+/// Prints the reply to `request` (see [`answered`]).
 pub(super) async fn served(
     home: &Path,
-    request: agent::Request,
-    direct: impl AsyncFnOnce() -> Result<Printed, Failure>,
+    request: Request,
+    shape: Shape,
+    open: impl FnOnce() -> Result<Wallet, Failure>,
 ) -> Result<(), Failure> {
-    match ask_agent(home, &request)? {
-        Asked::Served(printed) => printed.show(),
-        asked @ Asked::Direct(_) => {
-            asked.warn();
-            direct().await?.show();
-        }
-    }
+    render(answered(home, request, open).await?, shape)?.show();
     Ok(())
 }
 
-/// The command line as the agent's host: the agent (`tokenwallet agent`, or the window)
-/// answers its callers with the code and the words of a direct call.
-pub struct AgentHost;
+/// The command line's words for the agent's errors: the same sentences a direct call says.
+pub struct CliWording;
 
-impl agent::Host for AgentHost {
-    fn serve<'a>(
-        &'a self,
-        wallet: &'a Wallet,
-        request: agent::Request,
-    ) -> std::pin::Pin<Box<dyn Future<Output = agent::Reply> + Send + 'a>> {
-        Box::pin(serve_command(wallet, request))
-    }
-
-    fn describe(&self, err: &WalletError) -> (i32, String) {
-        (words::exit_code(err), words::describe(err))
-    }
-}
-
-/// Runs a command the agent serves, with the agent's open wallet: what it would print
-/// here, and its exit code.
-async fn serve_command(wallet: &Wallet, request: agent::Request) -> agent::Reply {
-    let result = match request {
-        agent::Request::Token { name } => token(wallet, &name).await,
-        agent::Request::List { json } => list(wallet, json),
-        agent::Request::Show { name, json } => show(wallet, &name, json),
-        agent::Request::Export {
-            name,
-            token,
-            format,
-        } => export_request(&format, &token)
-            .and_then(|request| Ok(Printed::data(wallet.export(&name, request)?))),
-        agent::Request::Unlock { .. } | agent::Request::Lock | agent::Request::Replan => {
-            Err(usage("the agent answers unlock and lock itself"))
-        }
-    };
-    match result {
-        Ok(Printed { stdout, stderr }) => agent::Reply::Done {
-            stdout,
-            stderr,
-            code: 0,
-        },
-        Err(failure) => agent::Reply::message(failure.code, failure.message),
+impl agent::Wording for CliWording {
+    fn describe(&self, err: &WalletError) -> String {
+        words::describe(err)
     }
 }
 
@@ -192,7 +131,7 @@ pub(super) async fn run_agent(home: &Path) -> Result<(), Failure> {
         _ => Some(std::sync::Arc::new(open_wallet(home)?.with_access_cache())),
     };
     let state = std::sync::Arc::new(
-        agent::State::new(home, wallet, std::sync::Arc::new(AgentHost))
+        agent::State::new(home, wallet, std::sync::Arc::new(CliWording))
             .configured(super::config()?.clone()),
     );
     let socket = agent::socket_path(home);
@@ -250,17 +189,16 @@ pub(super) fn unlock(home: &Path, seconds: u64) -> Result<(), Failure> {
         return Err(usage(NO_AGENT));
     }
     let secret = passphrase(false)?;
-    let request = agent::Request::Unlock {
+    let request = Request::Unlock {
         passphrase: Zeroizing::new(secret.expose().to_owned()),
         seconds,
     };
     match ask(home, &request)? {
-        Ok(Some(agent::Reply::Done {
-            stdout,
-            stderr,
-            code,
-        })) => replay(stdout, stderr, code),
-        Ok(Some(agent::Reply::Locked) | None) => Err(usage(NO_AGENT)),
+        Ok(Some(Reply::Locked) | None) => Err(usage(NO_AGENT)),
+        Ok(Some(reply)) => {
+            render(reply, Shape::default())?.show();
+            Ok(())
+        }
         Err(message) => Err(Failure { code: 1, message }),
     }
 }

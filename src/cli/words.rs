@@ -4,7 +4,7 @@
 use crate::model::Field;
 use crate::providers::ProviderError;
 use crate::store::StoreError;
-use crate::wallet::WalletError;
+use crate::wallet::{ErrorKind, WalletError};
 
 /// Where the command line takes a field: an option or an environment variable.
 pub fn option(field: Field) -> &'static str {
@@ -30,14 +30,16 @@ pub fn option(field: Field) -> &'static str {
 
 /// The exit code: 2 bad input, 3 needs sign-in, 4 unreachable or 5xx, 1 anything else.
 pub fn exit_code(err: &WalletError) -> i32 {
-    if err.bad_input() || matches!(err, WalletError::Store(StoreError::UnknownStore(_))) {
-        2
-    } else if err.needs_sign_in() {
-        3
-    } else if err.unreachable() {
-        4
-    } else {
-        1
+    code(err.kind())
+}
+
+/// The exit code of a kind of failure.
+pub fn code(kind: ErrorKind) -> i32 {
+    match kind {
+        ErrorKind::BadInput => 2,
+        ErrorKind::NeedsSignIn => 3,
+        ErrorKind::Unreachable => 4,
+        ErrorKind::Other => 1,
     }
 }
 

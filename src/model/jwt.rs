@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeZone as _, Utc};
 use serde_json::{Map, Value};
 
 /// The decoded header and payload of a JWT.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JwtParts {
     /// The JOSE header (`alg`, `kid`, …).
     pub header: Map<String, Value>,

@@ -1,6 +1,5 @@
 //! The window's state and its frame: events in, panels, shortcuts, toasts.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -8,6 +7,7 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::add::{AddAction, AddForm};
 pub(super) use super::dialogs::{Confirm, DownloadPath};
+use super::listing::Listing;
 pub use super::settings::{Settings, Sort};
 use super::theme;
 use super::worker::{Command, Event, Services, Toast, TryItResult, WalletSource, Worker};
@@ -49,11 +49,7 @@ pub struct App {
     pub(super) settings: Settings,
     pub(super) unlock: Option<Unlock>,
     pub(super) store: Option<SecretStoreKind>,
-    pub(super) accounts: Vec<Account>,
-    pub(super) view: Vec<usize>,
-    pub(super) filter: String,
-    pub(super) selected: Option<String>,
-    pub(super) busy: HashSet<String>,
+    pub(super) listing: Listing,
     pub(super) toasts: Vec<(Toast, Instant)>,
     pub(super) revealed: Option<(String, TokenChoice, Secret)>,
     pub(super) reveal: Reveal,
@@ -67,8 +63,6 @@ pub struct App {
     pub(super) focus_filter: bool,
     frames: u64,
     stats: Option<(Instant, u64)>,
-    /// Accounts whose refresh token expires within a day, counted once a second.
-    expiring_refresh: Option<(i64, usize)>,
     /// Whether the worker delivered the account list at least once.
     loaded: bool,
     /// The user closed the window while new tokens were being saved: close when done.
@@ -111,11 +105,7 @@ impl App {
             settings,
             unlock,
             store: None,
-            accounts: Vec::new(),
-            view: Vec::new(),
-            filter: String::new(),
-            selected: None,
-            busy: HashSet::new(),
+            listing: Listing::default(),
             toasts: Vec::new(),
             revealed: None,
             reveal: Reveal::default(),
@@ -129,7 +119,6 @@ impl App {
             focus_filter: false,
             frames: 0,
             stats: std::env::var_os("TOKENWALLET_FRAME_STATS").map(|_| (Instant::now(), 0)),
-            expiring_refresh: None,
             loaded: false,
             closing: false,
             sign_in: None,
@@ -150,17 +139,17 @@ impl App {
 
     /// The accounts the window shows.
     pub fn accounts(&self) -> &[Account] {
-        &self.accounts
+        self.listing.accounts()
     }
 
     /// The rows after filter and sort, as indices into [`App::accounts`].
     pub fn visible_rows(&self) -> &[usize] {
-        &self.view
+        self.listing.rows()
     }
 
     /// Whether a background action on `name` is running.
     pub fn is_busy(&self, name: &str) -> bool {
-        self.busy.contains(name)
+        self.listing.is_busy(name)
     }
 
     /// Whether the account list has arrived from the worker.
@@ -180,34 +169,12 @@ impl App {
 
     /// The selected account's name.
     pub fn selected(&self) -> Option<&str> {
-        self.selected.as_deref()
+        self.listing.selected()
     }
 
     /// Replaces the account list (used by benchmarks; the worker does it in the app).
     pub fn set_accounts(&mut self, accounts: Vec<Account>) {
-        self.accounts = accounts;
-        self.expiring_refresh = None;
-        if self.selected.is_none() {
-            self.selected = self.accounts.first().map(|a| a.name.clone());
-        }
-        self.rebuild_view();
-    }
-
-    /// How many refresh tokens expire within a day; recounted at most once a second.
-    pub(super) fn expiring_refresh_count(&mut self) -> usize {
-        let now = self.clock.now();
-        match self.expiring_refresh {
-            Some((second, count)) if second == now.timestamp() => count,
-            _ => {
-                let count = self
-                    .accounts
-                    .iter()
-                    .filter(|a| a.refresh_token_expires_soon(now))
-                    .count();
-                self.expiring_refresh = Some((now.timestamp(), count));
-                count
-            }
-        }
+        self.listing.replace(accounts, self.settings.sort);
     }
 
     pub(super) fn send(&self, command: Command) {
@@ -215,38 +182,7 @@ impl App {
     }
 
     pub(super) fn selected_account(&self) -> Option<&Account> {
-        let name = self.selected.as_deref()?;
-        self.accounts.iter().find(|a| a.name == name)
-    }
-
-    /// Re-filters and re-sorts; only when the accounts, the filter or the order change.
-    pub(super) fn rebuild_view(&mut self) {
-        let needle = self.filter.trim().to_lowercase();
-        let mut view: Vec<usize> = self
-            .accounts
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| {
-                needle.is_empty()
-                    || a.name.to_lowercase().contains(&needle)
-                    || a.provider.id().contains(&needle)
-                    || a.provider.label().to_lowercase().contains(&needle)
-            })
-            .map(|(i, _)| i)
-            .collect();
-        let accounts = &self.accounts;
-        match self.settings.sort {
-            Sort::Name => view.sort_by(|&a, &b| accounts[a].name.cmp(&accounts[b].name)),
-            Sort::SoonestExpiry => view.sort_by_key(|&i| {
-                let tokens = &accounts[i].tokens;
-                (
-                    tokens.access_expires_at.is_none(),
-                    tokens.access_expires_at,
-                    accounts[i].name.clone(),
-                )
-            }),
-        }
-        self.view = view;
+        self.listing.selected_account()
     }
 
     /// Draws the add / import form while it is open.
@@ -302,20 +238,14 @@ impl App {
                 self.kept_written = written;
                 self.accounts_arrived(accounts);
             }
-            Event::Busy(name, busy) => {
-                if busy {
-                    self.busy.insert(name);
-                } else {
-                    self.busy.remove(&name);
-                }
-            }
+            Event::Busy(name, busy) => self.listing.set_busy(name, busy),
             Event::Toast(toast) => self.toasts.push((toast, Instant::now())),
             Event::Added(name) => {
                 self.add = None;
                 self.select(Some(name));
             }
             Event::Revealed(name, choice, token) => {
-                if self.selected.as_deref() == Some(&name) {
+                if self.listing.selected() == Some(&name) {
                     self.revealed = Some((name, choice, token));
                 }
             }
@@ -353,9 +283,8 @@ impl App {
             Event::TryIt(result) => self.try_result = Some(result),
             Event::Claims(name, claims) => {
                 let generation = self
-                    .accounts
-                    .iter()
-                    .find(|a| a.name == name)
+                    .listing
+                    .account(&name)
                     .map_or(0, |a| a.tokens.generation);
                 self.claims = Some((name, generation, claims));
             }
@@ -398,26 +327,13 @@ impl App {
     /// The worker sent the account list as stored now.
     fn accounts_arrived(&mut self, accounts: Vec<Account>) {
         self.loaded = true;
-        self.accounts = accounts;
-        self.expiring_refresh = None;
-        if self
-            .selected
-            .as_ref()
-            .is_some_and(|name| !self.accounts.iter().any(|a| &a.name == name))
-        {
-            self.selected = None;
-        }
-        if self.selected.is_none() {
-            self.selected = self.accounts.first().map(|a| a.name.clone());
-        }
-        self.rebuild_view();
+        self.listing.replace(accounts, self.settings.sort);
         self.request_claims();
     }
 
     /// Selects an account, dropping anything revealed of the previous one.
     pub(super) fn select(&mut self, name: Option<String>) {
-        if self.selected != name {
-            self.selected = name;
+        if self.listing.select(name) {
             self.revealed = None;
             self.reveal.shown = false;
             self.reveal.viewing = false;
@@ -474,7 +390,7 @@ impl App {
         if find {
             self.focus_filter = true;
         }
-        if let Some(name) = self.selected.clone() {
+        if let Some(name) = self.listing.selected().map(str::to_owned) {
             if copy_key || copy_event {
                 self.send(Command::Copy {
                     name: name.clone(),
@@ -482,7 +398,7 @@ impl App {
                     clear_after: self.clear_after(),
                 });
             }
-            if refresh && !self.busy.contains(&name) {
+            if refresh && !self.listing.is_busy(&name) {
                 self.send(Command::Refresh(name));
             }
         }
@@ -557,7 +473,7 @@ impl App {
         self.shortcuts(ui);
         self.dropped_files_ui(ui);
         egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui));
-        if self.accounts.is_empty() {
+        if self.listing.accounts().is_empty() {
             egui::CentralPanel::default().show(ui, |ui| self.empty_ui(ui));
         } else {
             egui::Panel::left("accounts")

@@ -132,11 +132,7 @@ impl App {
     fn confirm_ui(&mut self, ctx: &egui::Context, confirm: &Confirm) {
         let (title, body, action) = match confirm {
             Confirm::Revoke(name) => {
-                let provider = self
-                    .accounts
-                    .iter()
-                    .find(|a| &a.name == name)
-                    .map(|a| a.provider);
+                let provider = self.listing.account(name).map(|a| a.provider);
                 let body = match provider.map(|p| spec(p).revoke) {
                     Some(RevokeSupport::PortalOnly(how)) => {
                         format!("{how}\n\nForget the tokens of '{name}'?")

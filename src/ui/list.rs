@@ -29,7 +29,7 @@ impl App {
             let label = ui.label("Filter");
             let response = ui
                 .add(
-                    egui::TextEdit::singleline(&mut self.filter)
+                    egui::TextEdit::singleline(self.listing.filter_mut())
                         .hint_text("name or provider (Ctrl+F)")
                         .desired_width(180.0),
                 )
@@ -39,7 +39,7 @@ impl App {
                 self.focus_filter = false;
             }
             if response.changed() {
-                self.rebuild_view();
+                self.listing.refilter(self.settings.sort);
             }
             self.sort_ui(ui);
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
@@ -65,7 +65,7 @@ impl App {
                 ui.selectable_value(&mut self.settings.sort, Sort::Name, "Name");
             });
         if before != self.settings.sort {
-            self.rebuild_view();
+            self.listing.refilter(self.settings.sort);
             self.save_settings();
         }
     }
@@ -114,7 +114,7 @@ impl App {
                     .weak(),
             );
         }
-        let soon = self.expiring_refresh_count();
+        let soon = self.listing.expiring_refresh_count(self.clock.now());
         if soon > 0 {
             let dark = ui.visuals().dark_mode;
             ui.label(
@@ -165,29 +165,37 @@ impl App {
             }
         });
         ui.separator();
-        if self.view.is_empty() {
-            ui.label(format!("No account matches \"{}\".", self.filter.trim()));
+        if self.listing.rows().is_empty() {
+            ui.label(format!(
+                "No account matches \"{}\".",
+                self.listing.filter().trim()
+            ));
             return;
         }
         let mut clicked = None;
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
-            .show_rows(ui, theme::ROW_HEIGHT, self.view.len(), |ui, range| {
-                for &index in &self.view[range] {
-                    let account = &self.accounts[index];
-                    let selected = self.selected.as_deref() == Some(account.name.as_str());
-                    if row_ui(
-                        ui,
-                        account,
-                        selected,
-                        self.busy.contains(&account.name),
-                        now,
-                        dark,
-                    ) {
-                        clicked = Some(account.name.clone());
+            .show_rows(
+                ui,
+                theme::ROW_HEIGHT,
+                self.listing.rows().len(),
+                |ui, range| {
+                    for &index in &self.listing.rows()[range] {
+                        let account = &self.listing.accounts()[index];
+                        let selected = self.listing.selected() == Some(account.name.as_str());
+                        if row_ui(
+                            ui,
+                            account,
+                            selected,
+                            self.listing.is_busy(&account.name),
+                            now,
+                            dark,
+                        ) {
+                            clicked = Some(account.name.clone());
+                        }
                     }
-                }
-            });
+                },
+            );
         if clicked.is_some() {
             self.select(clicked);
         }

@@ -7,6 +7,7 @@ mod app;
 mod details;
 mod dialogs;
 mod list;
+mod listing;
 pub mod platform;
 mod settings;
 pub mod theme;
@@ -32,8 +33,9 @@ pub const APP_ID: &str = "io.github.tokenwallet";
 pub const SETTINGS_FILE: &str = "settings.json";
 
 /// Opens the window on the wallet in `home` and runs until it is closed; the command lines'
-/// requests are served by `agent_host` while it is open.
-pub fn run(home: &Path, agent_host: Arc<dyn crate::agent::Host>) -> anyhow::Result<()> {
+/// requests are served while it is open, their errors worded by `wording` (the command
+/// line's words, given by the program that puts the window and the command line together).
+pub fn run(home: &Path, wording: Arc<dyn crate::agent::Wording>) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -78,7 +80,7 @@ pub fn run(home: &Path, agent_host: Arc<dyn crate::agent::Host>) -> anyhow::Resu
                 opener: Arc::new(platform::SystemBrowser),
                 clock: Arc::new(SystemClock),
                 auto_refresh_every: worker::AUTO_REFRESH_PERIOD,
-                agent_host,
+                wording,
                 config,
             };
             let mut app = App::new(cc.egui_ctx.clone(), &handle, source, services, settings);

@@ -198,8 +198,36 @@ impl WalletError {
                 | Self::AccessOnly(_)
                 | Self::KeptElsewhere { .. }
                 | Self::HttpSetup(ProviderError::BadTimeout(_))
+                | Self::Store(StoreError::UnknownStore(_))
         )
     }
+
+    /// Its kind: what a caller does about it.
+    pub fn kind(&self) -> ErrorKind {
+        if self.bad_input() {
+            ErrorKind::BadInput
+        } else if self.needs_sign_in() {
+            ErrorKind::NeedsSignIn
+        } else if self.unreachable() {
+            ErrorKind::Unreachable
+        } else {
+            ErrorKind::Other
+        }
+    }
+}
+
+/// What kind of failure an error is: the command line's exit code, the agent's reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The request itself was wrong (exit 2).
+    BadInput,
+    /// Only a new sign-in can fix it (exit 3).
+    NeedsSignIn,
+    /// The server could not be reached or failed itself (exit 4).
+    Unreachable,
+    /// Anything else (exit 1).
+    Other,
 }
 
 impl WalletError {

@@ -28,7 +28,7 @@ use chrono::{DateTime, Utc};
 /// Which store holds the secrets, and what goes wrong there: the fronts name them.
 pub use crate::store::{SecretStoreKind, StoreError};
 pub use deliver::{ApiReply, ExportRequest};
-pub use error::WalletError;
+pub use error::{ErrorKind, WalletError};
 pub use fields::AccountFields;
 pub use kept::{KeptStatus, last_written};
 pub use rotation::{DEFAULT_JOBS, PER_HOST, requests_in_flight, wait_for_requests_in_flight};

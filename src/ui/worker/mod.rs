@@ -273,9 +273,9 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     /// How often the auto-refresher looks for due accounts.
     pub auto_refresh_every: Duration,
-    /// Runs the command lines' requests when the window serves as their agent; given by
-    /// the program that puts the window and the command line together.
-    pub agent_host: Arc<dyn crate::agent::Host>,
+    /// Words errors for the command lines the window serves as their agent; given by the
+    /// program that puts the window and the command line together.
+    pub wording: Arc<dyn crate::agent::Wording>,
     /// The settings read from the environment (timeouts, minimum validity), for the
     /// wallets the worker opens.
     pub config: crate::config::Config,

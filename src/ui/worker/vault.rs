@@ -24,7 +24,7 @@ pub(super) fn serve_agent(inner: &Arc<Inner>) {
         crate::agent::State::new(
             &inner.home,
             inner.wallet(),
-            Arc::clone(&inner.services.agent_host),
+            Arc::clone(&inner.services.wording),
         )
         .configured(inner.services.config.clone()),
     );
