@@ -85,3 +85,28 @@ fn var(name: &str) -> Option<String> {
         .ok()
         .filter(|value| !value.trim().is_empty())
 }
+
+/// The team store's credentials, read as the `vault` and `bao` command lines read them: a
+/// token from `VAULT_TOKEN` or `BAO_TOKEN`, else the token helper's file `~/.vault-token`;
+/// else AppRole from `VAULT_ROLE_ID` and `VAULT_SECRET_ID` (or `BAO_…`); `VAULT_CACERT`
+/// and `VAULT_NAMESPACE` (or `BAO_…`).
+pub fn team_credentials() -> crate::team::Credentials {
+    use crate::model::Secret;
+    let either = |name: &str| var(&format!("VAULT_{name}")).or_else(|| var(&format!("BAO_{name}")));
+    let token = either("TOKEN").or_else(|| {
+        let file = dirs::home_dir()?.join(".vault-token");
+        std::fs::read_to_string(file)
+            .ok()
+            .map(|token| token.trim().to_owned())
+            .filter(|token| !token.is_empty())
+    });
+    let approle = either("ROLE_ID")
+        .zip(either("SECRET_ID"))
+        .map(|(role, secret)| (Secret::new(role.trim()), Secret::new(secret.trim())));
+    crate::team::Credentials {
+        token: token.map(|token| Secret::new(token.trim())),
+        approle,
+        ca_file: either("CACERT"),
+        namespace: either("NAMESPACE"),
+    }
+}

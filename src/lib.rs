@@ -14,6 +14,7 @@ pub mod model;
 pub mod notify;
 pub mod providers;
 pub mod store;
+pub mod team;
 pub mod ui;
 pub mod wallet;
 #[cfg(windows)]

@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve the wallet to this user''s other tokenwallet commands until stopped (Ctrl-C): `token` answers in milliseconds, and one process refreshes')
             [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Give the vault passphrase to the running agent, which keeps the key in memory for the time given (`TOKENWALLET_PASSPHRASE` or a prompt)')
             [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Make the running agent forget the vault key')
+            [CompletionResult]::new('team', 'team', [CompletionResultType]::ParameterValue, 'The team store (OpenBao / HashiCorp Vault) where a team shares refresh-token chains')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -172,6 +173,44 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'tokenwallet;team' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect this wallet to a team store (its address, mount and folder are saved; the token is not)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Who this wallet is to the team store, and what it may do there')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tokenwallet;team;connect' {
+            [CompletionResult]::new('--mount', '--mount', [CompletionResultType]::ParameterName, 'The KV version 2 engine''s mount')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'The wallet''s folder in it')
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenwallet;team;status' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenwallet;team;help' {
+            [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect this wallet to a team store (its address, mount and folder are saved; the token is not)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Who this wallet is to the team store, and what it may do there')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tokenwallet;team;help;connect' {
+            break
+        }
+        'tokenwallet;team;help;status' {
+            break
+        }
+        'tokenwallet;team;help;help' {
+            break
+        }
         'tokenwallet;help' {
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add an account (secrets from `TOKENWALLET_CLIENT_SECRET`, `_PASSWORD`, `_REFRESH_TOKEN` or a prompt)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a token file downloaded from a portal (`-` reads stdin)')
@@ -187,6 +226,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve the wallet to this user''s other tokenwallet commands until stopped (Ctrl-C): `token` answers in milliseconds, and one process refreshes')
             [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Give the vault passphrase to the running agent, which keeps the key in memory for the time given (`TOKENWALLET_PASSPHRASE` or a prompt)')
             [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Make the running agent forget the vault key')
+            [CompletionResult]::new('team', 'team', [CompletionResultType]::ParameterValue, 'The team store (OpenBao / HashiCorp Vault) where a team shares refresh-token chains')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -230,6 +270,17 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             break
         }
         'tokenwallet;help;lock' {
+            break
+        }
+        'tokenwallet;help;team' {
+            [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect this wallet to a team store (its address, mount and folder are saved; the token is not)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Who this wallet is to the team store, and what it may do there')
+            break
+        }
+        'tokenwallet;help;team;connect' {
+            break
+        }
+        'tokenwallet;help;team;status' {
             break
         }
         'tokenwallet;help;help' {

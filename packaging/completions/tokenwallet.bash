@@ -55,6 +55,9 @@ _tokenwallet() {
             tokenwallet,show)
                 cmd="tokenwallet__subcmd__show"
                 ;;
+            tokenwallet,team)
+                cmd="tokenwallet__subcmd__team"
+                ;;
             tokenwallet,token)
                 cmd="tokenwallet__subcmd__token"
                 ;;
@@ -100,11 +103,38 @@ _tokenwallet() {
             tokenwallet__subcmd__help,show)
                 cmd="tokenwallet__subcmd__help__subcmd__show"
                 ;;
+            tokenwallet__subcmd__help,team)
+                cmd="tokenwallet__subcmd__help__subcmd__team"
+                ;;
             tokenwallet__subcmd__help,token)
                 cmd="tokenwallet__subcmd__help__subcmd__token"
                 ;;
             tokenwallet__subcmd__help,unlock)
                 cmd="tokenwallet__subcmd__help__subcmd__unlock"
+                ;;
+            tokenwallet__subcmd__help__subcmd__team,connect)
+                cmd="tokenwallet__subcmd__help__subcmd__team__subcmd__connect"
+                ;;
+            tokenwallet__subcmd__help__subcmd__team,status)
+                cmd="tokenwallet__subcmd__help__subcmd__team__subcmd__status"
+                ;;
+            tokenwallet__subcmd__team,connect)
+                cmd="tokenwallet__subcmd__team__subcmd__connect"
+                ;;
+            tokenwallet__subcmd__team,help)
+                cmd="tokenwallet__subcmd__team__subcmd__help"
+                ;;
+            tokenwallet__subcmd__team,status)
+                cmd="tokenwallet__subcmd__team__subcmd__status"
+                ;;
+            tokenwallet__subcmd__team__subcmd__help,connect)
+                cmd="tokenwallet__subcmd__team__subcmd__help__subcmd__connect"
+                ;;
+            tokenwallet__subcmd__team__subcmd__help,help)
+                cmd="tokenwallet__subcmd__team__subcmd__help__subcmd__help"
+                ;;
+            tokenwallet__subcmd__team__subcmd__help,status)
+                cmd="tokenwallet__subcmd__team__subcmd__help__subcmd__status"
                 ;;
             *)
                 ;;
@@ -113,7 +143,7 @@ _tokenwallet() {
 
     case "${cmd}" in
         tokenwallet)
-            opts="-h -V --home --help --version add import generate refresh revoke remove token list show export exec agent unlock lock help"
+            opts="-h -V --home --help --version add import generate refresh revoke remove token list show export exec agent unlock lock team help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -297,7 +327,7 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__help)
-            opts="add import generate refresh revoke remove token list show export exec agent unlock lock help"
+            opts="add import generate refresh revoke remove token list show export exec agent unlock lock team help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -481,6 +511,48 @@ _tokenwallet() {
         tokenwallet__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__help__subcmd__team)
+            opts="connect status"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__help__subcmd__team__subcmd__connect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__help__subcmd__team__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -703,6 +775,124 @@ _tokenwallet() {
         tokenwallet__subcmd__show)
             opts="-h --json --home --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__team)
+            opts="-h --home --help connect status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__team__subcmd__connect)
+            opts="-h --mount --path --home --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__team__subcmd__help)
+            opts="connect status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__team__subcmd__help__subcmd__connect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__team__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__team__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__team__subcmd__status)
+            opts="-h --home --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

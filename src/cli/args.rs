@@ -94,6 +94,29 @@ pub enum Command {
     },
     /// Make the running agent forget the vault key.
     Lock,
+    /// The team store (OpenBao / HashiCorp Vault) where a team shares refresh-token chains.
+    #[command(subcommand)]
+    Team(TeamCommand),
+}
+
+/// `team` subcommands. The Vault token comes from `VAULT_TOKEN` / `BAO_TOKEN` or
+/// `~/.vault-token`, or AppRole from `VAULT_ROLE_ID` and `VAULT_SECRET_ID`; never saved.
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Connect this wallet to a team store (its address, mount and folder are saved; the
+    /// token is not).
+    Connect {
+        /// Vault's address: https://…, or http:// to this machine only.
+        address: String,
+        /// The KV version 2 engine's mount.
+        #[arg(long, default_value = "secret")]
+        mount: String,
+        /// The wallet's folder in it.
+        #[arg(long, default_value = "tokenwallet")]
+        path: String,
+    },
+    /// Who this wallet is to the team store, and what it may do there.
+    Status,
 }
 
 fn parse_jobs(text: &str) -> Result<usize, String> {

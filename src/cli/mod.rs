@@ -7,6 +7,7 @@ mod export;
 mod output;
 mod served;
 mod signin;
+mod team;
 mod words;
 
 use std::io::{IsTerminal as _, Write as _};
@@ -19,7 +20,9 @@ use crate::model::{ClientAuth, Field, Grant, ProviderKind, Secret};
 use crate::providers::{Revoked, spec};
 use crate::store::{SecretStoreKind, StoreError, default_home};
 use crate::wallet::{AccountFields, NewAccount, Wallet, WalletError};
-pub use args::{AddArgs, Cli, Command, EndpointArgs, ExecArgs, ExportArgs, ImportArgs};
+pub use args::{
+    AddArgs, Cli, Command, EndpointArgs, ExecArgs, ExportArgs, ImportArgs, TeamCommand,
+};
 use output::{Shape, summary};
 pub use served::{CliWording, token_through_agent};
 use served::{NO_AGENT, run_agent, served, unlock};
@@ -209,6 +212,19 @@ async fn execute(home: &Path, command: Command) -> Result<(), Failure> {
         Command::Exec(args) => exec::exec(home, &args).await,
         Command::Agent => run_agent(home).await,
         Command::Unlock { duration } => unlock(home, duration),
+        Command::Team(TeamCommand::Connect {
+            address,
+            mount,
+            path,
+        }) => {
+            let settings = crate::team::TeamSettings {
+                address,
+                mount: mount.trim_matches('/').to_owned(),
+                path: path.trim_matches('/').to_owned(),
+            };
+            team::team_connect(home, settings).await
+        }
+        Command::Team(TeamCommand::Status) => team::team_status(home).await,
         Command::Lock => {
             let request = agent::Request::Lock;
             served(home, request, Shape::default(), || Err(usage(NO_AGENT))).await

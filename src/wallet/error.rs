@@ -169,6 +169,9 @@ pub enum WalletError {
     /// Local storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The team store (OpenBao / Vault) failed.
+    #[error(transparent)]
+    Team(#[from] crate::team::TeamError),
 }
 
 impl WalletError {
@@ -183,7 +186,11 @@ impl WalletError {
 
     /// Whether the server could not be reached or failed itself.
     pub fn unreachable(&self) -> bool {
-        matches!(self, Self::Provider { source, .. } if source.unreachable())
+        match self {
+            Self::Provider { source, .. } => source.unreachable(),
+            Self::Team(err) => err.unreachable(),
+            _ => false,
+        }
     }
 
     /// Whether the request itself was wrong (a missing field, a bad URL, name or file).
@@ -199,6 +206,11 @@ impl WalletError {
                 | Self::KeptElsewhere { .. }
                 | Self::HttpSetup(ProviderError::BadTimeout(_))
                 | Self::Store(StoreError::UnknownStore(_))
+                | Self::Team(
+                    crate::team::TeamError::Address(_)
+                        | crate::team::TeamError::NotConnected
+                        | crate::team::TeamError::NoCredentials
+                )
         )
     }
 

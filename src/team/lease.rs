@@ -1,0 +1,194 @@
+//! The refresh lease: before spending a shared refresh token, a machine writes
+//! `locks/NAME` with check-and-set on the version it read. Of two machines that read the
+//! same version, Vault lets one write; the other sees [`TeamError::Changed`], reads again and
+//! finds the lease held. A lease names its holder (host, process, a random id) and ends by
+//! itself after [`LEASE_TIME`] unless extended, so a holder that dies blocks nobody for long.
+//! Releasing it is one more check-and-set write: a lease that ran out and was taken by
+//! another is left alone.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{Map, Value};
+
+use super::{Kv, TeamError};
+
+/// How long a lease lasts unless extended: about two minutes, longer than any token request
+/// the wallet lets run (its timeout is 30 s by default).
+pub const LEASE_TIME: Duration = Duration::from_mins(2);
+
+/// Who holds a lease: this host, this process, and a random id for this holder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Holder(String);
+
+impl Holder {
+    /// This process, as a lease holder.
+    pub fn this_process() -> Self {
+        let mut random = [0u8; 6];
+        getrandom::fill(&mut random).ok();
+        Self(format!(
+            "{} pid {} ({})",
+            host_name(),
+            std::process::id(),
+            crate::store::hex(&random)
+        ))
+    }
+
+    /// As Vault stores it and messages say it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn host_name() -> String {
+    #[cfg(unix)]
+    {
+        rustix::system::uname()
+            .nodename()
+            .to_string_lossy()
+            .into_owned()
+    }
+    #[cfg(not(unix))]
+    {
+        "this machine".to_owned()
+    }
+}
+
+/// A lease this process holds on `locks/NAME`.
+#[derive(Debug)]
+pub struct Lease {
+    name: String,
+    holder: Holder,
+    /// The version of `locks/NAME` this holder wrote last.
+    version: u64,
+    /// Until when it holds.
+    until: DateTime<Utc>,
+}
+
+/// How many times a lost check-and-set race is looked at again before giving up.
+const RACES: usize = 5;
+
+impl Lease {
+    /// Takes the lease on account `name` for `holder`, or says who holds it.
+    pub async fn take(kv: &Kv, name: &str, holder: &Holder) -> Result<Self, TeamError> {
+        let rel = format!("locks/{name}");
+        for _ in 0..RACES {
+            let current = kv.read(&rel).await?;
+            let now = Utc::now();
+            if let Some(current) = &current
+                && let Some((other, until)) = held(&current.data)
+                && until > now
+                && other != holder.as_str()
+            {
+                return Err(TeamError::Held {
+                    name: name.to_owned(),
+                    holder: other.to_owned(),
+                    secs: (until - now).num_seconds().max(1),
+                });
+            }
+            let until = now + lease_time();
+            let cas = current.as_ref().map_or(0, |c| c.version);
+            match kv
+                .write(&rel, &record(holder.as_str(), until), Some(cas))
+                .await
+            {
+                Ok(version) => {
+                    return Ok(Self {
+                        name: name.to_owned(),
+                        holder: holder.clone(),
+                        version,
+                        until,
+                    });
+                }
+                Err(TeamError::Changed(_)) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Err(TeamError::Changed(kv.logical(&rel)))
+    }
+
+    /// Extends the lease by [`LEASE_TIME`] from now, if it is still this holder's: a
+    /// refresh that runs long keeps it. [`TeamError::Changed`] when it was lost (it ran out
+    /// and another took it).
+    pub async fn extend(&mut self, kv: &Kv) -> Result<(), TeamError> {
+        let until = Utc::now() + lease_time();
+        let rel = format!("locks/{}", self.name);
+        self.version = kv
+            .write(
+                &rel,
+                &record(self.holder.as_str(), until),
+                Some(self.version),
+            )
+            .await?;
+        self.until = until;
+        Ok(())
+    }
+
+    /// Ends the lease, unless it ran out and another holder took it (left alone then).
+    pub async fn release(self, kv: &Kv) -> Result<(), TeamError> {
+        let rel = format!("locks/{}", self.name);
+        match kv
+            .write(&rel, &record("", DateTime::UNIX_EPOCH), Some(self.version))
+            .await
+        {
+            Ok(_) | Err(TeamError::Changed(_)) => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Until when it holds, unless extended.
+    pub fn until(&self) -> DateTime<Utc> {
+        self.until
+    }
+
+    /// The version of `locks/NAME` it wrote last.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+fn lease_time() -> TimeDelta {
+    TimeDelta::from_std(LEASE_TIME).unwrap_or(TimeDelta::MAX)
+}
+
+/// The lease record: its holder and until when (RFC 3339).
+fn record(holder: &str, until: DateTime<Utc>) -> Map<String, Value> {
+    let mut map = Map::new();
+    map.insert("holder".into(), Value::from(holder));
+    map.insert(
+        "expires_at".into(),
+        Value::from(until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+    );
+    map
+}
+
+/// The holder and end of a lease record; `None` for a released one or one not understood
+/// (which no holder then owns).
+fn held(data: &Map<String, Value>) -> Option<(&str, DateTime<Utc>)> {
+    let holder = data.get("holder")?.as_str().filter(|h| !h.is_empty())?;
+    let until = DateTime::parse_from_rfc3339(data.get("expires_at")?.as_str()?).ok()?;
+    Some((holder, until.with_timezone(&Utc)))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_released_or_garbled_lease_has_no_holder() {
+        let now = Utc::now();
+        let taken = record("host pid 1 (ab)", now);
+        assert_eq!(held(&taken).map(|(h, _)| h), Some("host pid 1 (ab)"));
+        assert_eq!(held(&record("", now)), None);
+        let mut garbled = taken.clone();
+        garbled.insert("expires_at".into(), json!(12));
+        assert_eq!(held(&garbled), None);
+    }
+
+    #[test]
+    fn two_holders_of_one_process_differ() {
+        assert_ne!(Holder::this_process(), Holder::this_process());
+    }
+}

