@@ -212,3 +212,42 @@ print(f"refresh --all, {sys.argv[3]} accounts: {ours:.2f} s; the server alone, {
       f"token requests at concurrency {sys.argv[4]} (ab): {server:.2f} s; "
       f"ratio {ours / server:.2f}x (goal <= 3x)")
 PY
+
+# ---------------------------------------------------------------------------
+# refresh --all over KEYRING_ACCOUNTS accounts on the OS keyring (gnome-keyring on this
+# private D-Bus session), against the keyring's own floor: as many item writes by
+# `secret-tool store` (one per account, a token-sized secret, JOBS at once), same session.
+# ---------------------------------------------------------------------------
+if [ "$keyring" = yes ]; then
+  command -v secret-tool >/dev/null || {
+    apt-get update >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y libsecret-tools >/dev/null
+  }
+  KEYRING_ACCOUNTS=${KEYRING_ACCOUNTS:-$ACCOUNTS}
+  ring=$work/tw-ring
+  mkdir -p "$ring"
+  for i in $(seq "$KEYRING_ACCOUNTS"); do
+    TOKENWALLET_HOME=$ring TOKENWALLET_SECRET_STORE=keyring \
+      TOKENWALLET_CLIENT_SECRET=$client_secret TOKENWALLET_PASSWORD=$op_password \
+      "$BIN" add "acct$i" --provider oauth2 --url "$token_endpoint" --grant password \
+      --client-id "$client_id" --username "$op_user" --scope "openid offline_access" >/dev/null 2>&1
+  done
+  TOKENWALLET_HOME=$ring "$BIN" refresh --all 2>/dev/null
+  # A token-sized secret (an access token and a refresh token, as the wallet stores them).
+  secret=$(head -c 1200 /dev/urandom | base64 -w0)
+  printf '%s\n' "$secret" >"$work/secret"
+  seq "$KEYRING_ACCOUNTS" >"$work/ids"
+  cat >"$work/floor.sh" <<FLOOR
+xargs -P $JOBS -I{} sh -c 'secret-tool store --label=floor service tw-floor account acct{} <"$work/secret"' <"$work/ids"
+FLOOR
+  hyperfine -N --style none --runs 3 --export-json "$work/ring.json" \
+    "env TOKENWALLET_HOME=$ring $BIN refresh --all --jobs $JOBS" \
+    "bash $work/floor.sh" >/dev/null
+  python3 - "$work/ring.json" "$KEYRING_ACCOUNTS" <<'PY'
+import json, sys
+ours, floor = (r["median"] for r in json.load(open(sys.argv[1]))["results"])
+print(f"refresh --all on the OS keyring, {sys.argv[2]} accounts: {ours:.2f} s; the keyring's "
+      f"floor, {sys.argv[2]} secret-tool writes: {floor:.2f} s; ratio {ours / floor:.2f}x "
+      f"(goal <= 1.5x)")
+PY
+fi

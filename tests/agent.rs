@@ -162,14 +162,7 @@ fn the_agent_and_direct_callers_racing_on_an_expired_token_refresh_once() {
         })
         .collect();
     let tokens: Vec<String> = children.into_iter().map(support::finish).collect();
-    assert_eq!(
-        server.state().refreshes,
-        refreshes + 1,
-        "exactly one refresh"
-    );
-    assert_eq!(server.state().reuse_detected, 0);
-    assert!(tokens.iter().all(|t| t == &tokens[0]), "{tokens:?}");
-    assert!(server.state().access_valid(tokens[0].trim()));
+    support::assert_one_refresh(&server, refreshes, &tokens);
 }
 
 #[test]
@@ -558,10 +551,7 @@ fn after_lock_no_token_is_left_in_the_agents_memory() {
     let (_server, home, agent) = unlocked();
     let locked_out = without_passphrase(&home);
     let token = locked_out.run(&["token", "demo"]).ok().trim().to_owned();
-    let refresh = home.stored("demo")["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let refresh = home.secret("demo", "refresh_token");
     locked_out.run(&["show", "demo"]).ok();
     home.run(&["lock"]).ok();
     let pid = agent.0.id();
@@ -635,10 +625,7 @@ fn the_agent_keeps_a_chain_alive_with_nobody_asking() {
         server.state().refreshes
     );
     assert_eq!(server.state().reuse_detected, 0);
-    let refresh = home.stored("demo")["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let refresh = home.secret("demo", "refresh_token");
     assert!(server.state().refresh_valid(&refresh), "the chain is alive");
     let token = without_passphrase(&home).run(&["token", "demo"]).ok();
     assert!(server.state().access_valid(token.trim()));

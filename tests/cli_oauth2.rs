@@ -400,17 +400,11 @@ fn an_answer_without_token_type_still_keeps_the_rotated_refresh_token() {
     let (server, home) = fresh();
     add_password_account(&home, &server, "demo");
     home.run(&["generate", "demo"]).ok();
-    let old = home.stored("demo")["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let old = home.secret("demo", "refresh_token");
     // The server rotates the refresh token but breaks RFC 6749 §5.1 in its answer.
     server.state().omit_token_type = true;
     home.run(&["refresh", "demo"]).ok();
-    let new = home.stored("demo")["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let new = home.secret("demo", "refresh_token");
     assert_ne!(new, old);
     assert!(server.state().refresh_valid(&new), "the new one was stored");
     assert!(!server.state().refresh_valid(&old));

@@ -43,17 +43,7 @@ fn six_token_calls_on_an_expired_token_refresh_once() {
     let children: Vec<Child> = (0..6).map(|_| spawn(&home, &["token", "demo"])).collect();
     let tokens: Vec<String> = children.into_iter().map(finish).collect();
 
-    assert_eq!(
-        server.state().refreshes,
-        refreshes + 1,
-        "exactly one refresh"
-    );
-    assert_eq!(server.state().reuse_detected, 0);
-    assert!(
-        tokens.iter().all(|t| t == &tokens[0]),
-        "all callers got the same fresh token"
-    );
-    assert!(server.state().access_valid(tokens[0].trim()));
+    support::assert_one_refresh(&server, refreshes, &tokens);
     assert!(chain_holds(&home, &server, "demo"));
 }
 

@@ -60,20 +60,14 @@ exit 7"#;
 #[test]
 fn the_refresh_token_goes_in_only_when_asked() {
     let (_server, home) = expired();
-    let refresh = home.stored("demo")["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let refresh = home.secret("demo", "refresh_token");
     let plain = home.run(&["exec", "demo", "--", "env"]).ok();
     assert!(!plain.contains(&refresh));
     let asked = home
         .run(&["exec", "--var", "RT=demo:refresh", "--", "env"])
         .ok();
     // The token that refresh rotated in: the stored one, now.
-    let now = home.stored("demo")["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let now = home.secret("demo", "refresh_token");
     assert!(asked.lines().any(|l| l == format!("RT={now}")), "{asked}");
 }
 
@@ -96,10 +90,7 @@ fn signals_reach_the_command_and_no_token_is_in_its_arguments() {
         .read_line(&mut line)
         .unwrap();
     assert_eq!(line, "ready\n");
-    let token = home.stored("demo")["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = home.secret("demo", "access_token");
     assert!(server.state().access_valid(&token));
     let argv = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap_or_default();
     assert!(

@@ -19,10 +19,7 @@ use support::generated_demo as setup;
 #[test]
 fn a_dead_refresh_token_still_leaves_the_valid_access_token_usable() {
     let (server, home) = setup();
-    let access = home.stored("demo")["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let access = home.secret("demo", "access_token");
     server.revoke_all_grants();
     home.run(&["refresh", "demo"]).fails(3);
     assert_eq!(home.show("demo")["state"], "needs-sign-in");
@@ -138,10 +135,7 @@ fn export_refuses_an_existing_file_or_symlink_and_force_replaces_without_followi
             "the link was replaced by a file"
         );
         assert_eq!(meta.permissions().mode() & 0o777, 0o600);
-        let token = home.stored("demo")["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let token = home.secret("demo", "access_token");
         assert_eq!(
             std::fs::read_to_string(&link).unwrap(),
             format!("{token}\n")
@@ -391,10 +385,7 @@ fn a_remote_host_goes_through_https_proxy() {
 #[test]
 fn ctrl_c_during_a_refresh_stores_the_rotated_token_before_stopping() {
     let (server, home) = setup();
-    let before = home.stored("demo")["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let before = home.secret("demo", "refresh_token");
     let refreshes = server.state().refreshes;
     // The server rotates at once and answers 1.2 s later (the timeout is 2 s); Ctrl-C comes
     // in between.
@@ -420,10 +411,7 @@ fn ctrl_c_during_a_refresh_stores_the_rotated_token_before_stopping() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("saving the new tokens"), "{stderr}");
-    let after = home.stored("demo")["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let after = home.secret("demo", "refresh_token");
     assert!(
         server.state().refresh_valid(&after),
         "the stored chain works"
@@ -447,10 +435,7 @@ fn hold_open(path: &std::path::Path) -> std::fs::File {
 #[test]
 fn a_refresh_waits_for_a_reader_holding_the_wallet_files_and_loses_nothing() {
     let (server, home) = setup();
-    let before = home.stored("demo")["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let before = home.secret("demo", "refresh_token");
     let held: Vec<std::fs::File> = home
         .files()
         .iter()

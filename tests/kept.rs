@@ -237,10 +237,7 @@ fn an_agent_killed_mid_refresh_catches_its_kept_files_up() {
         ),
         "the agent's crash"
     );
-    let stored = home.stored("demo")["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let stored = home.secret("demo", "access_token");
     assert_ne!(stored, first, "the refresh was stored before the crash");
     assert_eq!(
         read_token(&path),
@@ -366,15 +363,9 @@ fn newman_calls_the_api_with_a_kept_postman_environment() {
     };
     let first = run();
     assert!(first.contains("hello from the demo API"), "{first}");
-    let old = home.stored("demo")["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let old = home.secret("demo", "access_token");
     home.run(&["refresh", "demo"]).ok();
-    let new = home.stored("demo")["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let new = home.secret("demo", "access_token");
     assert_ne!(new, old);
     // The old token dies at the server: only the rewritten environment can pass now.
     server.state().expire_access(&old);

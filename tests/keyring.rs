@@ -108,13 +108,7 @@ fn racing_token_calls_spend_the_refresh_token_once_with_the_keyring() {
         .map(|_| support::spawn(home.command(&["token", "demo"])))
         .collect();
     let tokens: Vec<String> = children.into_iter().map(support::finish).collect();
-    assert_eq!(
-        server.state().refreshes,
-        refreshes + 1,
-        "exactly one refresh"
-    );
-    assert_eq!(server.state().reuse_detected, 0);
-    assert!(tokens.iter().all(|t| t == &tokens[0]));
+    support::assert_one_refresh(&server, refreshes, &tokens);
     let stored = KeyringStore::new(home.path())
         .load("demo")
         .unwrap()

@@ -50,10 +50,7 @@ fn first_format_home(server: &OAuthServer) -> Home {
 }
 
 fn stored_refresh_token(home: &Home) -> String {
-    home.stored("demo")["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    home.secret("demo", "refresh_token")
 }
 
 #[test]

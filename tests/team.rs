@@ -159,14 +159,6 @@ impl Drop for Bao {
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 fn object(value: Value) -> Map<String, Value> {
     match value {
         Value::Object(map) => map,
@@ -228,7 +220,7 @@ fn plain_http_to_another_host_is_refused_before_any_connection() {
 #[test]
 fn racing_machines_get_one_lease_and_a_dead_holders_lease_runs_out() {
     let bao = Bao::start();
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let kv = std::sync::Arc::new(bao.kv(&bao.root).await.unwrap());
         // Eight holders (eight processes on two machines) race for one account's lease.
         let mut racers = Vec::new();
@@ -297,7 +289,7 @@ fn a_consumer_reads_access_tokens_and_never_sees_a_chain() {
 path "secret/data/tokenwallet/access/*" { capabilities = ["read"] }
 "#,
     );
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let root = bao.kv(&bao.root).await.unwrap();
         let token = object(json!({ "access_token": "at-1", "expires_at": "2030-01-01T00:00:00Z" }));
         let chain = object(json!({ "refresh_token": "rt-1" }));
@@ -340,7 +332,7 @@ path "secret/data/tokenwallet/access/*" { capabilities = ["read"] }
 #[test]
 fn a_lost_check_and_set_and_a_sealed_store_change_nothing() {
     let bao = Bao::start();
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let kv = bao.kv(&bao.root).await.unwrap();
         let first = object(json!({ "refresh_token": "rt-1" }));
         let v1 = kv.write("chain/a", &first, Some(0)).await.unwrap();

@@ -115,7 +115,7 @@ struct Window {
 }
 
 fn window_with(setup: impl FnOnce(&Wallet, &OAuthServer, &tokio::runtime::Runtime)) -> Window {
-    let runtime = runtime();
+    let runtime = support::runtime();
     let home = tempfile::tempdir().unwrap();
     // Whole seconds, so countdown texts are exact.
     let start = Utc.timestamp_opt(Utc::now().timestamp(), 0).unwrap();
@@ -747,17 +747,9 @@ fn wait_for(
     );
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 #[test]
 fn first_run_without_a_keyring_creates_an_encrypted_vault() {
-    let runtime = runtime();
+    let runtime = support::runtime();
     let home = tempfile::tempdir().unwrap();
     let mut h = first_run_window(home.path(), &runtime);
     wait_for(&mut h, "the vault offer", vault_offer);
@@ -808,7 +800,7 @@ fn first_run_without_a_keyring_creates_an_encrypted_vault() {
 
 #[test]
 fn try_without_saving_leaves_the_data_dir_untouched() {
-    let runtime = runtime();
+    let runtime = support::runtime();
     let home = tempfile::tempdir().unwrap();
     let mut h = first_run_window(home.path(), &runtime);
     wait_for(&mut h, "the vault offer", |h| {
@@ -1097,7 +1089,7 @@ fn unlocked(h: &Harness<'static, App>) -> bool {
 
 #[test]
 fn the_window_and_its_agent_lock_and_unlock_together() {
-    let runtime = runtime();
+    let runtime = support::runtime();
     let home = tempfile::tempdir().unwrap();
     let mut h = first_run_window(home.path(), &runtime);
     wait_for(&mut h, "the vault offer", vault_offer);

@@ -48,30 +48,21 @@ async fn data(
             token,
             format,
             fresh,
-        } => Reply::Exported {
-            text: if fresh {
+        } => {
+            if fresh {
                 // A failed renewal of a token still valid is no failure here: the export
                 // carries that token, as `token` prints it.
                 wallet.token(&name).await?;
-                wallet.export(
-                    &name,
-                    ExportRequest {
-                        token,
-                        format,
-                        keep_fresh: false,
-                    },
-                )?
-            } else {
-                wallet.export(
-                    &name,
-                    ExportRequest {
-                        token,
-                        format,
-                        keep_fresh: false,
-                    },
-                )?
-            },
-        },
+            }
+            let request = ExportRequest {
+                token,
+                format,
+                keep_fresh: false,
+            };
+            Reply::Exported {
+                text: wallet.export(&name, request)?,
+            }
+        }
         Request::Unlock { .. } | Request::Lock | Request::Replan => Reply::failed(
             crate::wallet::ErrorKind::BadInput,
             "only a running agent answers unlock, lock and replan",

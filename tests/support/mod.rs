@@ -237,6 +237,15 @@ impl Home {
         serde_json::from_str(&run.stdout()).unwrap()
     }
 
+    /// One stored secret of `name` (`access_token`, `refresh_token`), which must be there.
+    pub fn secret(&self, name: &str, key: &str) -> String {
+        let stored = self.stored(name);
+        stored[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name} has no {key}: {stored}"))
+            .to_owned()
+    }
+
     /// The metadata record of the account `name`.
     pub fn record_path(&self, name: &str) -> PathBuf {
         tokenwallet::store::AccountsFile::new(self.path()).record_path(name)
@@ -429,4 +438,26 @@ impl Drop for Agent {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A two-thread tokio runtime, for tests that call the library's async API.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Racing callers all got the same valid token, from exactly one refresh since `before`
+/// and no reuse of a spent refresh token.
+pub fn assert_one_refresh(
+    server: &tokenwallet::demo::oauth::OAuthServer,
+    before: u32,
+    tokens: &[String],
+) {
+    assert_eq!(server.state().refreshes, before + 1, "exactly one refresh");
+    assert_eq!(server.state().reuse_detected, 0);
+    assert!(tokens.iter().all(|t| t == &tokens[0]), "{tokens:?}");
+    assert!(server.state().access_valid(tokens[0].trim()));
 }
