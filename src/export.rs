@@ -57,7 +57,9 @@ pub fn sh_quote(text: &str) -> String {
     quoted
 }
 
-fn rfc3339(at: Option<chrono::DateTime<chrono::Utc>>) -> Value {
+/// `at` in RFC 3339 (UTC, whole seconds) as JSON, or `null`: the JSON exports' and the
+/// command line's `--json` form.
+pub fn rfc3339(at: Option<chrono::DateTime<chrono::Utc>>) -> Value {
     at.map_or(Value::Null, |at| {
         Value::String(at.to_rfc3339_opts(SecondsFormat::Secs, true))
     })

@@ -73,6 +73,12 @@ impl From<StoreError> for Failure {
     }
 }
 
+impl From<crate::team::TeamError> for Failure {
+    fn from(err: crate::team::TeamError) -> Self {
+        WalletError::from(err).into()
+    }
+}
+
 fn usage(message: impl Into<String>) -> Failure {
     Failure {
         code: 2,

@@ -7,13 +7,8 @@ use zeroize::Zeroizing;
 
 use super::{Failure, Printed};
 use crate::agent::Reply;
+use crate::export::rfc3339;
 use crate::model::{Account, KeptFile, format_countdown};
-
-fn rfc3339(at: Option<DateTime<Utc>>) -> Value {
-    at.map_or(Value::Null, |at| {
-        Value::String(at.to_rfc3339_opts(SecondsFormat::Secs, true))
-    })
-}
 
 /// The `list --json` / `show --json` fields.
 pub fn account_json(account: &Account, now: DateTime<Utc>) -> Value {

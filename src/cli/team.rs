@@ -18,25 +18,16 @@ const FOLDERS: [(&str, &str); 4] = [
 async fn connect(settings: &TeamSettings) -> Result<Kv, Failure> {
     let http = crate::providers::Http::new(config()?.timeout)
         .map_err(crate::wallet::WalletError::HttpSetup)?;
-    Ok(
-        Kv::connect(settings, &crate::config::team_credentials(), &http)
-            .await
-            .map_err(crate::wallet::WalletError::from)?,
-    )
+    Ok(Kv::connect(settings, &crate::config::team_credentials(), &http).await?)
 }
 
 /// `team connect ADDRESS`: checks that Vault answers to this token, then saves where it is
 /// (never the token).
 pub(super) async fn team_connect(home: &Path, settings: TeamSettings) -> Result<(), Failure> {
     let kv = connect(&settings).await?;
-    let identity = kv
-        .identity()
-        .await
-        .map_err(crate::wallet::WalletError::from)?;
+    let identity = kv.identity().await?;
     crate::store::ensure_home(home)?;
-    settings
-        .save(home)
-        .map_err(crate::wallet::WalletError::from)?;
+    settings.save(home)?;
     eprintln!(
         "tokenwallet: connected to the team store {} ({}/data/{}), as {} (token accessor {})",
         settings.address, settings.mount, settings.path, identity.display_name, identity.accessor
@@ -46,14 +37,10 @@ pub(super) async fn team_connect(home: &Path, settings: TeamSettings) -> Result<
 
 /// `team status`: who we are to Vault and what we may do with each folder.
 pub(super) async fn team_status(home: &Path) -> Result<(), Failure> {
-    let settings = TeamSettings::load(home)
-        .and_then(|settings| settings.ok_or(TeamError::NotConnected))
-        .map_err(crate::wallet::WalletError::from)?;
+    let settings =
+        TeamSettings::load(home).and_then(|settings| settings.ok_or(TeamError::NotConnected))?;
     let kv = connect(&settings).await?;
-    let identity = kv
-        .identity()
-        .await
-        .map_err(crate::wallet::WalletError::from)?;
+    let identity = kv.identity().await?;
     let mut out = String::new();
     let mut line = |key: &str, value: &str| {
         use std::fmt::Write as _;
@@ -81,10 +68,7 @@ pub(super) async fn team_status(home: &Path) -> Result<(), Failure> {
         },
     );
     for (folder, what) in FOLDERS {
-        let capabilities = kv
-            .capabilities(&format!("{folder}/*"))
-            .await
-            .map_err(crate::wallet::WalletError::from)?;
+        let capabilities = kv.capabilities(&format!("{folder}/*")).await?;
         line(
             &format!("{folder}/"),
             &format!("{} ({what})", capabilities.join(", ")),
