@@ -11,6 +11,7 @@ contents=$(dpkg-deb -c "$deb")
 id=io.github.tokenwallet
 for path in \
   ./usr/bin/tokenwallet \
+  ./usr/bin/tokenwallet-window \
   ./usr/share/applications/$id.desktop \
   ./usr/share/metainfo/$id.metainfo.xml \
   ./usr/share/icons/hicolor/32x32/apps/$id.png \
@@ -40,6 +41,9 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 dpkg-deb -x "$deb" "$root"
 "$root/usr/bin/tokenwallet" --version
+"$root/usr/bin/tokenwallet-window" --version
+# The desktop entry starts the window's own program.
+grep -qx 'Exec=tokenwallet-window' "$root/usr/share/applications/$id.desktop"
 desktop-file-validate "$root/usr/share/applications/$id.desktop"
 appstreamcli validate --no-net "$root/usr/share/metainfo/$id.metainfo.xml"
 # The agent's user unit starts the packaged binary.

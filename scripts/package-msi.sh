@@ -13,7 +13,7 @@ if ! command -v wixl >/dev/null 2>&1 || ! command -v x86_64-w64-mingw32-gcc >/de
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wixl gcc-mingw-w64-x86-64 zip
 fi
 rustup target add "$target" >/dev/null
-cargo build --release --target "$target" --bins --features window-launcher
+cargo build --release --target "$target" --bins
 version=$(cargo metadata --no-deps --format-version 1 \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["packages"][0]["version"])')
 # Relative: wixl refuses absolute source paths.

@@ -39,7 +39,7 @@ wineserver -p || true  # already running is fine
 trap 'wineserver -k || true' EXIT
 
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
-cargo clippy --target "$target" --all-targets --features window-launcher -- -D warnings
+cargo clippy --target "$target" --all-targets -- -D warnings
 # The browser under wine: rundll32 hands an address to winebrowser, which starts the Unix
 # xdg-open; this stand-in logs it and follows it with curl, as a browser would
 # (tests/security.rs reads the log).

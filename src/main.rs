@@ -1,4 +1,7 @@
-//! `tokenwallet`: no subcommand opens the desktop window; a subcommand runs the CLI.
+//! `tokenwallet`: the command line. With no subcommand it starts the window, which is a
+//! program of its own (`tokenwallet-window`, installed beside this one): this one does not
+//! link the window's toolkit, so a script's `tokenwallet token NAME` starts as fast as a
+//! small program does.
 
 use clap::Parser as _;
 
@@ -14,18 +17,37 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(code);
         }
     };
-    tokenwallet::logging::init();
     if cli.command.is_none() {
-        let home = cli.home.unwrap_or_else(tokenwallet::store::default_home);
-        let wording = std::sync::Arc::new(tokenwallet::cli::CliWording);
-        return match tokenwallet::ui::run(&home, wording) {
-            Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(err) => {
-                eprintln!("tokenwallet: could not open the window: {err:#}");
-                std::process::ExitCode::FAILURE
-            }
-        };
+        return open_window();
     }
+    tokenwallet::logging::init();
     let code = tokenwallet::cli::run(cli);
     std::process::ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+/// Starts `tokenwallet-window` from this program's folder with the same arguments: in its
+/// place on Unix (same process, so a desktop launcher or a terminal waits on the window), as
+/// a process of its own on Windows.
+fn open_window() -> std::process::ExitCode {
+    let window = std::env::current_exe().ok().and_then(|exe| {
+        let name = format!("tokenwallet-window{}", std::env::consts::EXE_SUFFIX);
+        Some(exe.parent()?.join(name))
+    });
+    let Some(window) = window.filter(|path| path.is_file()) else {
+        eprintln!(
+            "tokenwallet: the window is a program of its own, tokenwallet-window, and it is not installed beside this one: reinstall tokenwallet, or run `cargo run --release` from the source"
+        );
+        return std::process::ExitCode::FAILURE;
+    };
+    let mut command = std::process::Command::new(&window);
+    command.args(std::env::args_os().skip(1));
+    #[cfg(unix)]
+    let err = std::os::unix::process::CommandExt::exec(&mut command);
+    #[cfg(not(unix))]
+    let err = match command.spawn() {
+        Ok(_) => return std::process::ExitCode::SUCCESS,
+        Err(err) => err,
+    };
+    eprintln!("tokenwallet: could not start {}: {err}", window.display());
+    std::process::ExitCode::FAILURE
 }

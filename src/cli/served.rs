@@ -134,24 +134,35 @@ pub(super) async fn run_agent(home: &Path) -> Result<(), Failure> {
         agent::State::new(home, wallet, std::sync::Arc::new(CliWording))
             .configured(super::config()?.clone()),
     );
-    let socket = agent::socket_path(home);
-    let ready = || {
-        eprintln!(
-            "tokenwallet: the agent serves {} on {}{}",
-            home.display(),
-            socket.display(),
-            if kind == SecretStoreKind::File {
-                "; the vault is locked: run `tokenwallet unlock`"
-            } else {
-                ""
-            }
-        );
-    };
+    let ready = format!(
+        "tokenwallet: the agent serves {} on {}{}",
+        home.display(),
+        agent::socket_path(home).display(),
+        if kind == SecretStoreKind::File {
+            "; the vault is locked: run `tokenwallet unlock`"
+        } else {
+            ""
+        }
+    );
     state.notify_with(std::sync::Arc::new(crate::notify::DesktopNotifier));
     tokio::spawn(agent::keep_alive(std::sync::Arc::clone(&state)));
+    // The socket is served from a worker thread, not from this one, which only waits: a
+    // caller's task then starts on the thread that accepted it, with no thread to wake.
+    let mut serving = tokio::spawn({
+        let home = home.to_owned();
+        async move { agent::serve(&home, state, move || eprintln!("{ready}")).await }
+    });
     let result = tokio::select! {
-        served = agent::serve(home, state, ready) => served.map_err(|message| Failure { code: 1, message }),
-        () = stop_requested() => Ok(()),
+        served = &mut serving => match served {
+            Ok(served) => served.map_err(|message| Failure { code: 1, message }),
+            Err(err) => Err(Failure { code: 1, message: format!("the agent stopped: {err}") }),
+        },
+        () = stop_requested() => {
+            // Stopping the task drops the listener, which removes the socket.
+            serving.abort();
+            serving.await.ok();
+            Ok(())
+        }
     };
     // However the agent stops, a refresh in flight stores its answer first: the server may
     // already have rotated.
