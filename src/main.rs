@@ -44,9 +44,8 @@ fn open_window() -> std::process::ExitCode {
     #[cfg(unix)]
     let err = std::os::unix::process::CommandExt::exec(&mut command);
     #[cfg(not(unix))]
-    let err = match command.spawn() {
-        Ok(_) => return std::process::ExitCode::SUCCESS,
-        Err(err) => err,
+    let Err(err) = command.spawn() else {
+        return std::process::ExitCode::SUCCESS;
     };
     eprintln!("tokenwallet: could not start {}: {err}", window.display());
     std::process::ExitCode::FAILURE
