@@ -176,13 +176,12 @@ fn unlock_lock_and_the_end_of_the_unlock() {
     assert!(home.run(&["unlock"]).fails(2).contains("tokenwallet agent"));
     let agent = Agent::start(&home);
     // Locked: the caller has no passphrase, and is told how to give the agent one.
-    let err = locked_out.run(&["token", "demo"]).fails(1);
-    assert!(err.contains("tokenwallet unlock"), "{err}");
+    locked_out
+        .run(&["token", "demo"])
+        .fails_saying(1, &["tokenwallet unlock"]);
     // A wrong passphrase unlocks nothing.
-    let err = home
-        .run_env(&["unlock"], &[("TOKENWALLET_PASSPHRASE", "wrong")])
-        .fails(1);
-    assert!(err.contains("passphrase is wrong"), "{err}");
+    home.run_env(&["unlock"], &[("TOKENWALLET_PASSPHRASE", "wrong")])
+        .fails_saying(1, &["passphrase is wrong"]);
     locked_out.run(&["token", "demo"]).fails(1);
 
     home.run(&["unlock", "--for", "1h"]).ok();
@@ -297,8 +296,9 @@ fn an_unsafe_agent_folder_is_refused_by_both_sides() {
     let run = home.run(&["token", "demo"]);
     assert!(server.state().access_valid(run.ok().trim()));
     assert!(run.stderr().contains("not yours alone"), "{}", run.stderr());
-    let err = without_passphrase(&home).run(&["token", "demo"]).fails(1);
-    assert!(err.contains("not yours alone"), "{err}");
+    without_passphrase(&home)
+        .run(&["token", "demo"])
+        .fails_saying(1, &["not yours alone"]);
     // And no second agent starts there.
     let output = support::output(&mut home.command(&["agent"]));
     assert_eq!(output.status.code(), Some(1));
@@ -536,8 +536,9 @@ fn unlock_without_a_vault_creates_none() {
     // An agent on a data dir with no vault yet: none is made from a passphrase typed once.
     let empty = home();
     let _waiting = Agent::start(&empty);
-    let err = empty.run(&["unlock"]).fails(2);
-    assert!(err.contains("no vault to unlock"), "{err}");
+    empty
+        .run(&["unlock"])
+        .fails_saying(2, &["no vault to unlock"]);
     assert!(!empty.path().join("vault").exists(), "a vault was created");
     // A vault that exists still unlocks.
     empty.add_demo_account(&server, "demo");

@@ -109,8 +109,8 @@ fn password_grant_generate_token_refresh_rotate_revoke() {
             .access_valid(second["access_token"].as_str().unwrap())
     );
     assert_eq!(home.show("demo")["state"], "revoked");
-    let err = home.run(&["token", "demo"]).fails(3);
-    assert!(err.contains("'demo'") && err.contains("revoked"), "{err}");
+    home.run(&["token", "demo"])
+        .fails_saying(3, &["'demo'", "revoked"]);
 
     // Credentials were kept: a new token can be generated after a revoke.
     home.run(&["generate", "demo"]).ok();
@@ -148,11 +148,8 @@ fn wrong_client_auth_method_is_rejected_by_the_server_and_reported() {
         &["--url", &server.token_url()],
     )
     .ok();
-    let err = home.run(&["generate", "svc"]).fails(3);
-    assert!(
-        err.contains("'svc'") && err.contains("invalid_client"),
-        "{err}"
-    );
+    home.run(&["generate", "svc"])
+        .fails_saying(3, &["'svc'", "invalid_client"]);
 }
 
 #[test]
@@ -174,12 +171,7 @@ fn refresh_token_account_from_elsewhere() {
         !server.state().refresh_valid(&rt),
         "the spent refresh token must be rotated out"
     );
-    let stored = home.stored("ext");
-    assert!(
-        server
-            .state()
-            .refresh_valid(stored["refresh_token"].as_str().unwrap())
-    );
+    assert!(home.chain_holds(&server, "ext"));
 }
 
 #[test]
@@ -206,16 +198,11 @@ fn export_formats_and_private_out_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("token.json");
     assert!(
-        home.run(&[
-            "export",
-            "demo",
-            "--token",
-            "both",
-            "--format",
-            "json",
-            "--out",
-            out.to_str().unwrap()
-        ])
+        home.run_words(
+            "export demo --token both --format json --out",
+            &[out.to_str().unwrap()],
+            &[]
+        )
         .ok()
         .is_empty()
     );
@@ -320,23 +307,17 @@ fn usage_errors_exit_2_and_insecure_urls_are_refused_before_any_request() {
     assert_eq!(home.run(&["frobnicate"]).code(), 2);
     assert_eq!(home.add("x --provider nope", &[], &[]).code(), 2);
     // No server exists at this address: the refusal must come from validation alone.
-    let err = home
+    home
         .add("x --provider oauth2 --grant client_credentials --url http://tokens.example.com/token --client-id c", &[], &[("TOKENWALLET_CLIENT_SECRET", "s")])
-        .fails(2);
-    assert!(err.contains("loopback") && err.contains("https"), "{err}");
-    let err = home
-        .add(
-            "x --provider oauth2 --grant client_credentials --url https://as.example/token",
-            &[],
-            &[],
-        )
-        .fails(2);
-    assert!(
-        err.contains("--client-id") && err.contains("TOKENWALLET_CLIENT_SECRET"),
-        "{err}"
-    );
-    let err = home.run(&["token", "missing"]).fails(1);
-    assert!(err.contains("'missing'"), "{err}");
+        .fails_saying(2, &["loopback", "https"]);
+    home.add(
+        "x --provider oauth2 --grant client_credentials --url https://as.example/token",
+        &[],
+        &[],
+    )
+    .fails_saying(2, &["--client-id", "TOKENWALLET_CLIENT_SECRET"]);
+    home.run(&["token", "missing"])
+        .fails_saying(1, &["'missing'"]);
     assert!(home.run(&["list"]).ok().starts_with("NAME"));
     assert_eq!(home.run(&["list", "--json"]).ok().trim(), "[]");
 }
@@ -443,10 +424,8 @@ fn export_of_one_or_both_tokens_and_the_round_trip_through_import() {
     // Header and curl carry only the access token: asking for more is a usage error.
     for format in ["header", "curl"] {
         for token in ["refresh", "both"] {
-            let err = home
-                .run(&["export", "demo", "--token", token, "--format", format])
-                .fails(2);
-            assert!(err.contains("only the access token"), "{err}");
+            home.run(&["export", "demo", "--token", token, "--format", format])
+                .fails_saying(2, &["only the access token"]);
         }
     }
 
@@ -454,16 +433,11 @@ fn export_of_one_or_both_tokens_and_the_round_trip_through_import() {
     for format in ["text", "json"] {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("pair");
-        home.run(&[
-            "export",
-            "demo",
-            "--token",
-            "both",
-            "--format",
-            format,
-            "--out",
-            file.to_str().unwrap(),
-        ])
+        home.run_words(
+            "export demo --token both --out",
+            &[file.to_str().unwrap(), "--format", format],
+            &[],
+        )
         .ok();
         let copy = format!("copy-{format}");
         home.run_words(
@@ -488,16 +462,11 @@ fn export_of_one_or_both_tokens_and_the_round_trip_through_import() {
 fn exporting_a_refresh_token_that_is_not_there_says_so() {
     let (server, home) = fresh();
     add_post_client(&home, "--client-auth post", &["--url", &server.token_url()]).ok();
-    let err = home.run(&["export", "svc"]).fails(1);
-    assert!(
-        err.contains("'svc'")
-            && err.contains("no access token")
-            && err.contains("tokenwallet generate svc"),
-        "{err}"
-    );
+    home.run(&["export", "svc"])
+        .fails_saying(1, &["'svc'", "no access token", "tokenwallet generate svc"]);
     home.run(&["generate", "svc"]).ok();
-    let err = home.run(&["export", "svc", "--token", "both"]).fails(1);
-    assert!(err.contains("no refresh token"), "{err}");
+    home.run(&["export", "svc", "--token", "both"])
+        .fails_saying(1, &["no refresh token"]);
 }
 
 #[test]

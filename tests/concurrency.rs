@@ -20,15 +20,14 @@ fn add(home: &Home, server: &OAuthServer, name: &str) {
 }
 
 /// Whether `name`'s stored refresh token is one the server still honours: the chain holds.
-fn chain_holds(home: &Home, server: &OAuthServer, name: &str) -> bool {
-    let stored = home.stored(name);
-    server
-        .state()
-        .refresh_valid(stored["refresh_token"].as_str().unwrap())
-}
-
 fn spawn(home: &Home, args: &[&str]) -> Child {
     support::spawn(home.command(args))
+}
+
+/// Runs `n` processes with `args` at once; each must succeed; their outputs.
+fn race(home: &Home, n: usize, args: &[&str]) -> Vec<String> {
+    let children: Vec<Child> = (0..n).map(|_| spawn(home, args)).collect();
+    children.into_iter().map(finish).collect()
 }
 
 #[test]
@@ -40,11 +39,10 @@ fn six_token_calls_on_an_expired_token_refresh_once() {
     assert_eq!(home.show("demo")["state"], "expired");
     let refreshes = server.state().refreshes;
 
-    let children: Vec<Child> = (0..6).map(|_| spawn(&home, &["token", "demo"])).collect();
-    let tokens: Vec<String> = children.into_iter().map(finish).collect();
+    let tokens = race(&home, 6, &["token", "demo"]);
 
     support::assert_one_refresh(&server, refreshes, &tokens);
-    assert!(chain_holds(&home, &server, "demo"));
+    assert!(home.chain_holds(&server, "demo"));
 }
 
 #[test]
@@ -52,13 +50,10 @@ fn racing_explicit_refreshes_never_spend_a_dead_refresh_token() {
     let server = OAuthServer::start(Config::default()).unwrap();
     let home = Home::new();
     add(&home, &server, "demo");
-    let children: Vec<Child> = (0..4).map(|_| spawn(&home, &["refresh", "demo"])).collect();
-    for child in children {
-        finish(child);
-    }
+    race(&home, 4, &["refresh", "demo"]);
     assert_eq!(server.state().reuse_detected, 0);
     assert!((1..=4).contains(&server.state().refreshes));
-    assert!(chain_holds(&home, &server, "demo"));
+    assert!(home.chain_holds(&server, "demo"));
 }
 
 #[test]
@@ -79,15 +74,10 @@ fn two_processes_refreshing_two_accounts_lose_neither_update() {
     assert_eq!(server.state().reuse_detected, 0);
     for name in ["a", "b"] {
         assert!(
-            chain_holds(&home, &server, name),
+            home.chain_holds(&server, name),
             "{name} lost its rotated refresh token"
         );
-        let stored = home.stored(name);
-        assert!(
-            server
-                .state()
-                .access_valid(stored["access_token"].as_str().unwrap())
-        );
+        assert!(home.access_holds(&server, name));
     }
 }
 
@@ -119,7 +109,7 @@ fn refresh_all_in_parallel_rotates_every_account_once_and_reports_in_order() {
     assert_eq!(reported, names, "one line per account, in the list's order");
     for name in &names {
         assert!(
-            chain_holds(&home, &server, name),
+            home.chain_holds(&server, name),
             "{name} lost its rotated refresh token"
         );
     }

@@ -62,8 +62,8 @@ fn a_crash_between_the_answer_and_the_first_write_is_a_clear_needs_sign_in() {
     let before = home.stored("demo");
     crash(&home, &["refresh", "demo"], "after-response");
     assert_eq!(home.stored("demo"), before, "nothing was half-written");
-    let err = home.run(&["refresh", "demo"]).fails(3);
-    assert!(err.contains("Sign in again"), "{err}");
+    home.run(&["refresh", "demo"])
+        .fails_saying(3, &["Sign in again"]);
     assert_eq!(home.show("demo")["state"], "needs-sign-in");
     assert_eq!(home.stored("demo"), before);
     assert_eq!(server.state().reuse_detected, 1);

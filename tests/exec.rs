@@ -116,12 +116,10 @@ fn nothing_runs_without_a_valid_token() {
     assert!(!marker.exists(), "the command ran");
     assert!(err.contains("demo"), "{err}");
     // Usage errors say how to write it.
-    let err = home
-        .run(&["exec", "--var", "1X=demo", "--", "true"])
-        .fails(2);
-    assert!(err.contains("not a variable name"), "{err}");
-    let err = home.run(&["exec", "--", "true"]).fails(2);
-    assert!(err.contains("at least one account"), "{err}");
+    home.run(&["exec", "--var", "1X=demo", "--", "true"])
+        .fails_saying(2, &["not a variable name"]);
+    home.run(&["exec", "--", "true"])
+        .fails_saying(2, &["at least one account"]);
 }
 
 #[cfg(unix)]

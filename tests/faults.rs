@@ -132,8 +132,8 @@ fn wrong_passphrase_exits_1_and_changes_no_file() {
     let (_server, mut home) = setup();
     let files = home.files();
     home.set_env("TOKENWALLET_PASSPHRASE", "not the passphrase");
-    let err = home.run(&["token", "demo"]).fails(1);
-    assert!(err.contains("passphrase is wrong"), "{err}");
+    home.run(&["token", "demo"])
+        .fails_saying(1, &["passphrase is wrong"]);
     home.run(&["refresh", "demo"]).fails(1);
     assert_eq!(home.files(), files);
 }
@@ -161,26 +161,19 @@ fn malformed_import_files_store_nothing() {
     ] {
         let path = dir.path().join("bad.txt");
         std::fs::write(&path, content).unwrap();
-        let err = home
-            .run_words(
-                "import aiq --provider active-iq",
-                &["--file", path.to_str().unwrap()],
-                &[],
-            )
-            .fails(2);
-        assert!(
-            err.contains("'aiq'") && err.contains(needle) && err.contains("nothing was stored"),
-            "{err}"
-        );
-    }
-    let err = home
-        .run_words(
-            "import aiq --provider active-iq --file /nonexistent/file",
-            &[],
+        home.run_words(
+            "import aiq --provider active-iq",
+            &["--file", path.to_str().unwrap()],
             &[],
         )
-        .fails(2);
-    assert!(err.contains("/nonexistent/file"), "{err}");
+        .fails_saying(2, &["'aiq'", needle, "nothing was stored"]);
+    }
+    home.run_words(
+        "import aiq --provider active-iq --file /nonexistent/file",
+        &[],
+        &[],
+    )
+    .fails_saying(2, &["/nonexistent/file"]);
     assert_eq!(home.files(), files);
 }
 

@@ -19,18 +19,25 @@ const NEEDS: &str = "needs a Secret Service: run scripts/keyring-tests.sh";
 
 /// A home with no store chosen: the wallet must pick the keyring because one answers.
 fn keyring_home() -> Home {
+    assert!(KeyringStore::reachable(), "{NEEDS}");
     let mut home = Home::new();
     home.unset_env("TOKENWALLET_SECRET_STORE");
     home.unset_env("TOKENWALLET_PASSPHRASE");
     home
 }
 
+/// A demo OAuth server and a keyring home.
+fn keyring_demo() -> (OAuthServer, Home) {
+    (
+        OAuthServer::start(Config::default()).unwrap(),
+        keyring_home(),
+    )
+}
+
 #[test]
 #[ignore = "needs a Secret Service: run scripts/keyring-tests.sh"]
 fn the_keyring_is_the_default_and_holds_every_secret() {
-    assert!(KeyringStore::reachable(), "{NEEDS}");
-    let server = OAuthServer::start(Config::default()).unwrap();
-    let home = keyring_home();
+    let (server, home) = keyring_demo();
     home.add_demo_account(&server, "demo");
     home.run(&["generate", "demo"]).ok();
     let token = home.run(&["token", "demo"]).ok();
@@ -77,7 +84,6 @@ fn the_keyring_is_the_default_and_holds_every_secret() {
 #[test]
 #[ignore = "needs a Secret Service: run scripts/keyring-tests.sh"]
 fn two_wallets_with_the_same_account_name_do_not_share_keyring_entries() {
-    assert!(KeyringStore::reachable(), "{NEEDS}");
     let server = OAuthServer::start(Config::default()).unwrap();
     let (first, second) = (keyring_home(), keyring_home());
     first.add_demo_account(&server, "demo");
@@ -97,9 +103,7 @@ fn two_wallets_with_the_same_account_name_do_not_share_keyring_entries() {
 #[test]
 #[ignore = "needs a Secret Service: run scripts/keyring-tests.sh"]
 fn racing_token_calls_spend_the_refresh_token_once_with_the_keyring() {
-    assert!(KeyringStore::reachable(), "{NEEDS}");
-    let server = OAuthServer::start(Config::default()).unwrap();
-    let home = keyring_home();
+    let (server, home) = keyring_demo();
     home.add_expiring_demo_account(&server, "demo");
     std::thread::sleep(Duration::from_millis(1100));
     let refreshes = server.state().refreshes;
@@ -124,7 +128,6 @@ fn racing_token_calls_spend_the_refresh_token_once_with_the_keyring() {
 #[test]
 #[ignore = "needs a Secret Service: run scripts/keyring-tests.sh"]
 fn a_real_size_active_iq_pair_imports_refreshes_with_rotation_and_survives_a_restart() {
-    assert!(KeyringStore::reachable(), "{NEEDS}");
     let fake = support::fakes::Fake::active_iq();
     let home = keyring_home();
     let (access, refresh) = fake.seed_real_size_pair();

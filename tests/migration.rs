@@ -114,10 +114,7 @@ fn an_old_file_beside_the_records_that_is_not_the_migrated_one_is_refused() {
     let foreign = r#"{"version": 1, "accounts": []}"#;
     std::fs::write(home.path().join("accounts.json"), foreign).unwrap();
     let before = home.files();
-    let err = home.run(&["token", "demo"]).fails(1);
-    assert!(
-        err.contains("accounts.json") && err.contains("move") && err.contains("aside"),
-        "{err}"
-    );
+    home.run(&["token", "demo"])
+        .fails_saying(1, &["accounts.json", "move", "aside"]);
     assert_eq!(home.files(), before, "nothing was changed");
 }

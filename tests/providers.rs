@@ -8,7 +8,9 @@ mod support;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use support::Home;
-use support::fakes::{ARUBA_CLIENT, ExpiresMode, Fake, add_aruba_code_account, aruba_download};
+use support::fakes::{
+    ARUBA_CLIENT, ExpiresMode, Fake, add_aruba_code_account, aruba_download, import_aruba_download,
+};
 use tokenwallet::demo::oauth::Fault;
 
 fn time(value: &Value) -> DateTime<Utc> {
@@ -82,12 +84,8 @@ fn active_iq_import_refresh_rotates_and_uses_its_header() {
     // Revoke: no API; the wallet forgets its copy and says so.
     let note = home.run(&["revoke", "aiq"]).ok();
     assert!(note.is_empty());
-    let run = home.run(&["revoke", "aiq"]);
-    assert!(
-        run.stderr().contains("no public revoke API"),
-        "{}",
-        run.stderr()
-    );
+    home.run(&["revoke", "aiq"])
+        .ok_saying(&["no public revoke API"]);
     assert_eq!(home.show("aiq")["state"], "revoked");
 }
 
@@ -95,10 +93,10 @@ fn active_iq_import_refresh_rotates_and_uses_its_header() {
 fn active_iq_dead_refresh_token_needs_sign_in() {
     let fake = Fake::active_iq();
     let home = Home::new();
-    home.add(
+    fake.add(
+        &home,
         "aiq --provider active-iq",
-        &["--url", &fake.url()],
-        &[("TOKENWALLET_REFRESH_TOKEN", "rt-the-server-never-issued")],
+        ("TOKENWALLET_REFRESH_TOKEN", "rt-the-server-never-issued"),
     )
     .ok();
     let err = home.run(&["token", "aiq"]).fails(3);
@@ -114,10 +112,10 @@ fn bluexp_refresh_token_grant_sends_json_with_the_constant_client_id() {
     let fake = Fake::bluexp();
     let home = Home::new();
     let rt = fake.seed_refresh_token();
-    home.add(
+    fake.add(
+        &home,
         "bx --provider bluexp",
-        &["--url", &fake.url()],
-        &[("TOKENWALLET_REFRESH_TOKEN", &rt)],
+        ("TOKENWALLET_REFRESH_TOKEN", &rt),
     )
     .ok();
     let token = home.run(&["token", "bx"]).ok();
@@ -133,16 +131,18 @@ fn bluexp_refresh_token_grant_sends_json_with_the_constant_client_id() {
     // Revoke goes to Auth0's /oauth/revoke; afterwards the server refuses the token.
     home.run(&["revoke", "bx"]).ok();
     assert_eq!(fake.state().revoked, vec![rt.clone()]);
-    home.add(
+    fake.add(
+        &home,
         "bx2 --provider bluexp",
-        &["--url", &fake.url()],
-        &[("TOKENWALLET_REFRESH_TOKEN", &rt)],
+        ("TOKENWALLET_REFRESH_TOKEN", &rt),
     )
     .ok();
-    let err = home.run(&["generate", "bx2"]).fails(3);
-    assert!(
-        err.contains("Unknown or invalid refresh token") && err.contains("Refresh Token Generator"),
-        "{err}"
+    home.run(&["generate", "bx2"]).fails_saying(
+        3,
+        &[
+            "Unknown or invalid refresh token",
+            "Refresh Token Generator",
+        ],
     );
 }
 
@@ -150,36 +150,32 @@ fn bluexp_refresh_token_grant_sends_json_with_the_constant_client_id() {
 fn bluexp_password_and_service_account_grants() {
     let fake = Fake::bluexp();
     let home = Home::new();
-    home.add(
+    fake.add(
+        &home,
         "user --provider bluexp --grant password --username user@example.com",
-        &["--url", &fake.url()],
-        &[("TOKENWALLET_PASSWORD", "hunter2-password")],
+        ("TOKENWALLET_PASSWORD", "hunter2-password"),
     )
     .ok();
     home.run(&["generate", "user"]).ok();
-    home.add(
+    fake.add(
+        &home,
         "svc --provider bluexp --grant client_credentials --client-id svc-client",
-        &["--url", &fake.url()],
-        &[("TOKENWALLET_CLIENT_SECRET", "svc-secret")],
+        ("TOKENWALLET_CLIENT_SECRET", "svc-secret"),
     )
     .ok();
     home.run(&["generate", "svc"]).ok();
     assert_eq!(fake.state().generates, 2);
-    home.add(
+    fake.add(
+        &home,
         "bad --provider bluexp --grant client_credentials --client-id svc-client",
-        &["--url", &fake.url()],
-        &[("TOKENWALLET_CLIENT_SECRET", "wrong")],
+        ("TOKENWALLET_CLIENT_SECRET", "wrong"),
     )
     .ok();
-    let err = home.run(&["generate", "bad"]).fails(3);
-    assert!(err.contains("access_denied"), "{err}");
+    home.run(&["generate", "bad"])
+        .fails_saying(3, &["access_denied"]);
     // A service account has no refresh token: revoke says the token simply expires.
-    let run = home.run(&["revoke", "svc"]);
-    assert!(
-        run.stderr().contains("no refresh token to revoke"),
-        "{}",
-        run.stderr()
-    );
+    home.run(&["revoke", "svc"])
+        .ok_saying(&["no refresh token to revoke"]);
 }
 
 #[test]
@@ -187,10 +183,10 @@ fn apinizer_form_grant_and_its_three_expiry_shapes() {
     let fake = Fake::apinizer();
     let home = Home::new();
     // A password with characters that must be URL-encoded in the form.
-    home.add(
+    fake.add(
+        &home,
         "apz --provider apinizer --username admin",
-        &["--url", &fake.url()],
-        &[("TOKENWALLET_PASSWORD", "p@ss w&rd=1")],
+        ("TOKENWALLET_PASSWORD", "p@ss w&rd=1"),
     )
     .ok();
     home.run(&["generate", "apz"]).ok();
@@ -209,17 +205,14 @@ fn apinizer_form_grant_and_its_three_expiry_shapes() {
     assert!((7190..=7200).contains(&secs_from_now(&home.show("apz")["access_expires_at"])));
     assert_eq!(fake.state().generates, 3);
 
-    home.add(
+    fake.add(
+        &home,
         "bad --provider apinizer --username admin",
-        &["--url", &fake.url()],
-        &[("TOKENWALLET_PASSWORD", "nope")],
+        ("TOKENWALLET_PASSWORD", "nope"),
     )
     .ok();
-    let err = home.run(&["generate", "bad"]).fails(3);
-    assert!(
-        err.contains("Bad credentials") && err.contains("unauthorized_client"),
-        "{err}"
-    );
+    home.run(&["generate", "bad"])
+        .fails_saying(3, &["Bad credentials", "unauthorized_client"]);
 }
 
 #[test]
@@ -255,19 +248,7 @@ fn aruba_import_counts_from_created_at_and_refreshes_with_query_parameters() {
         "token.json",
         &aruba_download("aruba-at-downloaded", &rt, created.timestamp_millis()),
     );
-    home.run_words(
-        "import central --provider aruba-central",
-        &[
-            "--url",
-            &fake.url(),
-            "--client-id",
-            ARUBA_CLIENT.0,
-            "--file",
-            &file,
-        ],
-        &[("TOKENWALLET_CLIENT_SECRET", ARUBA_CLIENT.1)],
-    )
-    .ok();
+    import_aruba_download(&home, &fake, &file);
     let shown = home.show("central");
     let left = secs_from_now(&shown["access_expires_at"]);
     assert!(
@@ -293,15 +274,11 @@ fn aruba_import_counts_from_created_at_and_refreshes_with_query_parameters() {
 
     // A 429 from the gateway keeps the tokens.
     fake.inject(Fault::RateLimited(1));
-    let err = home.run(&["refresh", "central"]).fails(1);
-    assert!(err.contains("rate limiting"), "{err}");
+    home.run(&["refresh", "central"])
+        .fails_saying(1, &["rate limiting"]);
     assert_eq!(home.stored("central"), stored);
-    let run = home.run(&["revoke", "central"]);
-    assert!(
-        run.stderr().contains("My Apps & Tokens"),
-        "{}",
-        run.stderr()
-    );
+    home.run(&["revoke", "central"])
+        .ok_saying(&["My Apps & Tokens"]);
 }
 
 #[test]
@@ -320,11 +297,8 @@ fn aruba_three_step_login_and_the_30_minute_limit() {
 
     // A second new token within 30 minutes is refused before any request.
     let requests = fake.state().requests;
-    let err = home.run(&["generate", "central"]).fails(1);
-    assert!(
-        err.contains("30 minutes") && err.contains("refresh instead"),
-        "{err}"
-    );
+    home.run(&["generate", "central"])
+        .fails_saying(1, &["30 minutes", "refresh instead"]);
     assert_eq!(fake.state().requests, requests);
     // Refresh is still allowed.
     home.run(&["refresh", "central"]).ok();

@@ -191,10 +191,8 @@ fn connect_saves_where_the_store_is_never_the_token_and_status_says_who_we_are()
     assert!(status.contains("policies           root"), "{status}");
     assert!(status.contains("chain/"), "{status}");
     // A token Vault does not know: a clear sentence, exit 1; no token: exit 2.
-    let err = home
-        .run_env(&["team", "status"], &[("VAULT_TOKEN", "not-a-token")])
-        .fails(1);
-    assert!(err.contains("does not accept the Vault token"), "{err}");
+    home.run_env(&["team", "status"], &[("VAULT_TOKEN", "not-a-token")])
+        .fails_saying(1, &["does not accept the Vault token"]);
     let err = home.run_env(
         &["team", "status"],
         &[("HOME", home.path().to_str().unwrap())],
@@ -207,13 +205,11 @@ fn connect_saves_where_the_store_is_never_the_token_and_status_says_who_we_are()
 fn plain_http_to_another_host_is_refused_before_any_connection() {
     let home = Home::new();
     // 192.0.2.1 is TEST-NET-1: the refusal comes from checking the address, not a request.
-    let err = home
-        .run_env(
-            &["team", "connect", "http://192.0.2.1:8200"],
-            &[("VAULT_TOKEN", "x")],
-        )
-        .fails(2);
-    assert!(err.contains("only allowed to loopback"), "{err}");
+    home.run_env(
+        &["team", "connect", "http://192.0.2.1:8200"],
+        &[("VAULT_TOKEN", "x")],
+    )
+    .fails_saying(2, &["only allowed to loopback"]);
     assert!(!home.path().join("team.json").exists());
 }
 

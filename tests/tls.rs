@@ -176,12 +176,11 @@ fn an_accounts_own_ca_file_is_trusted_for_that_account_only() {
 
     let bad = path.with_file_name("not-a-ca.pem");
     std::fs::write(&bad, "no certificate here").unwrap();
-    let err = add(
+    add(
         &home,
         "bad",
         &server.url,
         &["--ca-file", bad.to_str().unwrap()],
     )
-    .fails(2);
-    assert!(err.contains("holds no PEM certificate"), "{err}");
+    .fails_saying(2, &["holds no PEM certificate"]);
 }

@@ -222,6 +222,16 @@ impl Window {
         }
     }
 
+    /// Waits until the window shows `text`.
+    fn wait_text(&mut self, text: &str) {
+        self.wait(&format!("{text:?} on screen"), |w| w.has_text(text));
+    }
+
+    /// Waits until the window no longer shows `text` (a dialog closed, a notice went).
+    fn wait_gone(&mut self, text: &str) {
+        self.wait(&format!("{text:?} to go"), |w| !w.has_text(text));
+    }
+
     /// Lets the background refresher finish `n` more rounds: enough to see that it did not
     /// act, with no sleep.
     fn wait_rounds(&mut self, n: u64) {
@@ -323,9 +333,9 @@ fn add_generate_countdown_copy_download_revoke() {
     w.wait("a token", |w| {
         w.account("svc").tokens.has_access_token && !w.harness.state().is_busy("svc")
     });
-    w.wait("the countdown", |w| w.has_text("1 h 00 m"));
+    w.wait_text("1 h 00 m");
     w.clock.advance(61);
-    w.wait("the countdown to tick", |w| w.has_text("58:59"));
+    w.wait_text("58:59");
     let token = w.access_token("svc");
     assert!(w.server.state().access_valid(&token));
     assert!(!w.has_text(&token), "the token is masked by default");
@@ -340,7 +350,7 @@ fn add_generate_countdown_copy_download_revoke() {
         w.clipboard.history()[1],
         format!("Authorization: Bearer {token}")
     );
-    w.wait("the copy toast", |w| w.has_text("clipboard clears in 60 s"));
+    w.wait_text("clipboard clears in 60 s");
 
     // Show reveals the token in the window.
     w.click(Role::Button, "Show");
@@ -377,7 +387,7 @@ fn add_generate_countdown_copy_download_revoke() {
     w.wait("the revocation", |w| w.account("svc").tokens.revoked);
     assert_eq!(w.server.state().revocations, 1);
     assert!(!w.server.state().access_valid(&token));
-    w.wait("the toast", |w| w.has_text("Revoked the tokens of 'svc'"));
+    w.wait_text("Revoked the tokens of 'svc'");
 }
 
 #[test]
@@ -386,11 +396,11 @@ fn a_server_error_is_a_toast_with_the_servers_words_and_the_tokens_stay() {
     let before = w.wallet.secrets("demo").unwrap().1;
     w.server.inject(Fault::Html(502));
     w.click(Role::Button, "Refresh");
-    w.wait("the error toast", |w| w.has_text("502 Bad Gateway"));
+    w.wait_text("502 Bad Gateway");
     assert!(w.has_text("the stored tokens were kept"));
     assert_eq!(w.wallet.secrets("demo").unwrap().1, before);
     // The account panel shows the error once the reloaded account arrives.
-    w.wait("the last error in the panel", |w| w.has_text("Last error:"));
+    w.wait_text("Last error:");
 }
 
 #[test]
@@ -486,9 +496,7 @@ fn without_a_save_dialog_download_asks_for_a_path() {
     *w.dialog.0.lock().unwrap() =
         Err("no desktop portal is running, so there is no save dialog".into());
     w.click(Role::Button, "Download…");
-    w.wait("the path field", |w| {
-        w.has_text("no desktop portal is running")
-    });
+    w.wait_text("no desktop portal is running");
     let path = w.home.path().join("typed.txt");
     w.save_to(&path);
     w.wait("the file", |_| path.exists());
@@ -604,7 +612,7 @@ fn try_it_sends_the_token_and_shows_status_and_body() {
     let url = format!("{}/api/me", w.server.issuer());
     w.type_into(Role::TextInput, "URL", &url);
     w.click(Role::Button, "Send GET");
-    w.wait("the answer", |w| w.has_text("HTTP 200 in"));
+    w.wait_text("HTTP 200 in");
     let body: Vec<String> = w
         .harness
         .query_all_by_role(Role::MultilineTextInput)
@@ -671,7 +679,7 @@ fn dropping_an_aruba_download_imports_it() {
         Some(created + chrono::Duration::seconds(7200))
     );
     assert_eq!(w.access_token("central"), "aruba-access-dropped-1");
-    w.wait("the countdown", |w| w.has_text("1 h 30 m"));
+    w.wait_text("1 h 30 m");
 }
 
 #[test]
@@ -707,9 +715,7 @@ fn a_refresh_token_dying_within_a_day_is_announced_once() {
         "The refresh token of 'soon' expires in 5 h 00 m"
     );
     assert!(shown[0].1.contains("OAuth 2.0"), "{}", shown[0].1);
-    w.wait("the badge", |w| {
-        w.has_text("1 refresh token expires within a day")
-    });
+    w.wait_text("1 refresh token expires within a day");
 }
 
 /// A window over a data dir with no keyring: the first-run vault screen.
@@ -837,9 +843,7 @@ fn the_refresh_token_is_copied_viewed_and_saved_only_when_asked() {
     w.click(Role::Button, "Copy refresh token");
     w.wait("the copy", |w| w.clipboard.history().len() == 1);
     assert_eq!(w.clipboard.history()[0], refresh);
-    w.wait("the toast", |w| {
-        w.has_text("Copied the refresh token; the clipboard clears in 60 s")
-    });
+    w.wait_text("Copied the refresh token; the clipboard clears in 60 s");
     assert!(!w.has_text(&refresh), "the refresh token is not in a toast");
 
     // View: access by default, the refresh token once picked; closing forgets it.
@@ -876,9 +880,7 @@ fn the_refresh_token_is_copied_viewed_and_saved_only_when_asked() {
             0o600
         );
     }
-    w.wait("the toast", |w| {
-        w.has_text("Saved the text tokens of 'demo'")
-    });
+    w.wait_text("Saved the text tokens of 'demo'");
     assert!(!w.has_text(&refresh));
 }
 
@@ -889,20 +891,16 @@ fn a_typed_path_that_exists_is_replaced_only_after_asking() {
     let path = w.home.path().join("exists.txt");
     std::fs::write(&path, "keep me").unwrap();
     w.click(Role::Button, "Download…");
-    w.wait("the path field", |w| w.has_text("no desktop portal"));
+    w.wait_text("no desktop portal");
     w.save_to(&path);
-    w.wait("the question", |w| {
-        w.has_text("already exists. Replace it?")
-    });
+    w.wait_text("already exists. Replace it?");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep me");
     w.click(Role::Button, "Cancel");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep me");
     w.click(Role::Button, "Download…");
-    w.wait("the path field", |w| w.has_text("no desktop portal"));
+    w.wait_text("no desktop portal");
     w.save_to(&path);
-    w.wait("the question", |w| {
-        w.has_text("already exists. Replace it?")
-    });
+    w.wait_text("already exists. Replace it?");
     w.click(Role::Button, "Replace");
     let token = w.access_token("demo");
     w.wait("the replaced file", |_| {
@@ -929,9 +927,7 @@ fn closing_during_a_refresh_waits_until_the_new_tokens_are_saved() {
         let rt = w.wallet.secrets("demo").unwrap().1.refresh_token.unwrap();
         w.server.state().refresh_valid(rt.expose())
     });
-    w.wait("the window to let go", |w| {
-        !w.has_text("Saving the new tokens before closing")
-    });
+    w.wait_gone("Saving the new tokens before closing");
 }
 
 #[test]
@@ -943,24 +939,20 @@ fn try_it_asks_before_sending_the_token_to_another_host() {
     let url = format!("{}/api/me", w.server.issuer()).replace("127.0.0.1", "localhost");
     w.type_into(Role::TextInput, "URL", &url);
     w.click(Role::Button, "Send GET");
-    w.wait("the question", |w| {
-        w.has_text("localhost is not a host of the provider of 'demo'")
-    });
+    w.wait_text("localhost is not a host of the provider of 'demo'");
     w.click(Role::Button, "Cancel");
     assert!(!w.has_text("HTTP 200 in"), "nothing was sent");
     assert!(w.account("demo").api_hosts.is_empty());
 
     w.click(Role::Button, "Send GET");
-    w.wait("the question", |w| {
-        w.has_text("Send its access token there?")
-    });
+    w.wait_text("Send its access token there?");
     w.click(Role::Button, "Send");
-    w.wait("the answer", |w| w.has_text("HTTP 200 in"));
+    w.wait_text("HTTP 200 in");
     assert_eq!(w.account("demo").api_hosts, ["localhost"]);
 
     // Confirmed once for this account: no second question.
     w.click(Role::Button, "Send GET");
-    w.wait("the answer again", |w| w.has_text("HTTP 200 in"));
+    w.wait_text("HTTP 200 in");
     assert!(!w.has_text("Send its access token there?"));
 }
 
@@ -991,16 +983,14 @@ fn sign_in_through_the_browser_from_the_window() {
         opened[0]
     );
     assert!(w.server.state().access_valid(&w.access_token("me")));
-    w.wait("the dialog to close", |w| {
-        !w.has_text("Waiting for the sign-in")
-    });
+    w.wait_gone("Waiting for the sign-in");
 }
 
 #[test]
 fn the_device_code_dialog_shows_the_code_until_the_person_approves() {
     let mut w = window_with(person_account(Grant::DeviceCode));
     w.click(Role::Button, "Sign in…");
-    w.wait("the code", |w| w.has_text("and enter this code"));
+    w.wait_text("and enter this code");
     let code = w
         .harness
         .query_all_by_role(Role::Label)
@@ -1020,21 +1010,17 @@ fn the_device_code_dialog_shows_the_code_until_the_person_approves() {
     w.wait("the signed-in account", |w| {
         w.account("me").tokens.has_refresh_token
     });
-    w.wait("the dialog to close", |w| {
-        !w.has_text("and enter this code")
-    });
+    w.wait_gone("and enter this code");
 }
 
 #[test]
 fn a_cancelled_device_sign_in_stores_nothing() {
     let mut w = window_with(person_account(Grant::DeviceCode));
     w.click(Role::Button, "Sign in…");
-    w.wait("the code", |w| w.has_text("and enter this code"));
+    w.wait_text("and enter this code");
     w.click(Role::Button, "Cancel");
-    w.wait("the dialog to close", |w| {
-        !w.has_text("and enter this code")
-    });
-    w.wait("the toast", |w| w.has_text("cancelled"));
+    w.wait_gone("and enter this code");
+    w.wait_text("cancelled");
     assert!(!w.account("me").tokens.has_access_token);
 }
 
@@ -1155,9 +1141,7 @@ fn a_downloaded_file_kept_fresh_follows_refreshes_until_stopped() {
     w.wait("the kept file", |w| {
         w.account("demo").kept_files.len() == 1 && path.exists()
     });
-    w.wait("the toast", |w| {
-        w.has_text("It is written again after every refresh.")
-    });
+    w.wait_text("It is written again after every refresh.");
     w.wait("the panel's list", |w| {
         w.has_text(&path.display().to_string())
     });
@@ -1176,7 +1160,7 @@ fn a_downloaded_file_kept_fresh_follows_refreshes_until_stopped() {
     w.wait("the file forgotten", |w| {
         w.account("demo").kept_files.is_empty()
     });
-    w.wait("the toast", |w| w.has_text("is no longer kept fresh"));
+    w.wait_text("is no longer kept fresh");
     let kept = std::fs::read_to_string(&path).unwrap();
     let before = w.access_token("demo");
     w.click(Role::Button, "Refresh");
@@ -1246,16 +1230,12 @@ fn without_a_tray_closing_asks_nothing() {
 #[test]
 fn the_panel_says_when_and_why_the_next_refresh_comes() {
     let mut w = window_with(with_generated("demo"));
-    w.wait("the next refresh", |w| {
-        w.has_text("the refresh token passes half its life")
-    });
+    w.wait_text("the refresh token passes half its life");
     let path = w.home.path().join("kept.txt");
     *w.dialog.0.lock().unwrap() = Ok(Some(path.clone()));
     w.click(Role::CheckBox, "Keep this file fresh");
     w.click(Role::Button, "Download…");
-    w.wait("the kept file's reason", |w| {
-        w.has_text("a kept file's access token starts expiring")
-    });
+    w.wait_text("a kept file's access token starts expiring");
     // The demo's hour-long token starts expiring 6 minutes before its end.
     assert!(w.has_text("(in 54:00)"), "the countdown to the refresh");
 }

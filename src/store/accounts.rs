@@ -444,22 +444,24 @@ mod tests {
         Account::new(name, ProviderKind::OAUTH2, Grant::ClientCredentials)
     }
 
+    /// Inserts a new account `name` with nothing else to write; whether it was new.
+    fn insert(file: &AccountsFile, name: &str) -> bool {
+        file.insert(&account(name), || Ok::<_, StoreError>(()))
+            .unwrap()
+    }
+
     #[test]
     fn concurrent_inserts_and_updates_lose_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let file = AccountsFile::new(dir.path());
-        file.insert(&account("shared"), || Ok::<_, StoreError>(()))
-            .unwrap();
+        insert(&file, "shared");
         std::thread::scope(|scope| {
             for thread in 0..4 {
                 let file = file.clone();
                 scope.spawn(move || {
                     for i in 0..10 {
                         let name = format!("t{thread}-{i}");
-                        assert!(
-                            file.insert(&account(&name), || Ok::<_, StoreError>(()))
-                                .unwrap()
-                        );
+                        assert!(insert(&file, &name));
                         file.update("shared", |shared| {
                             shared.api_hosts.push(name);
                             Ok::<_, StoreError>(())
@@ -473,19 +475,14 @@ mod tests {
         assert_eq!(data.accounts.len(), 41);
         assert_eq!(data.get("shared").unwrap().api_hosts.len(), 40);
         assert_eq!(data.accounts[0].name, "shared", "the order they were added");
-        assert!(
-            !file
-                .insert(&account("shared"), || Ok::<_, StoreError>(()))
-                .unwrap()
-        );
+        assert!(!insert(&file, "shared"));
     }
 
     #[test]
     fn a_damaged_record_is_reported_and_kept() {
         let dir = tempfile::tempdir().unwrap();
         let file = AccountsFile::new(dir.path());
-        file.insert(&account("a"), || Ok::<_, StoreError>(()))
-            .unwrap();
+        insert(&file, "a");
         std::fs::write(file.record_path("a"), "{ not json").unwrap();
         assert!(matches!(file.load(), Err(StoreError::Corrupt { .. })));
         let result = file.update("a", |_| Ok::<_, StoreError>(()));

@@ -318,6 +318,19 @@ impl SecretStore for VaultStore {
 mod tests {
     use super::*;
 
+    /// The vault in `home`, opened with `passphrase`.
+    fn open(home: &Path, passphrase: &str) -> Result<VaultStore, StoreError> {
+        VaultStore::open(home, &Secret::new(passphrase))
+    }
+
+    /// A vault in `home` under `passphrase` holding one account `name`.
+    fn saved(home: &Path, passphrase: &str, name: &str, refresh_token: &str) {
+        open(home, passphrase)
+            .unwrap()
+            .save(name, &secrets(refresh_token))
+            .unwrap();
+    }
+
     fn secrets(token: &str) -> Secrets {
         Secrets {
             refresh_token: Some(Secret::new(token)),
@@ -328,11 +341,11 @@ mod tests {
     #[test]
     fn round_trips_and_keeps_the_plain_text_out_of_every_file() {
         let dir = tempfile::tempdir().unwrap();
-        let vault = VaultStore::open(dir.path(), &Secret::new("correct horse")).unwrap();
+        let vault = open(dir.path(), "correct horse").unwrap();
         vault.save("a", &secrets("rt-super-secret-a")).unwrap();
         vault.save("b", &secrets("rt-super-secret-b")).unwrap();
         assert_eq!(vault.load("a").unwrap(), Some(secrets("rt-super-secret-a")));
-        let other = VaultStore::open(dir.path(), &Secret::new("correct horse")).unwrap();
+        let other = open(dir.path(), "correct horse").unwrap();
         assert_eq!(other.load("b").unwrap(), Some(secrets("rt-super-secret-b")));
         for entry in std::fs::read_dir(dir.path().join(VAULT_DIR)).unwrap() {
             let raw = std::fs::read(entry.unwrap().path()).unwrap();
@@ -347,18 +360,15 @@ mod tests {
     #[test]
     fn a_wrong_passphrase_is_refused_and_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        VaultStore::open(dir.path(), &Secret::new("right"))
-            .unwrap()
-            .save("a", &secrets("x"))
-            .unwrap();
+        saved(dir.path(), "right", "a", "x");
         let key = dir.path().join(VAULT_DIR).join(KEY_FILE);
         let before = std::fs::read(&key).unwrap();
         assert!(matches!(
-            VaultStore::open(dir.path(), &Secret::new("wrong")),
+            open(dir.path(), "wrong"),
             Err(StoreError::WrongPassphrase)
         ));
         assert!(matches!(
-            VaultStore::open(dir.path(), &Secret::new("")),
+            open(dir.path(), ""),
             Err(StoreError::NoPassphrase)
         ));
         assert_eq!(std::fs::read(&key).unwrap(), before);
@@ -370,13 +380,13 @@ mod tests {
         std::fs::create_dir_all(dir.path().join(VAULT_DIR)).unwrap();
         std::fs::write(dir.path().join(VAULT_DIR).join(KEY_FILE), b"garbage").unwrap();
         assert!(matches!(
-            VaultStore::open(dir.path(), &Secret::new("p")),
+            open(dir.path(), "p"),
             Err(StoreError::Corrupt { .. })
         ));
         let other = tempfile::tempdir().unwrap();
         std::fs::write(other.path().join(LEGACY_VAULT_FILE), b"garbage").unwrap();
         assert!(matches!(
-            VaultStore::open(other.path(), &Secret::new("p")),
+            open(other.path(), "p"),
             Err(StoreError::Corrupt { .. })
         ));
         assert!(other.path().join(LEGACY_VAULT_FILE).exists(), "left alone");
@@ -401,14 +411,14 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let bytes = write_legacy(dir.path(), "pw", &legacy);
             assert!(matches!(
-                VaultStore::open(dir.path(), &Secret::new("wrong")),
+                open(dir.path(), "wrong"),
                 Err(StoreError::WrongPassphrase)
             ));
             assert!(
                 !dir.path().join(VAULT_DIR).exists(),
                 "a wrong passphrase migrates nothing"
             );
-            let store = VaultStore::open(dir.path(), &Secret::new("pw")).unwrap();
+            let store = open(dir.path(), "pw").unwrap();
             let a = store.load("a").unwrap().unwrap();
             assert_eq!(a.refresh_token, Some(Secret::new("rt-a")));
             assert_eq!(a.extra.0.get("future"), Some(&serde_json::json!("kept")));
@@ -417,7 +427,7 @@ mod tests {
                 std::fs::read(dir.path().join("secrets.age.bak")).unwrap(),
                 bytes
             );
-            let reopened = VaultStore::open(dir.path(), &Secret::new("pw")).unwrap();
+            let reopened = open(dir.path(), "pw").unwrap();
             assert!(reopened.load("a").unwrap().is_some());
         }
     }
@@ -425,17 +435,14 @@ mod tests {
     #[test]
     fn a_foreign_old_vault_beside_the_new_one_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        VaultStore::open(dir.path(), &Secret::new("pw"))
-            .unwrap()
-            .save("a", &secrets("rt-a"))
-            .unwrap();
+        saved(dir.path(), "pw", "a", "rt-a");
         write_legacy(
             dir.path(),
             "pw",
             &serde_json::json!({ "version": 1, "accounts": {} }),
         );
         assert!(matches!(
-            VaultStore::open(dir.path(), &Secret::new("pw")),
+            open(dir.path(), "pw"),
             Err(StoreError::HalfMigrated { .. })
         ));
         assert!(dir.path().join(LEGACY_VAULT_FILE).exists());
@@ -444,7 +451,7 @@ mod tests {
     #[test]
     fn a_record_from_a_newer_version_is_refused_and_left_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let store = VaultStore::open(dir.path(), &Secret::new("pw")).unwrap();
+        let store = open(dir.path(), "pw").unwrap();
         let path = store.record_path("x");
         let newer = serde_json::json!({ "version": VAULT_FORMAT + 1, "secrets": {} });
         let bytes = encrypt(newer.to_string().as_bytes(), &store.recipient).unwrap();

@@ -52,6 +52,12 @@ pub struct Fake {
 }
 
 impl Fake {
+    /// `add` with the words of `line`, this fake's address as `--url`, and one secret in
+    /// the environment.
+    pub fn add(&self, home: &super::Home, line: &str, secret: (&str, &str)) -> super::Run {
+        home.add(line, &["--url", &self.url()], &[secret])
+    }
+
     fn start(handler: fn(&mut State, &Request) -> Response) -> Self {
         let state = Arc::new(Mutex::new(State::default()));
         let shared = Arc::clone(&state);
@@ -118,6 +124,11 @@ impl Fake {
     pub fn aruba() -> Self {
         Self::start(aruba)
     }
+}
+
+/// A 400 `invalid_request` error: the request broke the wire format.
+fn invalid_request(description: &str) -> Response {
+    json_error(400, "invalid_request", description)
 }
 
 fn json_error(status: u16, code: &str, description: &str) -> Response {
@@ -208,11 +219,7 @@ pub const BLUEXP_CLIENT: &str = "Mu0V1ywgYteI6w1MbD15fKfVIUrNXGWC";
 
 fn bluexp(state: &mut State, request: &Request) -> Response {
     let Some(body) = request.json() else {
-        return json_error(
-            400,
-            "invalid_request",
-            "expected a JSON body with Content-Type: application/json",
-        );
+        return invalid_request("expected a JSON body with Content-Type: application/json");
     };
     let field = |key: &str| {
         body.get(key)
@@ -224,7 +231,7 @@ fn bluexp(state: &mut State, request: &Request) -> Response {
         ("POST", "/oauth/token") => {}
         ("POST", "/oauth/revoke") => {
             if field("client_id").is_empty() || field("token").is_empty() {
-                return json_error(400, "invalid_request", "client_id and token are required");
+                return invalid_request("client_id and token are required");
             }
             let token = field("token");
             state.refresh_tokens.remove(&token);
@@ -251,11 +258,7 @@ fn bluexp(state: &mut State, request: &Request) -> Response {
                 || field("scope").is_empty()
                 || field("Realm") != "Username-Password-Authentication"
             {
-                return json_error(
-                    400,
-                    "invalid_request",
-                    "audience, client_id, scope and Realm are required",
-                );
+                return invalid_request("audience, client_id, scope and Realm are required");
             }
             if (field("username").as_str(), field("password").as_str())
                 != ("user@example.com", "hunter2-password")
@@ -266,7 +269,7 @@ fn bluexp(state: &mut State, request: &Request) -> Response {
         }
         "client_credentials" => {
             if !audience_ok {
-                return json_error(400, "invalid_request", "audience is required");
+                return invalid_request("audience is required");
             }
             if (field("client_id").as_str(), field("client_secret").as_str())
                 != ("svc-client", "svc-secret")
@@ -291,14 +294,10 @@ fn apinizer(state: &mut State, request: &Request) -> Response {
         return json_error(404, "not_found", "no such endpoint");
     }
     if request.header("accept") != Some("application/json") {
-        return json_error(400, "invalid_request", "Accept must be application/json");
+        return invalid_request("Accept must be application/json");
     }
     let Some(form) = request.form() else {
-        return json_error(
-            400,
-            "invalid_request",
-            "the body must be application/x-www-form-urlencoded",
-        );
+        return invalid_request("the body must be application/x-www-form-urlencoded");
     };
     let field = |key: &str| {
         form.iter()
@@ -361,6 +360,17 @@ pub fn add_aruba_code_account(home: &super::Home, fake: &Fake) {
     .ok();
 }
 
+/// `import central`: the Aruba Central token file at `file` (downloaded from the portal),
+/// imported as the registered client of `fake`.
+pub fn import_aruba_download(home: &super::Home, fake: &Fake, file: &str) {
+    home.run_words(
+        "import central --provider aruba-central --file",
+        &[file, "--url", &fake.url(), "--client-id", ARUBA_CLIENT.0],
+        &[("TOKENWALLET_CLIENT_SECRET", ARUBA_CLIENT.1)],
+    )
+    .ok();
+}
+
 fn aruba(state: &mut State, request: &Request) -> Response {
     let client_ok = request.query_param("client_id") == Some(ARUBA_CLIENT.0);
     match (request.method.as_str(), request.path.as_str()) {
@@ -399,11 +409,7 @@ fn aruba(state: &mut State, request: &Request) -> Response {
         }
         ("POST", "/oauth2/token") => {
             if !request.body.is_empty() {
-                return json_error(
-                    400,
-                    "invalid_request",
-                    "parameters go in the query string, not the body",
-                );
+                return invalid_request("parameters go in the query string, not the body");
             }
             if !client_ok || request.query_param("client_secret") != Some(ARUBA_CLIENT.1) {
                 return json_error(401, "invalid_client", "Invalid client credentials");

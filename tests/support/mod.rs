@@ -246,6 +246,27 @@ impl Home {
             .to_owned()
     }
 
+    /// Whether the refresh token stored for `name` is live at `server`: the chain holds.
+    pub fn chain_holds(&self, server: &tokenwallet::demo::oauth::OAuthServer, name: &str) -> bool {
+        server
+            .state()
+            .refresh_valid(&self.secret(name, "refresh_token"))
+    }
+
+    /// Whether the access token stored for `name` is live at `server`.
+    pub fn access_holds(&self, server: &tokenwallet::demo::oauth::OAuthServer, name: &str) -> bool {
+        server
+            .state()
+            .access_valid(&self.secret(name, "access_token"))
+    }
+
+    /// Whether `token NAME` succeeds and prints a token `server` takes.
+    pub fn token_works(&self, server: &tokenwallet::demo::oauth::OAuthServer, name: &str) -> bool {
+        server
+            .state()
+            .access_valid(self.run(&["token", name]).ok().trim())
+    }
+
     /// The metadata record of the account `name`.
     pub fn record_path(&self, name: &str) -> PathBuf {
         tokenwallet::store::AccountsFile::new(self.path()).record_path(name)
@@ -322,13 +343,7 @@ fn launch<T>(mut run: impl FnMut() -> std::io::Result<T>) -> T {
 
 /// Waits for a spawned run, which must succeed; its stdout.
 pub fn finish(child: std::process::Child) -> String {
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
+    Run(child.wait_with_output().unwrap()).ok()
 }
 
 /// A finished CLI run.
@@ -374,6 +389,28 @@ impl Run {
             self.stderr()
         );
         self.stderr()
+    }
+
+    /// Asserts success and that stderr (the notes beside the output) says each of `words`;
+    /// returns stdout.
+    #[track_caller]
+    pub fn ok_saying(&self, words: &[&str]) -> String {
+        let out = self.ok();
+        let err = self.stderr();
+        for word in words {
+            assert!(err.contains(word), "{word:?} not in: {err}");
+        }
+        out
+    }
+
+    /// Asserts the exit code and that stderr says each of `words`; returns stderr.
+    #[track_caller]
+    pub fn fails_saying(&self, code: i32, words: &[&str]) -> String {
+        let err = self.fails(code);
+        for word in words {
+            assert!(err.contains(word), "{word:?} not in: {err}");
+        }
+        err
     }
 }
 

@@ -40,6 +40,15 @@ impl KeyringBackend for WindowsLimit {
     }
 }
 
+/// A store over a fresh [`WindowsLimit`] keyring: the backend, the home (kept alive), the
+/// store.
+fn windows_limited() -> (Arc<WindowsLimit>, tempfile::TempDir, KeyringStore) {
+    let backend = Arc::new(WindowsLimit::default());
+    let dir = tempfile::tempdir().unwrap();
+    let store = KeyringStore::with_backend(dir.path(), backend.clone());
+    (backend, dir, store)
+}
+
 /// A JWT-sized token of `len` characters (RS512 pairs are about 1 350 each).
 fn token(tag: &str, len: usize) -> Secret {
     Secret::new(format!("{tag}.{}", "x".repeat(len)))
@@ -60,9 +69,7 @@ fn realistic() -> Secrets {
 
 #[test]
 fn realistic_jwts_fit_a_keyring_with_windows_limit() {
-    let backend = Arc::new(WindowsLimit::default());
-    let dir = tempfile::tempdir().unwrap();
-    let store = KeyringStore::with_backend(dir.path(), backend.clone());
+    let (backend, _dir, store) = windows_limited();
     // The first layout, one JSON entry, is refused by this limit.
     let blob = serde_json::to_string(&realistic()).unwrap();
     assert!(backend.set("one-blob", &blob).is_err());
@@ -130,9 +137,7 @@ fn the_access_token_alone_costs_the_index_and_its_own_parts() {
 
 #[test]
 fn a_small_set_stays_in_one_entry_and_a_big_one_replaces_it_cleanly() {
-    let backend = Arc::new(WindowsLimit::default());
-    let dir = tempfile::tempdir().unwrap();
-    let store = KeyringStore::with_backend(dir.path(), backend.clone());
+    let (backend, _dir, store) = windows_limited();
     let small = Secrets {
         refresh_token: Some(Secret::new("rt-opaque-123")),
         ..Secrets::default()
@@ -145,9 +150,7 @@ fn a_small_set_stays_in_one_entry_and_a_big_one_replaces_it_cleanly() {
 
 #[test]
 fn the_first_layout_still_loads_and_is_rewritten_on_save() {
-    let backend = Arc::new(WindowsLimit::default());
-    let dir = tempfile::tempdir().unwrap();
-    let store = KeyringStore::with_backend(dir.path(), backend.clone());
+    let (backend, _dir, store) = windows_limited();
     let small = Secrets {
         refresh_token: Some(Secret::new("rt-old-layout")),
         ..Secrets::default()
