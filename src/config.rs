@@ -20,6 +20,9 @@ pub struct Config {
     pub min_valid_secs: Option<i64>,
     /// Ask the running agent first (unset by `TOKENWALLET_NO_AGENT`).
     pub use_agent: bool,
+    /// How to log in to the team store, if the wallet is connected to one
+    /// ([`team_credentials`]).
+    pub team: crate::team::Credentials,
 }
 
 impl Default for Config {
@@ -29,6 +32,7 @@ impl Default for Config {
             timeout: DEFAULT_TIMEOUT,
             min_valid_secs: None,
             use_agent: true,
+            team: crate::team::Credentials::default(),
         }
     }
 }
@@ -59,6 +63,7 @@ impl Config {
             timeout,
             min_valid_secs: var("TOKENWALLET_MIN_VALID_SECS").and_then(|v| v.trim().parse().ok()),
             use_agent: no_agent().is_none(),
+            team: team_credentials(),
         })
     }
 }

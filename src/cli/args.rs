@@ -97,6 +97,24 @@ pub enum Command {
     /// The team store (OpenBao / HashiCorp Vault) where a team shares refresh-token chains.
     #[command(subcommand)]
     Team(TeamCommand),
+    /// Move an account into the team store, or out of it into this wallet alone; its
+    /// refresh token comes along (none is spent).
+    Move {
+        /// Account name.
+        name: String,
+        /// Where to.
+        #[arg(long, value_enum)]
+        to: Place,
+    },
+}
+
+/// Where an account lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Place {
+    /// The team store, shared with the team's other machines.
+    Team,
+    /// This wallet alone.
+    Local,
 }
 
 /// `team` subcommands. The Vault token comes from `VAULT_TOKEN` / `BAO_TOKEN` or
@@ -117,6 +135,9 @@ pub enum TeamCommand {
     },
     /// Who this wallet is to the team store, and what it may do there.
     Status,
+    /// Take every team account this wallet does not have yet (with the refresh token where
+    /// this machine's policy may read it).
+    Sync,
 }
 
 fn parse_jobs(text: &str) -> Result<usize, String> {
@@ -234,6 +255,9 @@ pub struct EndpointArgs {
 pub struct AddArgs {
     /// Account name.
     pub name: String,
+    /// Create it in the team store, shared with the team (see `team connect`).
+    #[arg(long)]
+    pub team: bool,
     /// Endpoint options.
     #[command(flatten)]
     pub endpoint: EndpointArgs,
@@ -250,6 +274,9 @@ pub struct ImportArgs {
     /// Expiry of a token whose file does not say (YYYY-MM-DD or RFC 3339).
     #[arg(long, value_name = "DATE")]
     pub expires_at: Option<String>,
+    /// Put the account in the team store, shared with the team (see `team connect`).
+    #[arg(long)]
+    pub team: bool,
     /// Endpoint options.
     #[command(flatten)]
     pub endpoint: EndpointArgs,

@@ -231,6 +231,8 @@ async fn execute(home: &Path, command: Command) -> Result<(), Failure> {
             team::team_connect(home, settings).await
         }
         Command::Team(TeamCommand::Status) => team::team_status(home).await,
+        Command::Team(TeamCommand::Sync) => team::team_sync(home).await,
+        Command::Move { name, to } => team::move_account(home, &name, to).await,
         Command::Lock => {
             let request = agent::Request::Lock;
             served(home, request, Shape::default(), || Err(usage(NO_AGENT))).await
@@ -250,6 +252,9 @@ async fn add(home: &Path, args: &AddArgs) -> Result<(), Failure> {
     crate::wallet::validate(&new.account, &new.secrets)?;
     let wallet = open_wallet(home)?;
     let account = wallet.add(new).await?;
+    if args.team {
+        team::shared_new(&wallet, &account.name, true).await?;
+    }
     eprintln!(
         "tokenwallet: added '{}' ({}); secrets are in the {} store. Next: tokenwallet generate {}",
         account.name,
@@ -290,6 +295,9 @@ async fn import(home: &Path, args: &ImportArgs) -> Result<(), Failure> {
     let account = wallet
         .import(NewAccount { account, secrets }, &content, expires_at)
         .await?;
+    if args.team {
+        team::shared_new(&wallet, &account.name, false).await?;
+    }
     let what = format!("imported '{}' ({})", account.name, account.provider);
     report(&wallet, &what, &account);
     Ok(())

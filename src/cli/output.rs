@@ -27,6 +27,11 @@ pub fn account_json(account: &Account, now: DateTime<Utc>) -> Value {
         "next_refresh_at": rfc3339(next_refresh.map(|(at, _)| at)),
         "next_refresh_why": next_refresh.map(|(_, why)| why.id()),
         "kept_files": account.kept_files.iter().map(kept_json).collect::<Vec<_>>(),
+        "team": account.team.as_ref().map(|mark| json!({
+            "chain_version": mark.chain_version,
+            "pending": mark.pending.then_some(true),
+            "refreshed_by": mark.refreshed_by,
+        })),
     })
 }
 
@@ -46,8 +51,13 @@ fn countdown(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
 }
 
 pub(super) fn summary(account: &Account, now: DateTime<Utc>) -> String {
+    let pending = if account.team.as_ref().is_some_and(|mark| mark.pending) {
+        "; the team store did not answer: the new tokens are kept here and written to the team store at the next use"
+    } else {
+        ""
+    };
     format!(
-        "state {}, access token {}, refresh token {}",
+        "state {}, access token {}, refresh token {}{pending}",
         account.state(now),
         account.tokens.access_expires_at.map_or_else(
             || "with no known expiry".to_owned(),
@@ -75,7 +85,10 @@ pub(super) fn table(accounts: &[Account], now: DateTime<Utc>) -> String {
     for account in accounts {
         rows.push([
             account.name.clone(),
-            account.provider.id().to_owned(),
+            match account.team {
+                Some(_) => format!("{} (team)", account.provider.id()),
+                None => account.provider.id().to_owned(),
+            },
             account.state(now).id().to_owned(),
             countdown(account.tokens.access_expires_at, now),
             countdown(account.tokens.refresh_expires_at, now),

@@ -1,10 +1,12 @@
-//! `team connect` and `team status`: the team store (OpenBao / Vault) this wallet shares
-//! chains through.
+//! `team connect`, `team status`, `team sync` and `move`: the team store (OpenBao / Vault)
+//! this wallet shares chains through.
 
 use std::path::Path;
 
-use super::{Failure, config};
+use super::args::Place;
+use super::{Failure, config, open_wallet};
 use crate::team::{Kv, TeamError, TeamSettings};
+use crate::wallet::Wallet;
 
 /// What this token may do with each of the wallet's folders, as `team status` says it.
 const FOLDERS: [(&str, &str); 4] = [
@@ -75,5 +77,70 @@ pub(super) async fn team_status(home: &Path) -> Result<(), Failure> {
         );
     }
     super::print_data(&out);
+    Ok(())
+}
+
+/// `move NAME --to team|local`.
+pub(super) async fn move_account(home: &Path, name: &str, to: Place) -> Result<(), Failure> {
+    let wallet = open_wallet(home)?;
+    match to {
+        Place::Team => {
+            let account = wallet
+                .share(name)
+                .await
+                .map_err(|err| err.for_account(name))?;
+            let version = account.team.map_or(0, |mark| mark.chain_version);
+            eprintln!(
+                "tokenwallet: '{name}' is in the team store now (chain version {version}); no refresh token was spent. The team's other machines take it with `tokenwallet team sync`"
+            );
+        }
+        Place::Local => {
+            wallet
+                .unshare(name)
+                .await
+                .map_err(|err| err.for_account(name))?;
+            eprintln!(
+                "tokenwallet: '{name}' is in this wallet alone now, with the team's newest tokens; the team store no longer has it"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `add --team` / `import --team`: the account just stored here goes to the team store. A
+/// new account the team store refuses is removed again (`remove_on_failure`); an import
+/// into an existing one stays here.
+pub(super) async fn shared_new(
+    wallet: &Wallet,
+    name: &str,
+    remove_on_failure: bool,
+) -> Result<(), Failure> {
+    let Err(err) = wallet.share(name).await else {
+        return Ok(());
+    };
+    let err = err.for_account(name);
+    if remove_on_failure {
+        if let Err(undo) = wallet.remove(name).await {
+            tracing::warn!(account = name, error = %undo, "could not remove the new account");
+        }
+    } else {
+        eprintln!("tokenwallet: '{name}' stays in this wallet alone");
+    }
+    Err(err.into())
+}
+
+/// `team sync`: takes the team accounts this wallet does not have yet.
+pub(super) async fn team_sync(home: &Path) -> Result<(), Failure> {
+    let wallet = open_wallet(home)?;
+    let names = wallet.team_sync().await?;
+    if names.is_empty() {
+        eprintln!("tokenwallet: this wallet already has every account of the team store");
+    } else {
+        eprintln!(
+            "tokenwallet: took {} account(s) from the team store: {}",
+            names.len(),
+            names.join(", ")
+        );
+    }
     Ok(())
 }

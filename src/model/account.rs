@@ -138,9 +138,29 @@ pub struct Account {
     /// Files kept fresh with this account's tokens.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kept_files: Vec<KeptFile>,
+    /// Shared through the team store: this record and the stored tokens are this machine's
+    /// copy of the team's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<TeamMark>,
     /// Fields of a newer version, kept.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+/// What a machine knows of a team account's place in the team store.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TeamMark {
+    /// The version of the team's chain (`chain/NAME`) this machine's tokens come from or
+    /// were written as.
+    pub chain_version: u64,
+    /// This machine's newest tokens could not be written to the team store yet: they are
+    /// written at the next use, before anything else is done with the account.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
+    /// Who wrote the team's access token last (host, process).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refreshed_by: Option<String>,
 }
 
 fn default_true() -> bool {
@@ -172,6 +192,7 @@ impl Account {
             auto_refresh: true,
             tokens: TokenMeta::default(),
             kept_files: Vec::new(),
+            team: None,
             extra: Extra::default(),
         }
     }

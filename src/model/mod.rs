@@ -7,7 +7,7 @@ mod jwt;
 mod kept;
 mod secrets;
 
-pub use account::{Account, ClientAuth, Grant, ProviderKind};
+pub use account::{Account, ClientAuth, Grant, ProviderKind, TeamMark};
 pub use expiry::{
     AccountState, DAY, HOUR, Lifetimes, REFRESH_WARNING_SECS, Renewal, TokenMeta,
     expiry_from_expires_in, format_countdown, keep_alive_at, kept_files_renew_at, refresh_due,

@@ -96,6 +96,11 @@ impl Http {
         self.client_for(&url).post(url)
     }
 
+    /// A request of `method` to a URL already checked by [`checked_url`].
+    pub fn request(&self, method: reqwest::Method, url: Url) -> reqwest::RequestBuilder {
+        self.client_for(&url).request(method, url)
+    }
+
     /// The direct client for loopback hosts, else the one that honours proxy settings.
     fn client_for(&self, url: &Url) -> &reqwest::Client {
         if is_loopback(url) {

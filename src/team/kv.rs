@@ -199,6 +199,50 @@ impl Kv {
             })
     }
 
+    /// Where `rel` keeps its versions and metadata (`MOUNT/metadata/PATH/rel`): listing
+    /// and deleting for good go there.
+    fn metadata(&self, rel: &str) -> String {
+        format!(
+            "{}/metadata/{}/{rel}",
+            self.settings.mount,
+            self.settings.path.trim_matches('/')
+        )
+    }
+
+    /// The names under the folder `rel` (`accounts`); none when it is empty or missing.
+    pub async fn list(&self, rel: &str) -> Result<Vec<String>, TeamError> {
+        let what = self.metadata(rel);
+        let mut url = self.url(&what);
+        url.query_pairs_mut().append_pair("list", "true");
+        match self.send(self.http.get(url), &what).await {
+            Ok(answer) => Ok(answer["data"]["keys"]
+                .as_array()
+                .map(|keys| {
+                    keys.iter()
+                        .filter_map(Value::as_str)
+                        .filter(|key| !key.ends_with('/'))
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()),
+            Err(TeamError::Missing(_)) => Ok(Vec::new()),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Deletes `rel` with every version it had (nothing to undelete).
+    pub async fn destroy(&self, rel: &str) -> Result<(), TeamError> {
+        let what = self.metadata(rel);
+        let url = self.url(&what);
+        match self
+            .send(self.http.request(reqwest::Method::DELETE, url), &what)
+            .await
+        {
+            Ok(_) | Err(TeamError::Missing(_)) => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
     /// Who this token is.
     pub async fn identity(&self) -> Result<Identity, TeamError> {
         let url = self.url("auth/token/lookup-self");

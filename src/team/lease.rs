@@ -17,21 +17,37 @@ use super::{Kv, TeamError};
 /// the wallet lets run (its timeout is 30 s by default).
 pub const LEASE_TIME: Duration = Duration::from_mins(2);
 
-/// Who holds a lease: this host, this process, and a random id for this holder.
+/// Who holds a lease: this host, this process, and an id: random for a process on its
+/// own, or the wallet's (its data dir's) for a wallet's processes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Holder(String);
 
 impl Holder {
-    /// This process, as a lease holder.
+    /// This process on its own, as a lease holder.
     pub fn this_process() -> Self {
         let mut random = [0u8; 6];
         getrandom::fill(&mut random).ok();
-        Self(format!(
-            "{} pid {} ({})",
-            host_name(),
-            std::process::id(),
-            crate::store::hex(&random)
-        ))
+        Self::with_id(&crate::store::hex(&random))
+    }
+
+    /// This process of the wallet in `home`. The wallet's processes take a lease only
+    /// under the account's local lock, so a lease that names this wallet and another
+    /// process is one a process left behind (killed, or cut off from Vault while releasing
+    /// it): it is taken over at once rather than waited out.
+    pub fn for_wallet(home: &std::path::Path) -> Self {
+        use sha2::{Digest as _, Sha256};
+        let digest = Sha256::digest(format!("{}\n{}", host_name(), home.display()));
+        Self::with_id(&format!("wallet {}", crate::store::hex(&digest[..6])))
+    }
+
+    fn with_id(id: &str) -> Self {
+        Self(format!("{} pid {} ({id})", host_name(), std::process::id()))
+    }
+
+    /// Whether `other` (a holder as stored) is another process of the same wallet.
+    fn same_wallet(&self, other: &str) -> bool {
+        let id = |holder: &str| holder.rsplit_once(" (").map(|(_, id)| id.to_owned());
+        self.0.contains("(wallet ") && id(&self.0) == id(other)
     }
 
     /// As Vault stores it and messages say it.
@@ -79,6 +95,7 @@ impl Lease {
                 && let Some((other, until)) = held(&current.data)
                 && until > now
                 && other != holder.as_str()
+                && !holder.same_wallet(other)
             {
                 return Err(TeamError::Held {
                     name: name.to_owned(),
@@ -190,5 +207,18 @@ mod tests {
     #[test]
     fn two_holders_of_one_process_differ() {
         assert_ne!(Holder::this_process(), Holder::this_process());
+    }
+
+    #[test]
+    fn a_wallets_processes_know_each_other_and_no_other_wallet() {
+        let home = std::path::Path::new("/home/a/.local/share/tokenwallet");
+        let mine = Holder::for_wallet(home);
+        let left_behind = mine
+            .as_str()
+            .replace(&format!("pid {}", std::process::id()), "pid 1");
+        assert!(mine.same_wallet(&left_behind));
+        let other = Holder::for_wallet(std::path::Path::new("/home/b/.local/share/tokenwallet"));
+        assert!(!mine.same_wallet(other.as_str()));
+        assert!(!Holder::this_process().same_wallet(Holder::this_process().as_str()));
     }
 }

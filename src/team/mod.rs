@@ -69,7 +69,7 @@ impl TeamSettings {
 /// `vault` and `bao` command lines read it: a token (`VAULT_TOKEN` / `BAO_TOKEN`, else
 /// `~/.vault-token`), else AppRole (`VAULT_ROLE_ID` + `VAULT_SECRET_ID`); `VAULT_CACERT`
 /// and `VAULT_NAMESPACE` (or their `BAO_` forms).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Credentials {
     /// A Vault token.
     pub token: Option<Secret>,
@@ -142,6 +142,29 @@ pub enum TeamError {
         /// Seconds until it ends.
         secs: i64,
     },
+    /// The team store already has an account by this name.
+    #[error(
+        "the team store already has an account by this name ({0}): rename this one, or take the team's with `tokenwallet team sync`; nothing was changed"
+    )]
+    Taken(String),
+    /// Another machine wrote a chain while this machine's newer one waited to be written.
+    #[error(
+        "another machine wrote {path} while this machine's newest tokens waited to be written there; both chains cannot be kept: this machine's stay here; move the account out of the team store (`tokenwallet move NAME --to local`) and back, or sign in again"
+    )]
+    Forked {
+        /// The chain's path.
+        path: String,
+    },
+    /// The team's access token has expired and this machine may not refresh it.
+    #[error(
+        "the team's access token ({path}) has expired and no refresher has renewed it ({last}); this machine's policy only reads access tokens: ask a refresher to run `tokenwallet refresh`, or use a Vault token with the refresher policy"
+    )]
+    Stale {
+        /// The access token's path.
+        path: String,
+        /// Who renewed it last, and when.
+        last: String,
+    },
     /// The settings file cannot be read or written.
     #[error("the team settings cannot be used: {0}")]
     BadSettings(String),
@@ -173,6 +196,6 @@ impl TeamError {
     /// Whether Vault could not be reached (or failed itself): the cached access token may
     /// still be served, and a rotated chain waits in the local rescue.
     pub fn unreachable(&self) -> bool {
-        matches!(self, Self::Unreachable { .. })
+        matches!(self, Self::Unreachable { .. } | Self::Stale { .. })
     }
 }

@@ -172,6 +172,14 @@ pub enum WalletError {
     /// The team store (OpenBao / Vault) failed.
     #[error(transparent)]
     Team(#[from] crate::team::TeamError),
+    /// The team store failed for one account.
+    #[error("account '{account}': {source}")]
+    TeamAccount {
+        /// The account.
+        account: String,
+        /// What the team store did.
+        source: crate::team::TeamError,
+    },
 }
 
 impl WalletError {
@@ -188,7 +196,7 @@ impl WalletError {
     pub fn unreachable(&self) -> bool {
         match self {
             Self::Provider { source, .. } => source.unreachable(),
-            Self::Team(err) => err.unreachable(),
+            Self::Team(err) | Self::TeamAccount { source: err, .. } => err.unreachable(),
             _ => false,
         }
     }
@@ -211,7 +219,25 @@ impl WalletError {
                         | crate::team::TeamError::NotConnected
                         | crate::team::TeamError::NoCredentials
                 )
+                | Self::TeamAccount {
+                    source: crate::team::TeamError::Address(_)
+                        | crate::team::TeamError::NotConnected
+                        | crate::team::TeamError::NoCredentials,
+                    ..
+                }
         )
+    }
+
+    /// The same error, naming `account` when it is the team store's.
+    #[must_use]
+    pub fn for_account(self, account: &str) -> Self {
+        match self {
+            Self::Team(source) => Self::TeamAccount {
+                account: account.to_owned(),
+                source,
+            },
+            other => other,
+        }
     }
 
     /// Its kind: what a caller does about it.

@@ -6,7 +6,8 @@
 //! - [`fields`]: user input to a new account;
 //! - [`deliver`]: export of tokens and API calls with them;
 //! - [`storing`]: what a provider issued, stored (secrets first), and failures noted;
-//! - [`kept`]: files kept fresh after every refresh.
+//! - [`kept`]: files kept fresh after every refresh;
+//! - [`team`]: team accounts, shared through the team store (OpenBao / Vault).
 
 mod deliver;
 mod error;
@@ -14,6 +15,7 @@ mod fields;
 mod kept;
 mod rotation;
 mod storing;
+mod team;
 #[cfg(test)]
 mod tests;
 mod validation;
@@ -32,6 +34,7 @@ pub use error::{ErrorKind, WalletError};
 pub use fields::AccountFields;
 pub use kept::{KeptStatus, last_written};
 pub use rotation::{DEFAULT_JOBS, PER_HOST, requests_in_flight, wait_for_requests_in_flight};
+pub use team::TeamLink;
 pub use validation::{validate, validate_endpoints, validate_name};
 
 use crate::config::Config;
@@ -97,6 +100,8 @@ pub struct Wallet {
     access_cache: Option<Mutex<HashMap<String, (TokenStamp, Secret)>>>,
     /// `token` refreshes when less validity than this remains; `None`: when expiring.
     min_valid_secs: Option<i64>,
+    /// The team store this wallet is connected to, if any.
+    team: Option<Arc<TeamLink>>,
 }
 
 /// What identifies an account's current token set in its metadata.
@@ -138,6 +143,7 @@ impl Wallet {
             rescued: Mutex::new(HashMap::new()),
             access_cache: None,
             min_valid_secs: None,
+            team: None,
         })
     }
 
@@ -167,7 +173,8 @@ impl Wallet {
     }
 
     /// Opens the wallet in `home` as `config` says: with its secret store, else the one the
-    /// wallet already uses, else the OS keyring when reachable, else the encrypted vault.
+    /// wallet already uses, else the OS keyring when reachable, else the encrypted vault;
+    /// tied to the team store `team connect` named, if any.
     /// `passphrase` is asked for only if the vault is used; its argument says whether the
     /// vault is new (so the front can ask twice).
     pub fn open(
@@ -177,8 +184,11 @@ impl Wallet {
     ) -> Result<Self, WalletError> {
         let store = open_secret_store(home, config.store, passphrase)?;
         let http = Http::new(config.timeout).map_err(WalletError::HttpSetup)?;
+        let team = crate::team::TeamSettings::load(home)?
+            .map(|settings| TeamLink::new(home, settings, config.team.clone(), http.clone()));
         let mut wallet = Self::new(home, store, http, Arc::new(SystemClock))?;
         wallet.min_valid_secs = config.min_valid_secs;
+        wallet.team = team.map(Arc::new);
         Ok(wallet)
     }
 

@@ -23,7 +23,7 @@ use crate::store::{Stamp, Stamped, lock_async};
 
 /// Whether a refresh must happen or may be skipped when another caller already did it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum RefreshMode {
+pub(super) enum RefreshMode {
     /// The user asked: refresh unless another process refreshed while we waited.
     Requested,
     /// Only if still due once we hold the lock (`token`, auto-refresh).
@@ -328,7 +328,23 @@ impl Wallet {
         }
         let Stamped { account, stamp } = current;
         self.check_refresh_allowed(&account, mode)?;
-        let secrets = self.load_secrets(name)?;
+        if account.team.is_some() {
+            // Boxed: the team's path is long, and every refresh's future would carry it.
+            return Box::pin(self.team_refresh(account, stamp, mode))
+                .await
+                .map_err(|err| err.for_account(name));
+        }
+        self.spend(account, Some(stamp)).await
+    }
+
+    /// Asks the provider for new tokens for `account` (its lock held) and stores them:
+    /// over the record `stamp` names when it is still current.
+    pub(super) async fn spend(
+        &self,
+        account: Account,
+        stamp: Option<Stamp>,
+    ) -> Result<Renewed, WalletError> {
+        let secrets = self.load_secrets(&account.name)?;
         let http = self.http_for(&account)?;
         let call = self.call(&http, &account, &secrets);
         // With no refresh token, "refresh" asks for a new token with the stored credentials:
@@ -348,7 +364,23 @@ impl Wallet {
         } else {
             providers::refresh(call).await
         };
-        self.finish(&account, Some(stamp), secrets, result, previous, generating)
+        self.finish(&account, stamp, secrets, result, previous, generating)
+    }
+
+    /// [`Self::stamped`], after writing to the team store the tokens of this machine's that
+    /// wait to be written there, if any.
+    async fn stamped_flushed(&self, name: &str) -> Result<Stamped, WalletError> {
+        let stamped = self.stamped(name)?;
+        if !stamped
+            .account
+            .team
+            .as_ref()
+            .is_some_and(|mark| mark.pending)
+        {
+            return Ok(stamped);
+        }
+        Box::pin(self.team_flush(name)).await;
+        self.stamped(name)
     }
 
     /// The account and the version of its record.
@@ -383,7 +415,7 @@ impl Wallet {
         }
     }
 
-    fn due(&self, account: &Account) -> bool {
+    pub(super) fn due(&self, account: &Account) -> bool {
         let now = self.now();
         if let Some(min_valid) = self.min_valid_secs
             && account
@@ -399,7 +431,7 @@ impl Wallet {
     /// A valid access token, refreshed first when under the minimum remaining validity.
     /// The account's record is read once; a refresh hands back the token it stored.
     pub async fn token(&self, name: &str) -> Result<TokenOutcome, WalletError> {
-        let stamped = self.stamped(name)?;
+        let stamped = self.stamped_flushed(name).await?;
         let account = &stamped.account;
         let now = self.now();
         match account.state(now) {

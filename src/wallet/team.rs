@@ -1,0 +1,589 @@
+//! Team accounts: the wallet's side of the team store ([`crate::team`]). On each machine a
+//! team account is a local account whose record names the version of the team's chain it
+//! holds ([`TeamMark`]); the local store keeps a copy, so `token` costs what it costs for
+//! a local account while the access token is fresh.
+//!
+//! A refresh keeps the local rules first (the per-account lock: one Vault round trip per
+//! machine, not one per process), then takes the team's lease. Under it, a chain newer than
+//! this machine's is pulled and used instead of spending anything; else the provider is
+//! asked, the new set is stored locally (its rescue rules apply), then written to the team
+//! store with check-and-set on the version read: chain, then access token, then the lease
+//! is released. Vault failing after the provider rotated leaves the new set in the local
+//! store, marked *pending*, and the next use writes it. A machine whose policy reads only
+//! `accounts/` and `access/` takes the access token from the team store, and says so when
+//! no refresher has renewed it.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::rotation::RefreshMode;
+use super::storing::Renewed;
+use super::{REFRESH_LOCK_TIMEOUT, Wallet, WalletError};
+use crate::model::{Account, Secret, Secrets, TeamMark, TokenMeta};
+use crate::providers::Http;
+use crate::store::Stamp;
+use crate::team::{Credentials, Holder, Kv, Lease, TeamError, TeamSettings, Versioned};
+
+/// How often a machine waiting for another's lease looks again.
+const LEASE_POLL: Duration = Duration::from_millis(200);
+
+/// The wallet's tie to its team store: where it is, how to log in, who this process is.
+/// The connection is made at first use and kept.
+pub struct TeamLink {
+    settings: TeamSettings,
+    credentials: Credentials,
+    http: Http,
+    holder: Holder,
+    kv: tokio::sync::OnceCell<Kv>,
+}
+
+impl std::fmt::Debug for TeamLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TeamLink")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TeamLink {
+    /// A tie of the wallet in `home` to the team store of `settings`, logging in with
+    /// `credentials` at first use.
+    pub fn new(
+        home: &std::path::Path,
+        settings: TeamSettings,
+        credentials: Credentials,
+        http: Http,
+    ) -> Self {
+        Self {
+            settings,
+            credentials,
+            http,
+            holder: Holder::for_wallet(home),
+            kv: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    async fn kv(&self) -> Result<&Kv, TeamError> {
+        self.kv
+            .get_or_try_init(|| Kv::connect(&self.settings, &self.credentials, &self.http))
+            .await
+    }
+}
+
+/// `FOLDER/NAME`, a secret of the account in the team store.
+fn rel(folder: &str, name: &str) -> String {
+    format!("{folder}/{name}")
+}
+
+impl Wallet {
+    fn team_link(&self) -> Result<&TeamLink, WalletError> {
+        self.team
+            .as_deref()
+            .ok_or(WalletError::Team(TeamError::NotConnected))
+    }
+
+    /// Puts the local account `name` in the team store, its chain as it is (no refresh is
+    /// spent): `move NAME --to team`, `add --team`. A name the team already has is refused.
+    pub async fn share(&self, name: &str) -> Result<Account, WalletError> {
+        let _lock = self.refresh_lock(name).await?;
+        let account = self.account(name)?;
+        if account.team.is_some() {
+            return Ok(account);
+        }
+        let link = self.team_link()?;
+        let kv = link.kv().await?;
+        let secrets = self.load_secrets(name)?;
+        let chain = rel("chain", name);
+        let version = match kv
+            .write(&chain, &chain_data(&account, &secrets), Some(0))
+            .await
+        {
+            Ok(version) => version,
+            Err(TeamError::Changed(path)) => return Err(TeamError::Taken(path).into()),
+            Err(err) => return Err(err.into()),
+        };
+        let written = self.publish(kv, link, &account, &secrets).await;
+        if let Err(err) = written {
+            // Half a team account is none: the chain written first is taken back.
+            if let Err(undo) = kv.destroy(&chain).await {
+                tracing::warn!(account = name, error = %undo, "could not take back the chain");
+            }
+            return Err(err.into());
+        }
+        self.update_account(name, |stored| {
+            stored.team = Some(TeamMark {
+                chain_version: version,
+                pending: false,
+                refreshed_by: None,
+            });
+        })
+    }
+
+    /// Writes the access token (when there is one) and then the record, which makes the
+    /// account visible to `team sync`.
+    async fn publish(
+        &self,
+        kv: &Kv,
+        link: &TeamLink,
+        account: &Account,
+        secrets: &Secrets,
+    ) -> Result<(), TeamError> {
+        let name = &account.name;
+        if let Some(token) = &secrets.access_token {
+            let data = access_data(account, token, link.holder.as_str(), self.now());
+            kv.write(&rel("access", name), &data, None).await?;
+        }
+        kv.write(&rel("accounts", name), &record_data(account), None)
+            .await?;
+        Ok(())
+    }
+
+    /// Takes the account `name` out of the team store into this wallet alone (`move NAME
+    /// --to local`): under the lease, the newest chain comes along, then the team's copies
+    /// are deleted, lease and all.
+    pub async fn unshare(&self, name: &str) -> Result<Account, WalletError> {
+        let _lock = self.refresh_lock(name).await?;
+        let account = self.account(name)?;
+        if account.team.is_none() {
+            return Ok(account);
+        }
+        let link = self.team_link()?;
+        let kv = link.kv().await?;
+        let _lease = self.take_lease(kv, link, name).await?;
+        self.catch_up(kv, link, account).await?;
+        // The lease goes with the rest: nobody refreshes a chain that is no longer there.
+        for folder in ["accounts", "access", "chain", "locks"] {
+            kv.destroy(&rel(folder, name)).await?;
+        }
+        self.update_account(name, |stored| stored.team = None)
+    }
+
+    /// Copies every team account this wallet does not have yet (`team sync`): the record,
+    /// the chain where this machine's policy lets it read one, the access token. Returns
+    /// the names copied.
+    pub async fn team_sync(&self) -> Result<Vec<String>, WalletError> {
+        let kv = self.team_link()?.kv().await?;
+        let mut copied = Vec::new();
+        for name in kv.list("accounts").await? {
+            if super::validate_name(&name).is_err() || self.accounts.get(&name)?.is_some() {
+                continue;
+            }
+            let Some(record) = kv.read(&rel("accounts", &name)).await? else {
+                continue;
+            };
+            let mut account: Account =
+                serde_json::from_value(Value::Object(record.data)).map_err(|err| {
+                    TeamError::Refused {
+                        what: kv.logical(&rel("accounts", &name)),
+                        detail: format!("it is not an account record ({err})"),
+                    }
+                })?;
+            account.name.clone_from(&name);
+            account.tokens = TokenMeta::default();
+            account.kept_files.clear();
+            account.team = Some(TeamMark::default());
+            let chain = readable(kv.read(&rel("chain", &name)).await)?;
+            let access = kv.read(&rel("access", &name)).await?;
+            let inserted = self.accounts.insert(&account, || {
+                self.secrets.save(&name, &Secrets::default())?;
+                Ok::<_, WalletError>(())
+            })?;
+            if inserted {
+                self.take_pulled(&account, chain.as_ref(), access.as_ref())?;
+                copied.push(name);
+            }
+        }
+        self.record_store()?;
+        Ok(copied)
+    }
+
+    /// A refresh of the team account `account` (its local lock held; `stamp` names its
+    /// record as read): see the module's comment.
+    pub(super) async fn team_refresh(
+        &self,
+        account: Account,
+        stamp: Stamp,
+        mode: RefreshMode,
+    ) -> Result<Renewed, WalletError> {
+        let link = self.team_link()?;
+        let kv = link.kv().await?;
+        let lease = match self.take_lease(kv, link, &account.name).await {
+            Ok(lease) => lease,
+            Err(WalletError::Team(TeamError::Forbidden(_))) => {
+                return self.consume(kv, &account).await;
+            }
+            Err(err) => return Err(err),
+        };
+        let result = self.refresh_leased(kv, link, account, stamp, mode).await;
+        if let Err(err) = lease.release(kv).await {
+            tracing::warn!(error = %err, "the team lease was not released; it runs out by itself");
+        }
+        result
+    }
+
+    async fn refresh_leased(
+        &self,
+        kv: &Kv,
+        link: &TeamLink,
+        account: Account,
+        stamp: Stamp,
+        mode: RefreshMode,
+    ) -> Result<Renewed, WalletError> {
+        let seen = account.team.as_ref().map_or(0, |mark| mark.chain_version);
+        let account = self.catch_up(kv, link, account).await?;
+        let mark = account.team.clone().unwrap_or_default();
+        if mark.chain_version != seen && (mode == RefreshMode::Requested || !self.due(&account)) {
+            // Another machine refreshed: its tokens serve, nothing is spent.
+            let access = self.load_access_token(&account.name)?;
+            return Ok(Renewed { account, access });
+        }
+        let stamp = (mark.chain_version == seen).then_some(stamp);
+        let renewed = self.spend(account, stamp).await?;
+        match self
+            .push(kv, link, &renewed.account, mark.chain_version)
+            .await
+        {
+            Ok(account) => Ok(Renewed {
+                account,
+                access: renewed.access,
+            }),
+            Err(err) => {
+                let account = self.update_account(&renewed.account.name, |stored| {
+                    if let Some(mark) = &mut stored.team {
+                        mark.pending = true;
+                    }
+                })?;
+                if !err.unreachable() {
+                    return Err(err.into());
+                }
+                tracing::warn!(account = %account.name, error = %err, "the new tokens are kept here and written to the team store at the next use");
+                Ok(Renewed {
+                    account,
+                    access: renewed.access,
+                })
+            }
+        }
+    }
+
+    /// Brings this machine's copy up to the team store's, under the lease: a pending set
+    /// of ours is written first; a newer chain of another machine's is taken.
+    async fn catch_up(
+        &self,
+        kv: &Kv,
+        link: &TeamLink,
+        account: Account,
+    ) -> Result<Account, WalletError> {
+        let name = account.name.clone();
+        let mark = account.team.clone().unwrap_or_default();
+        let chain_rel = rel("chain", &name);
+        let chain = kv
+            .read(&chain_rel)
+            .await?
+            .ok_or_else(|| TeamError::Missing(kv.logical(&chain_rel)))?;
+        if mark.pending {
+            if chain.version == mark.chain_version {
+                return Ok(self.push(kv, link, &account, chain.version).await?);
+            }
+            // A write that timed out may still have landed: then the team's chain is ours.
+            let ours = self.load_secrets(&name)?.refresh_token;
+            let theirs = chain.data.get("refresh_token").and_then(Value::as_str);
+            if ours.as_ref().map(Secret::expose) != theirs {
+                return Err(TeamError::Forked {
+                    path: kv.logical(&chain_rel),
+                }
+                .into());
+            }
+            let secrets = self.load_secrets(&name)?;
+            return Ok(self
+                .landed(kv, link, &name, chain.version, &secrets)
+                .await?);
+        }
+        if chain.version == mark.chain_version {
+            return Ok(account);
+        }
+        let access = kv.read(&rel("access", &name)).await?;
+        self.take_pulled(&account, Some(&chain), access.as_ref())
+    }
+
+    /// Writes this machine's set of `account` to the team store over chain version `base`:
+    /// chain, then access token; the record's mark follows.
+    async fn push(
+        &self,
+        kv: &Kv,
+        link: &TeamLink,
+        account: &Account,
+        base: u64,
+    ) -> Result<Account, TeamError> {
+        let name = &account.name;
+        let secrets = self.load_secrets(name).map_err(|err| refused(name, &err))?;
+        let version = kv
+            .write(
+                &rel("chain", name),
+                &chain_data(account, &secrets),
+                Some(base),
+            )
+            .await?;
+        self.landed(kv, link, name, version, &secrets).await
+    }
+
+    /// This machine's chain is the team's at `version`: the mark says so, then the access
+    /// token is written beside it.
+    async fn landed(
+        &self,
+        kv: &Kv,
+        link: &TeamLink,
+        name: &str,
+        version: u64,
+        secrets: &Secrets,
+    ) -> Result<Account, TeamError> {
+        let by = link.holder.as_str().to_owned();
+        let account = self
+            .update_account(name, |stored| {
+                stored.team = Some(TeamMark {
+                    chain_version: version,
+                    pending: false,
+                    refreshed_by: Some(by.clone()),
+                });
+            })
+            .map_err(|err| refused(name, &err))?;
+        if let Some(token) = &secrets.access_token {
+            let data = access_data(&account, token, &by, self.now());
+            kv.write(&rel("access", name), &data, None).await?;
+        }
+        Ok(account)
+    }
+
+    /// Stores what was read from the team store as this machine's copy: the chain's
+    /// secrets (when this machine may read them) and the access token.
+    fn take_pulled(
+        &self,
+        account: &Account,
+        chain: Option<&Versioned>,
+        access: Option<&Versioned>,
+    ) -> Result<Account, WalletError> {
+        let name = &account.name;
+        let mut secrets = self.load_secrets(name)?;
+        let mut refresh_expires_at = account.tokens.refresh_expires_at;
+        if let Some(chain) = chain {
+            let pulled: Secrets =
+                serde_json::from_value(Value::Object(chain.data.clone())).unwrap_or_default();
+            secrets.client_secret = pulled.client_secret;
+            secrets.password = pulled.password;
+            secrets.refresh_token = pulled.refresh_token;
+            refresh_expires_at = date(&chain.data, "refresh_expires_at");
+        }
+        let access = access.map(|access| &access.data);
+        let access_expires_at = access.and_then(|data| date(data, "expires_at"));
+        let refreshed_by = access
+            .and_then(|data| data.get("refreshed_by")?.as_str())
+            .map(str::to_owned);
+        let refreshed_at = access.and_then(|data| date(data, "refreshed_at"));
+        if let Some(token) = access.and_then(|data| data.get("access_token")?.as_str()) {
+            secrets.access_token = Some(Secret::new(token));
+        }
+        self.secrets.save(name, &secrets)?;
+        let has_refresh = secrets.refresh_token.is_some();
+        let has_access = secrets.access_token.is_some();
+        self.update_account(name, |stored| {
+            let tokens = &mut stored.tokens;
+            tokens.has_access_token = has_access;
+            tokens.has_refresh_token = has_refresh;
+            tokens.access_expires_at = access_expires_at;
+            tokens.refresh_expires_at = refresh_expires_at;
+            tokens.last_refreshed_at = refreshed_at.or(tokens.last_refreshed_at);
+            tokens.needs_sign_in = false;
+            tokens.revoked = false;
+            tokens.last_error = None;
+            tokens.generation += 1;
+            let mark = stored.team.get_or_insert_with(TeamMark::default);
+            if let Some(chain) = chain {
+                mark.chain_version = chain.version;
+            }
+            mark.refreshed_by.clone_from(&refreshed_by);
+        })
+    }
+
+    /// A machine that may not touch the chain: the team's access token when it is fresh,
+    /// else a sentence that no refresher has renewed it.
+    async fn consume(&self, kv: &Kv, account: &Account) -> Result<Renewed, WalletError> {
+        let access_rel = rel("access", &account.name);
+        let access = kv.read(&access_rel).await?;
+        let last = access.as_ref().map(|access| {
+            (
+                access
+                    .data
+                    .get("refreshed_by")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_owned(),
+                date(&access.data, "refreshed_at"),
+            )
+        });
+        if access.is_some() {
+            let account = self.take_pulled(account, None, access.as_ref())?;
+            if !self.due(&account) {
+                let access = self.load_access_token(&account.name)?;
+                return Ok(Renewed { account, access });
+            }
+        }
+        Err(TeamError::Stale {
+            path: kv.logical(&access_rel),
+            last: last.map_or_else(
+                || "never".to_owned(),
+                |(by, at)| match at {
+                    Some(at) => format!("last by {by} at {} UTC", at.format("%Y-%m-%d %H:%M")),
+                    None => format!("last by {by}"),
+                },
+            ),
+        }
+        .into())
+    }
+
+    /// Writes this machine's pending tokens of `name` to the team store if it answers now
+    /// and no other machine holds the lease; else they stay here, pending, and this is
+    /// only logged (`token` calls it before anything else).
+    pub(super) async fn team_flush(&self, name: &str) {
+        let flushed = async {
+            let _lock = self.refresh_lock(name).await?;
+            let account = self.account(name)?;
+            let link = self.team_link()?;
+            let kv = link.kv().await?;
+            let lease = Lease::take(kv, name, &link.holder).await?;
+            let result = self.catch_up(kv, link, account).await;
+            if let Err(err) = lease.release(kv).await {
+                tracing::warn!(account = name, error = %err, "the team lease was not released");
+            }
+            result.map(drop)
+        };
+        if let Err(err) = flushed.await {
+            tracing::warn!(account = name, error = %err, "the pending tokens wait here for the team store");
+        }
+    }
+
+    /// Takes the team's lease on `name`, waiting while another machine holds it (as long as
+    /// for the local lock).
+    async fn take_lease(&self, kv: &Kv, link: &TeamLink, name: &str) -> Result<Lease, WalletError> {
+        let deadline = tokio::time::Instant::now() + REFRESH_LOCK_TIMEOUT;
+        loop {
+            match Lease::take(kv, name, &link.holder).await {
+                Err(TeamError::Held { .. } | TeamError::Changed(_))
+                    if tokio::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(LEASE_POLL).await;
+                }
+                other => return Ok(other?),
+            }
+        }
+    }
+}
+
+/// A local failure met while writing to the team store, as the team store's error.
+fn refused(name: &str, err: &WalletError) -> TeamError {
+    TeamError::Refused {
+        what: format!("this machine's copy of '{name}'"),
+        detail: err.to_string(),
+    }
+}
+
+/// A read this machine's policy may refuse: `None` then.
+fn readable(read: Result<Option<Versioned>, TeamError>) -> Result<Option<Versioned>, TeamError> {
+    match read {
+        Err(TeamError::Forbidden(_)) => Ok(None),
+        other => other,
+    }
+}
+
+/// The date at `key` of a team secret's data (RFC 3339), if there is one.
+fn date(data: &Map<String, Value>, key: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(data.get(key)?.as_str()?)
+        .ok()
+        .map(|at| at.with_timezone(&Utc))
+}
+
+fn rfc3339(at: DateTime<Utc>) -> Value {
+    Value::from(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+/// `chain/NAME`: the refresh token and the credentials, and when the refresh token expires.
+fn chain_data(account: &Account, secrets: &Secrets) -> Map<String, Value> {
+    let chain = Secrets {
+        access_token: None,
+        id_token: None,
+        ..secrets.clone()
+    };
+    let mut data = match serde_json::to_value(&chain) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    if let Some(at) = account.tokens.refresh_expires_at {
+        data.insert("refresh_expires_at".into(), rfc3339(at));
+    }
+    data
+}
+
+/// `access/NAME`: the access token, its expiry, and who renewed it when.
+fn access_data(
+    account: &Account,
+    token: &Secret,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Map<String, Value> {
+    let mut data = Map::new();
+    data.insert("access_token".into(), Value::from(token.expose()));
+    if let Some(at) = account.tokens.access_expires_at {
+        data.insert("expires_at".into(), rfc3339(at));
+    }
+    data.insert("refreshed_by".into(), Value::from(by));
+    data.insert("refreshed_at".into(), rfc3339(now));
+    data
+}
+
+/// `accounts/NAME`: the account's settings, without what belongs to one machine (its token
+/// state, its kept files, its team mark).
+fn record_data(account: &Account) -> Map<String, Value> {
+    let record = Account {
+        tokens: TokenMeta::default(),
+        kept_files: Vec::new(),
+        team: None,
+        ..account.clone()
+    };
+    match serde_json::to_value(&record) {
+        Ok(Value::Object(mut map)) => {
+            map.remove("tokens");
+            map
+        }
+        _ => Map::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Grant, ProviderKind};
+
+    #[test]
+    fn the_chain_holds_no_access_token_and_the_record_no_secret_or_machine_state() {
+        let mut account = Account::new("a", ProviderKind::OAUTH2, Grant::RefreshToken);
+        account.tokens.refresh_expires_at = Some(DateTime::UNIX_EPOCH);
+        account.team = Some(TeamMark::default());
+        let secrets = Secrets {
+            access_token: Some(Secret::new("at-1")),
+            refresh_token: Some(Secret::new("rt-1")),
+            client_secret: Some(Secret::new("cs-1")),
+            ..Secrets::default()
+        };
+        let chain = chain_data(&account, &secrets);
+        assert_eq!(chain["refresh_token"], "rt-1");
+        assert_eq!(chain["client_secret"], "cs-1");
+        assert!(!chain.contains_key("access_token"));
+        assert_eq!(chain["refresh_expires_at"], "1970-01-01T00:00:00Z");
+        let record = record_data(&account);
+        let text = Value::Object(record.clone()).to_string();
+        assert!(!text.contains("rt-1") && !text.contains("at-1"), "{text}");
+        assert!(!record.contains_key("tokens") && !record.contains_key("team"));
+        let back: Account = serde_json::from_value(Value::Object(record)).unwrap();
+        assert_eq!(back.name, "a");
+    }
+}
