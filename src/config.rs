@@ -23,6 +23,10 @@ pub struct Config {
     /// How to log in to the team store, if the wallet is connected to one
     /// ([`team_credentials`]).
     pub team: crate::team::Credentials,
+    /// How long a team refresh lease lasts unless extended
+    /// (`TOKENWALLET_TEAM_LEASE_SECS`, 120 s): what a machine that died holding one costs
+    /// the others.
+    pub team_lease: Duration,
 }
 
 impl Default for Config {
@@ -33,6 +37,7 @@ impl Default for Config {
             min_valid_secs: None,
             use_agent: true,
             team: crate::team::Credentials::default(),
+            team_lease: crate::team::LEASE_TIME,
         }
     }
 }
@@ -64,6 +69,10 @@ impl Config {
             min_valid_secs: var("TOKENWALLET_MIN_VALID_SECS").and_then(|v| v.trim().parse().ok()),
             use_agent: no_agent().is_none(),
             team: team_credentials(),
+            team_lease: var("TOKENWALLET_TEAM_LEASE_SECS")
+                .and_then(|v| v.trim().parse().ok())
+                .filter(|secs| *secs > 0)
+                .map_or(crate::team::LEASE_TIME, Duration::from_secs),
         })
     }
 }

@@ -448,12 +448,21 @@ fn eight_callers_on_two_machines_spend_the_shared_refresh_token_once() {
         second.secret("demo", "refresh_token"),
         first.secret("demo", "refresh_token")
     );
+    // Each machine runs an agent; half the callers ask it, half go direct.
+    let _agents = [
+        support::Agent::start(&first),
+        support::Agent::start(&second),
+    ];
     std::thread::sleep(Duration::from_millis(1100));
     let refreshes = server.state().refreshes;
     let children: Vec<Child> = (0..8)
         .map(|i| {
             let home = if i % 2 == 0 { &first } else { &second };
-            support::spawn(home.command(&["token", "demo"]))
+            let mut command = home.command(&["token", "demo"]);
+            if i % 4 >= 2 {
+                command.env("TOKENWALLET_NO_AGENT", "1");
+            }
+            support::spawn(command)
         })
         .collect();
     let tokens: Vec<String> = children.into_iter().map(support::finish).collect();
@@ -539,4 +548,94 @@ fn vault_stopped_after_the_provider_rotated_loses_nothing_and_a_sealed_one_chang
         .fails_saying(1, &["sealed", "nothing was changed"]);
     assert_eq!(server.state().refreshes, refreshes);
     assert_eq!(home.secret("demo", "refresh_token"), rotated);
+}
+
+/// Two machines sharing the generated demo account, with leases of three seconds.
+fn two_machines_sharing_demo(bao: &Bao) -> (OAuthServer, Home, Home) {
+    let server = OAuthServer::start(Config::default()).unwrap();
+    let mut first = machine(bao, &bao.root);
+    first.set_env("TOKENWALLET_TEAM_LEASE_SECS", "3");
+    first.add_demo_account(&server, "demo");
+    first.run(&["generate", "demo"]).ok();
+    first.run(&["move", "demo", "--to", "team"]).ok();
+    let mut second = machine(bao, &bao.root);
+    second.set_env("TOKENWALLET_TEAM_LEASE_SECS", "3");
+    second.run(&["team", "sync"]).ok_saying(&["demo"]);
+    (server, first, second)
+}
+
+#[test]
+fn a_machine_killed_before_its_token_request_blocks_the_others_until_its_lease_runs_out() {
+    let bao = Bao::start();
+    let (server, first, second) = two_machines_sharing_demo(&bao);
+    // The first machine's token request hangs; it is killed while it holds the lease.
+    server.inject(Fault::Hang(Duration::from_secs(30)));
+    let requests = server.state().token_requests;
+    let mut holder = support::spawn(first.command(&["refresh", "demo"]));
+    let mut asked = false;
+    assert!(support::wait_until(
+        &mut asked,
+        |asked| *asked = server.state().token_requests > requests,
+        |asked| *asked
+    ));
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    let held = team_secret(&bao, "locks/demo").unwrap();
+    assert!(held["holder"].as_str().unwrap().contains("pid"), "{held:?}");
+    // The other machine waits for the lease to run out, then refreshes the same chain.
+    let refreshes = server.state().refreshes;
+    let started = std::time::Instant::now();
+    second.run(&["refresh", "demo"]).ok();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "it waited for the lease"
+    );
+    assert_eq!(server.state().refreshes, refreshes + 1);
+    assert!(second.chain_holds(&server, "demo"));
+    // Back, the first machine has nothing of its own to write and takes the team's chain.
+    first.run(&["refresh", "demo"]).ok();
+    assert_eq!(
+        server.state().refreshes,
+        refreshes + 1,
+        "nothing more was spent"
+    );
+    assert!(first.chain_holds(&server, "demo"));
+    assert_eq!(first.show("demo")["team"]["pending"], Value::Null);
+}
+
+// A process killed after the provider rotated and after the new set reached this machine's
+// store (the test-only crash hook: debug builds) leaves it there, pending; back, the
+// machine writes it to the team store, and the other machine uses it.
+#[cfg(debug_assertions)]
+#[test]
+fn a_machine_killed_after_the_provider_rotated_writes_the_chain_when_it_comes_back() {
+    let bao = Bao::start();
+    let (server, first, second) = two_machines_sharing_demo(&bao);
+    let refreshes = server.state().refreshes;
+    let crashed = first.run_env(
+        &["refresh", "demo"],
+        &[("TOKENWALLET_CRASH_AT", "after-secrets")],
+    );
+    assert_ne!(crashed.code(), 0);
+    assert_eq!(server.state().refreshes, refreshes + 1);
+    let rotated = first.secret("demo", "refresh_token");
+    assert_ne!(
+        team_secret(&bao, "chain/demo").unwrap()["refresh_token"],
+        rotated.as_str(),
+        "the team store does not have it yet"
+    );
+    // Back: the next use writes it (its own wallet's left-behind lease is taken over).
+    first.run(&["token", "demo"]).ok();
+    assert_eq!(
+        team_secret(&bao, "chain/demo").unwrap()["refresh_token"],
+        rotated.as_str()
+    );
+    second.run(&["refresh", "demo"]).ok();
+    assert_eq!(
+        server.state().refreshes,
+        refreshes + 1,
+        "nothing more was spent"
+    );
+    assert_eq!(server.state().reuse_detected, 0);
+    assert!(second.chain_holds(&server, "demo"));
 }

@@ -154,6 +154,10 @@ pub struct TeamMark {
     /// The version of the team's chain (`chain/NAME`) this machine's tokens come from or
     /// were written as.
     pub chain_version: u64,
+    /// A one-way fingerprint of that chain's refresh token: a process that died while
+    /// refreshing left the set it based its refresh on, or a newer one to write.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub chain_fingerprint: String,
     /// This machine's newest tokens could not be written to the team store yet: they are
     /// written at the next use, before anything else is done with the account.
     #[serde(skip_serializing_if = "std::ops::Not::not")]

@@ -79,14 +79,28 @@ pub struct Lease {
     version: u64,
     /// Until when it holds.
     until: DateTime<Utc>,
+    /// How long it lasts from a take or an extension.
+    time: TimeDelta,
 }
 
 /// How many times a lost check-and-set race is looked at again before giving up.
 const RACES: usize = 5;
 
 impl Lease {
-    /// Takes the lease on account `name` for `holder`, or says who holds it.
+    /// Takes the lease on account `name` for `holder` for [`LEASE_TIME`], or says who
+    /// holds it.
     pub async fn take(kv: &Kv, name: &str, holder: &Holder) -> Result<Self, TeamError> {
+        Self::take_for(kv, name, holder, LEASE_TIME).await
+    }
+
+    /// [`Lease::take`] for `time` (and as long again at each extension).
+    pub async fn take_for(
+        kv: &Kv,
+        name: &str,
+        holder: &Holder,
+        time: Duration,
+    ) -> Result<Self, TeamError> {
+        let time = TimeDelta::from_std(time).unwrap_or(TimeDelta::MAX);
         let rel = format!("locks/{name}");
         for _ in 0..RACES {
             let current = kv.read(&rel).await?;
@@ -103,7 +117,7 @@ impl Lease {
                     secs: (until - now).num_seconds().max(1),
                 });
             }
-            let until = now + lease_time();
+            let until = now + time;
             let cas = current.as_ref().map_or(0, |c| c.version);
             match kv
                 .write(&rel, &record(holder.as_str(), until), Some(cas))
@@ -115,6 +129,7 @@ impl Lease {
                         holder: holder.clone(),
                         version,
                         until,
+                        time,
                     });
                 }
                 Err(TeamError::Changed(_)) => {}
@@ -124,11 +139,11 @@ impl Lease {
         Err(TeamError::Changed(kv.logical(&rel)))
     }
 
-    /// Extends the lease by [`LEASE_TIME`] from now, if it is still this holder's: a
+    /// Extends the lease by its time from now, if it is still this holder's: a
     /// refresh that runs long keeps it. [`TeamError::Changed`] when it was lost (it ran out
     /// and another took it).
     pub async fn extend(&mut self, kv: &Kv) -> Result<(), TeamError> {
-        let until = Utc::now() + lease_time();
+        let until = Utc::now() + self.time;
         let rel = format!("locks/{}", self.name);
         self.version = kv
             .write(
@@ -162,10 +177,6 @@ impl Lease {
     pub fn version(&self) -> u64 {
         self.version
     }
-}
-
-fn lease_time() -> TimeDelta {
-    TimeDelta::from_std(LEASE_TIME).unwrap_or(TimeDelta::MAX)
 }
 
 /// The lease record: its holder and until when (RFC 3339).

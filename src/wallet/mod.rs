@@ -184,8 +184,10 @@ impl Wallet {
     ) -> Result<Self, WalletError> {
         let store = open_secret_store(home, config.store, passphrase)?;
         let http = Http::new(config.timeout).map_err(WalletError::HttpSetup)?;
-        let team = crate::team::TeamSettings::load(home)?
-            .map(|settings| TeamLink::new(home, settings, config.team.clone(), http.clone()));
+        let team = crate::team::TeamSettings::load(home)?.map(|settings| {
+            let credentials = config.team.clone();
+            TeamLink::new(home, settings, credentials, http.clone(), config.team_lease)
+        });
         let mut wallet = Self::new(home, store, http, Arc::new(SystemClock))?;
         wallet.min_valid_secs = config.min_valid_secs;
         wallet.team = team.map(Arc::new);

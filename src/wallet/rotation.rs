@@ -330,7 +330,7 @@ impl Wallet {
         self.check_refresh_allowed(&account, mode)?;
         if account.team.is_some() {
             // Boxed: the team's path is long, and every refresh's future would carry it.
-            return Box::pin(self.team_refresh(account, stamp, mode))
+            return Box::pin(self.team_refresh(account, mode))
                 .await
                 .map_err(|err| err.for_account(name));
         }

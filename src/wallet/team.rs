@@ -23,7 +23,6 @@ use super::storing::Renewed;
 use super::{REFRESH_LOCK_TIMEOUT, Wallet, WalletError};
 use crate::model::{Account, Secret, Secrets, TeamMark, TokenMeta};
 use crate::providers::Http;
-use crate::store::Stamp;
 use crate::team::{Credentials, Holder, Kv, Lease, TeamError, TeamSettings, Versioned};
 
 /// How often a machine waiting for another's lease looks again.
@@ -36,6 +35,7 @@ pub struct TeamLink {
     credentials: Credentials,
     http: Http,
     holder: Holder,
+    lease_time: Duration,
     kv: tokio::sync::OnceCell<Kv>,
 }
 
@@ -49,17 +49,19 @@ impl std::fmt::Debug for TeamLink {
 
 impl TeamLink {
     /// A tie of the wallet in `home` to the team store of `settings`, logging in with
-    /// `credentials` at first use.
+    /// `credentials` at first use; its refresh leases last `lease_time` unless extended.
     pub fn new(
         home: &std::path::Path,
         settings: TeamSettings,
         credentials: Credentials,
         http: Http,
+        lease_time: Duration,
     ) -> Self {
         Self {
             settings,
             credentials,
             http,
+            lease_time,
             holder: Holder::for_wallet(home),
             kv: tokio::sync::OnceCell::new(),
         }
@@ -112,9 +114,11 @@ impl Wallet {
             }
             return Err(err.into());
         }
+        let chain_fingerprint = super::fingerprint(secrets.refresh_token.as_ref());
         self.update_account(name, |stored| {
             stored.team = Some(TeamMark {
                 chain_version: version,
+                chain_fingerprint,
                 pending: false,
                 refreshed_by: None,
             });
@@ -199,12 +203,11 @@ impl Wallet {
         Ok(copied)
     }
 
-    /// A refresh of the team account `account` (its local lock held; `stamp` names its
-    /// record as read): see the module's comment.
+    /// A refresh of the team account `account` (its local lock held): see the module's
+    /// comment.
     pub(super) async fn team_refresh(
         &self,
         account: Account,
-        stamp: Stamp,
         mode: RefreshMode,
     ) -> Result<Renewed, WalletError> {
         let link = self.team_link()?;
@@ -216,7 +219,7 @@ impl Wallet {
             }
             Err(err) => return Err(err),
         };
-        let result = self.refresh_leased(kv, link, account, stamp, mode).await;
+        let result = self.refresh_leased(kv, link, account, mode).await;
         if let Err(err) = lease.release(kv).await {
             tracing::warn!(error = %err, "the team lease was not released; it runs out by itself");
         }
@@ -228,7 +231,6 @@ impl Wallet {
         kv: &Kv,
         link: &TeamLink,
         account: Account,
-        stamp: Stamp,
         mode: RefreshMode,
     ) -> Result<Renewed, WalletError> {
         let seen = account.team.as_ref().map_or(0, |mark| mark.chain_version);
@@ -239,8 +241,17 @@ impl Wallet {
             let access = self.load_access_token(&account.name)?;
             return Ok(Renewed { account, access });
         }
-        let stamp = (mark.chain_version == seen).then_some(stamp);
-        let renewed = self.spend(account, stamp).await?;
+        // Written ahead: should this process die between the provider's answer and the
+        // team store's write, the next use on this machine writes what it stored.
+        let name = account.name.clone();
+        let account = self.set_pending(&name, true)?;
+        let renewed = match self.spend(account, None).await {
+            Ok(renewed) => renewed,
+            Err(err) => {
+                self.set_pending(&name, false)?;
+                return Err(err);
+            }
+        };
         match self
             .push(kv, link, &renewed.account, mark.chain_version)
             .await
@@ -249,22 +260,22 @@ impl Wallet {
                 account,
                 access: renewed.access,
             }),
-            Err(err) => {
-                let account = self.update_account(&renewed.account.name, |stored| {
-                    if let Some(mark) = &mut stored.team {
-                        mark.pending = true;
-                    }
-                })?;
-                if !err.unreachable() {
-                    return Err(err.into());
-                }
-                tracing::warn!(account = %account.name, error = %err, "the new tokens are kept here and written to the team store at the next use");
-                Ok(Renewed {
-                    account,
-                    access: renewed.access,
-                })
+            Err(err) if err.unreachable() => {
+                tracing::warn!(account = %name, error = %err, "the new tokens are kept here and written to the team store at the next use");
+                Ok(renewed)
             }
+            Err(err) => Err(err.into()),
         }
+    }
+
+    /// Marks this machine's tokens of `name` as waiting to be written to the team store,
+    /// or not.
+    fn set_pending(&self, name: &str, pending: bool) -> Result<Account, WalletError> {
+        self.update_account(name, |stored| {
+            if let Some(mark) = &mut stored.team {
+                mark.pending = pending;
+            }
+        })
     }
 
     /// Brings this machine's copy up to the team store's, under the lease: a pending set
@@ -283,22 +294,30 @@ impl Wallet {
             .await?
             .ok_or_else(|| TeamError::Missing(kv.logical(&chain_rel)))?;
         if mark.pending {
-            if chain.version == mark.chain_version {
+            let secrets = self.load_secrets(&name)?;
+            let ours = super::fingerprint(secrets.refresh_token.as_ref());
+            let theirs = chain
+                .data
+                .get("refresh_token")
+                .and_then(Value::as_str)
+                .map(Secret::new);
+            if ours == super::fingerprint(theirs.as_ref()) {
+                // A write that timed out landed after all: the team's chain is ours.
+                return Ok(self
+                    .landed(kv, link, &name, chain.version, &secrets)
+                    .await?);
+            }
+            if ours != mark.chain_fingerprint {
+                if chain.version != mark.chain_version {
+                    return Err(TeamError::Forked {
+                        path: kv.logical(&chain_rel),
+                    }
+                    .into());
+                }
                 return Ok(self.push(kv, link, &account, chain.version).await?);
             }
-            // A write that timed out may still have landed: then the team's chain is ours.
-            let ours = self.load_secrets(&name)?.refresh_token;
-            let theirs = chain.data.get("refresh_token").and_then(Value::as_str);
-            if ours.as_ref().map(Secret::expose) != theirs {
-                return Err(TeamError::Forked {
-                    path: kv.logical(&chain_rel),
-                }
-                .into());
-            }
-            let secrets = self.load_secrets(&name)?;
-            return Ok(self
-                .landed(kv, link, &name, chain.version, &secrets)
-                .await?);
+            // Nothing of ours came of it (the process died before the provider answered).
+            self.set_pending(&name, false)?;
         }
         if chain.version == mark.chain_version {
             return Ok(account);
@@ -339,10 +358,12 @@ impl Wallet {
         secrets: &Secrets,
     ) -> Result<Account, TeamError> {
         let by = link.holder.as_str().to_owned();
+        let chain_fingerprint = super::fingerprint(secrets.refresh_token.as_ref());
         let account = self
             .update_account(name, |stored| {
                 stored.team = Some(TeamMark {
                     chain_version: version,
+                    chain_fingerprint,
                     pending: false,
                     refreshed_by: Some(by.clone()),
                 });
@@ -386,6 +407,7 @@ impl Wallet {
         self.secrets.save(name, &secrets)?;
         let has_refresh = secrets.refresh_token.is_some();
         let has_access = secrets.access_token.is_some();
+        let chain_fingerprint = super::fingerprint(secrets.refresh_token.as_ref());
         self.update_account(name, |stored| {
             let tokens = &mut stored.tokens;
             tokens.has_access_token = has_access;
@@ -400,6 +422,7 @@ impl Wallet {
             let mark = stored.team.get_or_insert_with(TeamMark::default);
             if let Some(chain) = chain {
                 mark.chain_version = chain.version;
+                mark.chain_fingerprint = chain_fingerprint;
             }
             mark.refreshed_by.clone_from(&refreshed_by);
         })
@@ -450,7 +473,7 @@ impl Wallet {
             let account = self.account(name)?;
             let link = self.team_link()?;
             let kv = link.kv().await?;
-            let lease = Lease::take(kv, name, &link.holder).await?;
+            let lease = Lease::take_for(kv, name, &link.holder, link.lease_time).await?;
             let result = self.catch_up(kv, link, account).await;
             if let Err(err) = lease.release(kv).await {
                 tracing::warn!(account = name, error = %err, "the team lease was not released");
@@ -467,7 +490,7 @@ impl Wallet {
     async fn take_lease(&self, kv: &Kv, link: &TeamLink, name: &str) -> Result<Lease, WalletError> {
         let deadline = tokio::time::Instant::now() + REFRESH_LOCK_TIMEOUT;
         loop {
-            match Lease::take(kv, name, &link.holder).await {
+            match Lease::take_for(kv, name, &link.holder, link.lease_time).await {
                 Err(TeamError::Held { .. } | TeamError::Changed(_))
                     if tokio::time::Instant::now() < deadline =>
                 {
