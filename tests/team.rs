@@ -19,6 +19,11 @@ use support::Home;
 use tokenwallet::demo::oauth::{Config, Fault, OAuthServer};
 use tokenwallet::team::{Credentials, Holder, Kv, Lease, TeamError, TeamSettings};
 
+/// The refresher policy of the README: spends the chain, under the lease.
+const REFRESHER_POLICY: &str = r#"path "secret/data/tokenwallet/*" { capabilities = ["create", "read", "update"] }
+path "secret/metadata/tokenwallet/*" { capabilities = ["list", "delete"] }
+"#;
+
 /// The consumer policy of the README: records and access tokens, read only.
 const CONSUMER_POLICY: &str = r#"path "secret/data/tokenwallet/accounts/*" { capabilities = ["read"] }
 path "secret/data/tokenwallet/access/*" { capabilities = ["read"] }
@@ -479,7 +484,8 @@ fn a_consumer_machine_takes_access_tokens_and_says_when_no_refresher_renewed_one
     let bao = Bao::start();
     let consumer = bao.token_with_policy("tokenwallet-consumer", CONSUMER_POLICY);
     let server = OAuthServer::start(Config::default()).unwrap();
-    let renewer = machine(&bao, &bao.root);
+    let refresher_token = bao.token_with_policy("tokenwallet-refresher", REFRESHER_POLICY);
+    let renewer = machine(&bao, &refresher_token);
     renewer.add_expiring_demo_account(&server, "demo");
     renewer.run(&["move", "demo", "--to", "team"]).ok();
     let reader = machine(&bao, &consumer);
@@ -511,6 +517,9 @@ fn a_consumer_machine_takes_access_tokens_and_says_when_no_refresher_renewed_one
     let token = reader.run(&["token", "demo"]).ok();
     assert_eq!(token.trim(), renewer.secret("demo", "access_token"));
     assert!(server.state().access_valid(token.trim()));
+    // The refresher policy also takes the account out of the team store.
+    renewer.run(&["move", "demo", "--to", "local"]).ok();
+    assert_eq!(team_secret(&bao, "chain/demo"), None);
 }
 
 #[test]
@@ -555,12 +564,22 @@ fn two_machines_sharing_demo(bao: &Bao) -> (OAuthServer, Home, Home) {
     let server = OAuthServer::start(Config::default()).unwrap();
     let mut first = machine(bao, &bao.root);
     first.set_env("TOKENWALLET_TEAM_LEASE_SECS", "3");
-    first.add_demo_account(&server, "demo");
+    // Added straight into the team store, then generated: the new chain goes there too.
+    first
+        .add(
+            "demo --team --provider oauth2 --grant password --client-id demo-client --username demo --url",
+            &[&server.token_url()],
+            &[
+                ("TOKENWALLET_CLIENT_SECRET", "demo-secret"),
+                ("TOKENWALLET_PASSWORD", "demo-password"),
+            ],
+        )
+        .ok();
     first.run(&["generate", "demo"]).ok();
-    first.run(&["move", "demo", "--to", "team"]).ok();
     let mut second = machine(bao, &bao.root);
     second.set_env("TOKENWALLET_TEAM_LEASE_SECS", "3");
     second.run(&["team", "sync"]).ok_saying(&["demo"]);
+    assert!(second.chain_holds(&server, "demo"), "the generated chain");
     (server, first, second)
 }
 

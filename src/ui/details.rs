@@ -352,23 +352,16 @@ impl App {
                     tokens.token_type.clone().unwrap_or_else(|| "—".to_owned()),
                 );
                 row("Issued", when(tokens.issued_at));
-                row(
-                    "Access expires",
-                    format!(
-                        "{}  ({})",
-                        when(tokens.access_expires_at),
-                        countdown(tokens.access_expires_at, tokens.has_access_token, now)
-                    ),
-                );
-                row(
-                    "Refresh expires",
-                    format!(
-                        "{}  ({})",
-                        when(tokens.refresh_expires_at),
-                        countdown(tokens.refresh_expires_at, tokens.has_refresh_token, now)
-                    ),
-                );
+                let expiry = |at: Option<DateTime<Utc>>, has: bool| {
+                    format!("{}  ({})", when(at), countdown(at, has, now))
+                };
+                let (access, refresh) = (tokens.access_expires_at, tokens.refresh_expires_at);
+                row("Access expires", expiry(access, tokens.has_access_token));
+                row("Refresh expires", expiry(refresh, tokens.has_refresh_token));
                 row("Last refreshed", when(tokens.last_refreshed_at));
+                if let Some(mark) = &account.team {
+                    row("Team store", team_text(mark));
+                }
                 row("Next refresh", next_refresh(account, now, &when));
             });
         let mut auto = account.auto_refresh;
@@ -471,4 +464,19 @@ fn claim_text(key: &str, value: &Value) -> String {
         Value::String(text) => text.clone(),
         other => other.to_string(),
     }
+}
+
+/// Where a team account stands in the team store, for the details' grid.
+fn team_text(mark: &crate::model::TeamMark) -> String {
+    let by = mark
+        .refreshed_by
+        .as_deref()
+        .map(|by| format!(", last renewed by {by}"))
+        .unwrap_or_default();
+    let pending = if mark.pending {
+        ", this machine's newest tokens wait to be written there"
+    } else {
+        ""
+    };
+    format!("chain version {}{by}{pending}", mark.chain_version)
 }

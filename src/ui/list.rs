@@ -236,6 +236,9 @@ fn row_ui(
         );
         clicked = name.clicked();
         badge_ui(ui, account.provider);
+        if let Some(mark) = &account.team {
+            team_badge_ui(ui, mark);
+        }
         let access = match state {
             AccountState::NeedsSignIn => "sign in".to_owned(),
             AccountState::Revoked => "revoked".to_owned(),
@@ -270,6 +273,19 @@ fn row_ui(
         }
     });
     clicked
+}
+
+/// The "team" mark of an account shared through the team store, saying on hover who
+/// renewed it last.
+fn team_badge_ui(ui: &mut egui::Ui, mark: &crate::model::TeamMark) {
+    let text = if mark.pending { "team ⟳" } else { "team" };
+    let hover = match (&mark.refreshed_by, mark.pending) {
+        (_, true) => "Shared through the team store; this machine's newest tokens are written there at the next use".to_owned(),
+        (Some(by), false) => format!("Shared through the team store; last renewed by {by}"),
+        (None, false) => "Shared through the team store".to_owned(),
+    };
+    ui.label(RichText::new(text).small().strong())
+        .on_hover_text(hover);
 }
 
 /// The provider's coloured badge.

@@ -21,6 +21,11 @@ use super::storing::Renewed;
 use super::{REFRESH_LOCK_TIMEOUT, TokenOutcome, Wallet, WalletError};
 use crate::store::{Stamp, Stamped, lock_async};
 
+tokio::task_local! {
+    /// The provider host's turn, when `refresh_all` leaves it to the refresh itself.
+    static HOST_TURN: Arc<Semaphore>;
+}
+
 /// Whether a refresh must happen or may be skipped when another caller already did it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum RefreshMode {
@@ -109,13 +114,27 @@ pub(super) fn provider_error(account: &Account, source: ProviderError) -> Wallet
 impl Wallet {
     /// Obtains a brand new token set with the account's grant, where no person is at hand.
     pub async fn generate(&self, name: &str) -> Result<Account, WalletError> {
-        self.generate_with(name, None).await
+        let account = self.generate_with(name, None).await?;
+        self.shared_after_generate(account).await
     }
 
     /// Obtains a brand new token set, with a person who can sign in through the browser or
     /// on another device (`authorization_code` and `device_code` grants of an OAuth server).
     pub async fn sign_in(&self, name: &str, person: &dyn SignIn) -> Result<Account, WalletError> {
-        self.generate_with(name, Some(person)).await
+        let account = self.generate_with(name, Some(person)).await?;
+        self.shared_after_generate(account).await
+    }
+
+    /// A brand new set of a team account goes to the team store (a new chain: what the
+    /// team had is replaced, under the lease).
+    async fn shared_after_generate(&self, account: Account) -> Result<Account, WalletError> {
+        if account.team.is_none() {
+            return Ok(account);
+        }
+        let name = account.name.clone();
+        Box::pin(self.team_publish(&name))
+            .await
+            .map_err(|err| err.for_account(&name))
     }
 
     async fn generate_with(
@@ -268,6 +287,13 @@ impl Wallet {
                 .clone();
             let (jobs, wallet) = (jobs.clone(), Arc::clone(self));
             tasks.spawn(async move {
+                if account.team.is_some() {
+                    // Most of a team refresh is the team store's: the host's turn is taken
+                    // around the provider's request alone (see `spend`).
+                    let _job = jobs.acquire_owned().await.ok();
+                    let result = HOST_TURN.scope(host, wallet.refresh(&account.name)).await;
+                    return (index, account.name, result);
+                }
                 // The host's turn first: waiting for it holds no job slot.
                 let _host = host.acquire_owned().await.ok();
                 let _job = jobs.acquire_owned().await.ok();
@@ -358,6 +384,12 @@ impl Wallet {
             self.note_generate_attempt(&account)?
         } else {
             None
+        };
+        // In `refresh_all`, a team account takes its provider host's turn here, for the
+        // provider's request alone: its team store round trips hold none.
+        let _turn = match HOST_TURN.try_with(Arc::clone) {
+            Ok(host) => host.acquire_owned().await.ok(),
+            Err(_) => None,
         };
         let result = if generating {
             providers::generate(call).await

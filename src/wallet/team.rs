@@ -464,6 +464,31 @@ impl Wallet {
         .into())
     }
 
+    /// Writes this machine's set of `name` (brand new: generated or signed in) to the team
+    /// store over the chain it knows, under the lease; marked pending when Vault does not
+    /// answer, to be written at the next use.
+    pub(super) async fn team_publish(&self, name: &str) -> Result<Account, WalletError> {
+        let _lock = self.refresh_lock(name).await?;
+        let account = self.set_pending(name, true)?;
+        let link = self.team_link()?;
+        let kv = link.kv().await?;
+        let lease = self.take_lease(kv, link, name).await?;
+        let base = account.team.as_ref().map_or(0, |mark| mark.chain_version);
+        let pushed = self.push(kv, link, &account, base).await;
+        if let Err(err) = lease.release(kv).await {
+            tracing::warn!(account = name, error = %err, "the team lease was not released");
+        }
+        match pushed {
+            Ok(account) => Ok(account),
+            Err(TeamError::Changed(path)) => Err(TeamError::Forked { path }.into()),
+            Err(err) if err.unreachable() => {
+                tracing::warn!(account = name, error = %err, "the new tokens are kept here and written to the team store at the next use");
+                self.account(name)
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
     /// Writes this machine's pending tokens of `name` to the team store if it answers now
     /// and no other machine holds the lease; else they stay here, pending, and this is
     /// only logged (`token` calls it before anything else).
