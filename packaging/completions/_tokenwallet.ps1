@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Give the vault passphrase to the running agent, which keeps the key in memory for the time given (`TOKENWALLET_PASSPHRASE` or a prompt)')
             [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Make the running agent forget the vault key')
             [CompletionResult]::new('team', 'team', [CompletionResultType]::ParameterValue, 'The team store (OpenBao / HashiCorp Vault) where a team shares refresh-token chains')
+            [CompletionResult]::new('move', 'move', [CompletionResultType]::ParameterValue, 'Move an account into the team store, or out of it into this wallet alone; its refresh token comes along (none is spent)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -61,6 +62,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             [CompletionResult]::new('--device-url', '--device-url', [CompletionResultType]::ParameterName, 'Device authorization endpoint for `--grant device_code` (oauth2; else discovered)')
             [CompletionResult]::new('--redirect-uri', '--redirect-uri', [CompletionResultType]::ParameterName, 'An exact redirect URI `http://127.0.0.1:PORT/path`, for servers that need a registered one (default: a random port and `/callback`)')
             [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('--team', '--team', [CompletionResultType]::ParameterName, 'Create it in the team store, shared with the team (see `team connect`)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -84,6 +86,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             [CompletionResult]::new('--device-url', '--device-url', [CompletionResultType]::ParameterName, 'Device authorization endpoint for `--grant device_code` (oauth2; else discovered)')
             [CompletionResult]::new('--redirect-uri', '--redirect-uri', [CompletionResultType]::ParameterName, 'An exact redirect URI `http://127.0.0.1:PORT/path`, for servers that need a registered one (default: a random port and `/callback`)')
             [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('--team', '--team', [CompletionResultType]::ParameterName, 'Put the account in the team store, shared with the team (see `team connect`)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -179,6 +182,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect this wallet to a team store (its address, mount and folder are saved; the token is not)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Who this wallet is to the team store, and what it may do there')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Take every team account this wallet does not have yet (with the refresh token where this machine''s policy may read it)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -196,9 +200,16 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'tokenwallet;team;sync' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'tokenwallet;team;help' {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect this wallet to a team store (its address, mount and folder are saved; the token is not)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Who this wallet is to the team store, and what it may do there')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Take every team account this wallet does not have yet (with the refresh token where this machine''s policy may read it)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -208,7 +219,17 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
         'tokenwallet;team;help;status' {
             break
         }
+        'tokenwallet;team;help;sync' {
+            break
+        }
         'tokenwallet;team;help;help' {
+            break
+        }
+        'tokenwallet;move' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Where to')
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'tokenwallet;help' {
@@ -227,6 +248,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Give the vault passphrase to the running agent, which keeps the key in memory for the time given (`TOKENWALLET_PASSPHRASE` or a prompt)')
             [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Make the running agent forget the vault key')
             [CompletionResult]::new('team', 'team', [CompletionResultType]::ParameterValue, 'The team store (OpenBao / HashiCorp Vault) where a team shares refresh-token chains')
+            [CompletionResult]::new('move', 'move', [CompletionResultType]::ParameterValue, 'Move an account into the team store, or out of it into this wallet alone; its refresh token comes along (none is spent)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -275,12 +297,19 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
         'tokenwallet;help;team' {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect this wallet to a team store (its address, mount and folder are saved; the token is not)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Who this wallet is to the team store, and what it may do there')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Take every team account this wallet does not have yet (with the refresh token where this machine''s policy may read it)')
             break
         }
         'tokenwallet;help;team;connect' {
             break
         }
         'tokenwallet;help;team;status' {
+            break
+        }
+        'tokenwallet;help;team;sync' {
+            break
+        }
+        'tokenwallet;help;move' {
             break
         }
         'tokenwallet;help;help' {

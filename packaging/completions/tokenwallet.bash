@@ -43,6 +43,9 @@ _tokenwallet() {
             tokenwallet,lock)
                 cmd="tokenwallet__subcmd__lock"
                 ;;
+            tokenwallet,move)
+                cmd="tokenwallet__subcmd__move"
+                ;;
             tokenwallet,refresh)
                 cmd="tokenwallet__subcmd__refresh"
                 ;;
@@ -91,6 +94,9 @@ _tokenwallet() {
             tokenwallet__subcmd__help,lock)
                 cmd="tokenwallet__subcmd__help__subcmd__lock"
                 ;;
+            tokenwallet__subcmd__help,move)
+                cmd="tokenwallet__subcmd__help__subcmd__move"
+                ;;
             tokenwallet__subcmd__help,refresh)
                 cmd="tokenwallet__subcmd__help__subcmd__refresh"
                 ;;
@@ -118,6 +124,9 @@ _tokenwallet() {
             tokenwallet__subcmd__help__subcmd__team,status)
                 cmd="tokenwallet__subcmd__help__subcmd__team__subcmd__status"
                 ;;
+            tokenwallet__subcmd__help__subcmd__team,sync)
+                cmd="tokenwallet__subcmd__help__subcmd__team__subcmd__sync"
+                ;;
             tokenwallet__subcmd__team,connect)
                 cmd="tokenwallet__subcmd__team__subcmd__connect"
                 ;;
@@ -126,6 +135,9 @@ _tokenwallet() {
                 ;;
             tokenwallet__subcmd__team,status)
                 cmd="tokenwallet__subcmd__team__subcmd__status"
+                ;;
+            tokenwallet__subcmd__team,sync)
+                cmd="tokenwallet__subcmd__team__subcmd__sync"
                 ;;
             tokenwallet__subcmd__team__subcmd__help,connect)
                 cmd="tokenwallet__subcmd__team__subcmd__help__subcmd__connect"
@@ -136,6 +148,9 @@ _tokenwallet() {
             tokenwallet__subcmd__team__subcmd__help,status)
                 cmd="tokenwallet__subcmd__team__subcmd__help__subcmd__status"
                 ;;
+            tokenwallet__subcmd__team__subcmd__help,sync)
+                cmd="tokenwallet__subcmd__team__subcmd__help__subcmd__sync"
+                ;;
             *)
                 ;;
         esac
@@ -143,7 +158,7 @@ _tokenwallet() {
 
     case "${cmd}" in
         tokenwallet)
-            opts="-h -V --home --help --version add import generate refresh revoke remove token list show export exec agent unlock lock team help"
+            opts="-h -V --home --help --version add import generate refresh revoke remove token list show export exec agent unlock lock team move help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -161,7 +176,7 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__add)
-            opts="-h --provider --url --grant --client-id --username --scope --audience --customer-id --revoke-url --issuer --client-auth --ca-file --auth-url --device-url --redirect-uri --home --help"
+            opts="-h --team --provider --url --grant --client-id --username --scope --audience --customer-id --revoke-url --issuer --client-auth --ca-file --auth-url --device-url --redirect-uri --home --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -327,7 +342,7 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__help)
-            opts="add import generate refresh revoke remove token list show export exec agent unlock lock team help"
+            opts="add import generate refresh revoke remove token list show export exec agent unlock lock team move help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -466,6 +481,20 @@ _tokenwallet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokenwallet__subcmd__help__subcmd__move)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokenwallet__subcmd__help__subcmd__refresh)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -523,7 +552,7 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__help__subcmd__team)
-            opts="connect status"
+            opts="connect status sync"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -551,6 +580,20 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__help__subcmd__team__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__help__subcmd__team__subcmd__sync)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -593,7 +636,7 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__import)
-            opts="-h --file --expires-at --provider --url --grant --client-id --username --scope --audience --customer-id --revoke-url --issuer --client-auth --ca-file --auth-url --device-url --redirect-uri --home --help"
+            opts="-h --file --expires-at --team --provider --url --grant --client-id --username --scope --audience --customer-id --revoke-url --issuer --client-auth --ca-file --auth-url --device-url --redirect-uri --home --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -714,6 +757,28 @@ _tokenwallet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokenwallet__subcmd__move)
+            opts="-h --to --home --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -W "team local" -- "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokenwallet__subcmd__refresh)
             opts="-h --all --jobs --home --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -791,7 +856,7 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__team)
-            opts="-h --home --help connect status help"
+            opts="-h --home --help connect status sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -835,7 +900,7 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__team__subcmd__help)
-            opts="connect status help"
+            opts="connect status sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -890,7 +955,39 @@ _tokenwallet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokenwallet__subcmd__team__subcmd__help__subcmd__sync)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokenwallet__subcmd__team__subcmd__status)
+            opts="-h --home --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__team__subcmd__sync)
             opts="-h --home --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
