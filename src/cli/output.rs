@@ -14,7 +14,7 @@ use crate::model::{Account, KeptFile, format_countdown};
 pub fn account_json(account: &Account, now: DateTime<Utc>) -> Value {
     let tokens = &account.tokens;
     let next_refresh = account.next_background_refresh();
-    json!({
+    let mut object = json!({
         "name": account.name,
         "provider": account.provider.id(),
         "state": account.state(now).id(),
@@ -27,12 +27,16 @@ pub fn account_json(account: &Account, now: DateTime<Utc>) -> Value {
         "next_refresh_at": rfc3339(next_refresh.map(|(at, _)| at)),
         "next_refresh_why": next_refresh.map(|(_, why)| why.id()),
         "kept_files": account.kept_files.iter().map(kept_json).collect::<Vec<_>>(),
-        "team": account.team.as_ref().map(|mark| json!({
+    });
+    // Team accounts only: the contract's fields stay as they are for the others.
+    if let Some(mark) = &account.team {
+        object["team"] = json!({
             "chain_version": mark.chain_version,
             "pending": mark.pending.then_some(true),
             "refreshed_by": mark.refreshed_by,
-        })),
-    })
+        });
+    }
+    object
 }
 
 /// A kept file in `--json`: where, what, its last write and error.
