@@ -1239,3 +1239,42 @@ fn the_panel_says_when_and_why_the_next_refresh_comes() {
     // The demo's hour-long token starts expiring 6 minutes before its end.
     assert!(w.has_text("(in 54:00)"), "the countdown to the refresh");
 }
+
+// Issue 20, item 1: one click from an account to its API catalog. The token is renewed
+// first when due, copied raw (the Authorize dialog adds any prefix itself), with the
+// clipboard's auto-clear, and the catalog opens in the (injected) browser.
+#[test]
+fn open_api_catalog_renews_a_due_token_copies_it_raw_and_opens_the_catalog() {
+    let mut w = window_with(|wallet, server, runtime| {
+        let mut new = demo_account(server, "demo");
+        new.account.catalog_url = Some("https://catalog.example/api/".into());
+        runtime.block_on(async {
+            wallet.add(new).await.unwrap();
+            wallet.generate("demo").await.unwrap();
+        });
+    });
+    let first = w.access_token("demo");
+    w.wallet.set_auto_refresh("demo", false).unwrap();
+    w.clock.advance(3600);
+    w.click(Role::Button, "Open API catalog");
+    w.wait("the catalog", |w| !w.browser.0.lock().unwrap().is_empty());
+    assert_eq!(
+        w.browser.0.lock().unwrap().as_slice(),
+        ["https://catalog.example/api/"]
+    );
+    let copied = w.clipboard.history().last().cloned().unwrap();
+    assert_ne!(copied, first, "the due token was renewed first");
+    assert_eq!(copied, w.access_token("demo"), "the raw token, no prefix");
+    assert!(w.server.state().access_valid(&copied));
+    w.wait_text("press Authorize and paste it as Authorization");
+    assert!(w.has_text("clipboard clears in 60 s"));
+}
+
+#[test]
+fn an_account_with_no_known_catalog_is_told_to_use_try_it() {
+    let mut w = window_with(with_generated("demo"));
+    w.click(Role::Button, "Open API catalog");
+    w.wait_text("has no known API catalog");
+    assert!(w.browser.0.lock().unwrap().is_empty());
+    assert!(w.clipboard.history().is_empty(), "nothing copied");
+}

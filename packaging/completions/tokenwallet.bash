@@ -176,7 +176,7 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__add)
-            opts="-h --team --provider --url --grant --client-id --username --scope --audience --customer-id --revoke-url --issuer --client-auth --ca-file --auth-url --device-url --redirect-uri --home --help"
+            opts="-h --team --provider --url --grant --client-id --username --scope --audience --customer-id --revoke-url --issuer --client-auth --ca-file --catalog-url --auth-url --device-url --redirect-uri --home --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -227,6 +227,10 @@ _tokenwallet() {
                     return 0
                     ;;
                 --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -636,7 +640,7 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__import)
-            opts="-h --file --expires-at --team --provider --url --grant --client-id --username --scope --audience --customer-id --revoke-url --issuer --client-auth --ca-file --auth-url --device-url --redirect-uri --home --help"
+            opts="-h --file --expires-at --team --provider --url --grant --client-id --username --scope --audience --customer-id --revoke-url --issuer --client-auth --ca-file --catalog-url --auth-url --device-url --redirect-uri --home --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -695,6 +699,10 @@ _tokenwallet() {
                     return 0
                     ;;
                 --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

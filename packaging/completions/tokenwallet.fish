@@ -65,6 +65,7 @@ complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l issuer -
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l client-auth -d 'Client authentication: basic or post' -r -f -a "basic\t''
 post\t''"
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l ca-file -d 'A PEM file of extra CA certificates to trust for this account (behind TLS inspection), beside the system\'s store' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l catalog-url -d 'The API catalog\'s address, where it is not the provider\'s usual one' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l auth-url -d 'Authorization endpoint for `--grant authorization_code` (oauth2; else discovered)' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l device-url -d 'Device authorization endpoint for `--grant device_code` (oauth2; else discovered)' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l redirect-uri -d 'An exact redirect URI `http://127.0.0.1:PORT/path`, for servers that need a registered one (default: a random port and `/callback`)' -r
@@ -94,6 +95,7 @@ complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l issue
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l client-auth -d 'Client authentication: basic or post' -r -f -a "basic\t''
 post\t''"
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l ca-file -d 'A PEM file of extra CA certificates to trust for this account (behind TLS inspection), beside the system\'s store' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l catalog-url -d 'The API catalog\'s address, where it is not the provider\'s usual one' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l auth-url -d 'Authorization endpoint for `--grant authorization_code` (oauth2; else discovered)' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l device-url -d 'Device authorization endpoint for `--grant device_code` (oauth2; else discovered)' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l redirect-uri -d 'An exact redirect URI `http://127.0.0.1:PORT/path`, for servers that need a registered one (default: a random port and `/callback`)' -r

@@ -238,6 +238,9 @@ pub struct EndpointArgs {
     /// inspection), beside the system's store.
     #[arg(long, value_name = "PATH")]
     pub ca_file: Option<String>,
+    /// The API catalog's address, where it is not the provider's usual one.
+    #[arg(long, value_name = "URL")]
+    pub catalog_url: Option<String>,
     /// Authorization endpoint for `--grant authorization_code` (oauth2; else discovered).
     #[arg(long)]
     pub auth_url: Option<String>,

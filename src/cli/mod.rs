@@ -386,6 +386,7 @@ fn fields_from(name: &str, args: &EndpointArgs) -> Result<AccountFields, Failure
         (Field::RevokeUrl, &args.revoke_url),
         (Field::Issuer, &args.issuer),
         (Field::CaFile, &args.ca_file),
+        (Field::CatalogUrl, &args.catalog_url),
         (Field::AuthUrl, &args.auth_url),
         (Field::DeviceUrl, &args.device_url),
         (Field::RedirectUri, &args.redirect_uri),

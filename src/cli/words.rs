@@ -25,6 +25,7 @@ pub fn option(field: Field) -> &'static str {
         Field::AuthUrl => "--auth-url",
         Field::DeviceUrl => "--device-url",
         Field::RedirectUri => "--redirect-uri",
+        Field::CatalogUrl => "--catalog-url",
     }
 }
 

@@ -119,6 +119,9 @@ pub struct Account {
     /// A PEM file of extra CA certificates trusted for this account, beside the system's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<String>,
+    /// The API catalog's address, where it is not the provider's usual one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog_url: Option<String>,
     /// The server's metadata says every authorization response names its issuer (RFC 9207
     /// `authorization_response_iss_parameter_supported`): one that does not is refused.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -190,6 +193,7 @@ impl Account {
             device_url: None,
             redirect_uri: None,
             ca_file: None,
+            catalog_url: None,
             issuer_in_response: false,
             client_auth: ClientAuth::default(),
             api_hosts: Vec::new(),

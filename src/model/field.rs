@@ -38,11 +38,13 @@ pub enum Field {
     DeviceUrl,
     /// An exact loopback redirect URI, for servers that require a registered one.
     RedirectUri,
+    /// The address of the provider's API catalog, where it is not the usual one.
+    CatalogUrl,
 }
 
 impl Field {
     /// Every field, in the order forms show them.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::Url,
         Self::ClientId,
         Self::ClientSecret,
@@ -59,6 +61,7 @@ impl Field {
         Self::DeviceUrl,
         Self::RedirectUri,
         Self::CaFile,
+        Self::CatalogUrl,
     ];
 
     /// How a sentence names it ("needs a client id").
@@ -80,6 +83,7 @@ impl Field {
             Self::AuthUrl => "an authorization endpoint",
             Self::DeviceUrl => "a device authorization endpoint",
             Self::RedirectUri => "a redirect URI",
+            Self::CatalogUrl => "an API catalog address",
         }
     }
 
@@ -106,6 +110,7 @@ impl Field {
             Self::AuthUrl => account.auth_url.as_deref(),
             Self::DeviceUrl => account.device_url.as_deref(),
             Self::RedirectUri => account.redirect_uri.as_deref(),
+            Self::CatalogUrl => account.catalog_url.as_deref(),
             Self::ClientSecret | Self::Password | Self::RefreshToken | Self::ClientAuth => None,
         }
     }
@@ -126,6 +131,7 @@ impl Field {
             Self::AuthUrl => Some(&mut account.auth_url),
             Self::DeviceUrl => Some(&mut account.device_url),
             Self::RedirectUri => Some(&mut account.redirect_uri),
+            Self::CatalogUrl => Some(&mut account.catalog_url),
             Self::ClientSecret | Self::Password | Self::RefreshToken | Self::ClientAuth => None,
         }
     }

@@ -4,7 +4,7 @@
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde_json::json;
 
-use super::{Call, Issued, O, ProviderError, R, RevokeSupport, Spec, UrlMeaning, flows, join};
+use super::{Catalog, Call, Issued, O, ProviderError, R, RevokeSupport, Spec, UrlMeaning, flows, join};
 use crate::model::{DAY, Field, FieldRule, Grant, HOUR, Lifetimes};
 
 /// What the user does to get a new pair.
@@ -39,6 +39,7 @@ pub static SPEC: Spec = Spec {
     bearer: false,
     api_example: "https://api.activeiq.netapp.com/v1/",
     api_at_account_url: false,
+    catalog: Catalog::At("https://activeiq.netapp.com/api", "authorizationToken"),
     flows: flows!(revoke: None, complete: None),
 };
 

@@ -4,7 +4,7 @@
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 
-use super::{Call, Issued, ProviderError, R, RevokeSupport, Spec, UrlMeaning, flows, join};
+use super::{Catalog, Call, Issued, ProviderError, R, RevokeSupport, Spec, UrlMeaning, flows, join};
 use crate::model::{Field, FieldRule, Grant, Lifetimes};
 
 /// The fields each grant takes; `r` required, `o` optional.
@@ -36,6 +36,7 @@ pub static SPEC: Spec = Spec {
     bearer: true,
     api_example: "https://apinizer.example.com/apiops/",
     api_at_account_url: true,
+    catalog: Catalog::None,
     flows: flows!(revoke: None, complete: None),
 };
 

@@ -6,7 +6,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use serde_json::{Value, json};
 use url::Url;
 
-use super::{
+use super::{Catalog, 
     Call, GenerateLimit, Issued, O, ProviderError, R, RevokeSupport, Spec, UrlMeaning, flows, join,
 };
 use crate::model::{DAY, Field, FieldRule, Grant, HOUR, Lifetimes};
@@ -93,6 +93,7 @@ pub static SPEC: Spec = Spec {
     bearer: true,
     api_example: "https://apigw-prod2.central.arubanetworks.com/",
     api_at_account_url: true,
+    catalog: Catalog::UnderAccountUrl("/swagger/central/", "Bearer token"),
     flows: flows!(revoke: None, complete: None),
 };
 

@@ -4,7 +4,7 @@
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde_json::{Map, Value, json};
 
-use super::{
+use super::{Catalog, 
     Call, Issued, O, ProviderError, R, RevokeSupport, Revoked, Spec, UrlMeaning, flows, join,
 };
 use crate::model::{Field, FieldRule, Grant, Lifetimes};
@@ -61,6 +61,7 @@ pub static SPEC: Spec = Spec {
     bearer: true,
     api_example: "https://api.bluexp.netapp.com/",
     api_at_account_url: false,
+    catalog: Catalog::None,
     flows: flows!(revoke: Some(|call| Box::pin(revoke(call))), complete: None),
 };
 

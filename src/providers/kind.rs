@@ -179,4 +179,36 @@ mod tests {
         kinds.sort();
         assert!(kinds.iter().copied().eq(ProviderKind::all()));
     }
+
+    #[test]
+    fn the_catalog_is_the_accounts_own_else_the_providers_else_none() {
+        use crate::model::{Account, Grant};
+        let by_id = |id: &str| ProviderKind::from_id(id).unwrap();
+        let mut aiq = Account::new("aiq", by_id("active-iq"), Grant::RefreshToken);
+        assert_eq!(
+            aiq.provider.spec().catalog_for(&aiq),
+            Some((
+                "https://activeiq.netapp.com/api".to_owned(),
+                "authorizationToken"
+            ))
+        );
+        aiq.catalog_url = Some("https://mirror.example/catalog".into());
+        assert_eq!(
+            aiq.provider.spec().catalog_for(&aiq).map(|(url, _)| url),
+            Some("https://mirror.example/catalog".to_owned())
+        );
+        // Aruba's Swagger UI hangs under the account's API gateway.
+        let mut central = Account::new("c", by_id("aruba-central"), Grant::AuthorizationCode);
+        central.url = Some("https://apigw-eucentral3.central.arubanetworks.com/".into());
+        assert_eq!(
+            central
+                .provider
+                .spec()
+                .catalog_for(&central)
+                .map(|(url, _)| url),
+            Some("https://apigw-eucentral3.central.arubanetworks.com/swagger/central/".to_owned())
+        );
+        let oauth = Account::new("o", by_id("oauth2"), Grant::ClientCredentials);
+        assert_eq!(oauth.provider.spec().catalog_for(&oauth), None);
+    }
 }

@@ -270,6 +270,40 @@ pub(crate) const R: Need = Need::Required;
 /// See [`R`].
 pub(crate) const O: Need = Need::Optional;
 
+/// A provider's API catalog: the page where its APIs are tried out with a pasted token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Catalog {
+    /// None known: the wallet's own *Try it* serves instead.
+    None,
+    /// At a fixed address; the Authorize dialog takes the raw token under this name.
+    At(&'static str, &'static str),
+    /// Under the account's base URL at this path (a gateway's Swagger UI); the Authorize
+    /// dialog takes the raw token under this name.
+    UnderAccountUrl(&'static str, &'static str),
+}
+
+impl Spec {
+    /// The catalog's address for `account` (its own address first), and the name its
+    /// Authorize dialog gives the token; `None` when the provider has none.
+    pub fn catalog_for(&self, account: &Account) -> Option<(String, &'static str)> {
+        let name = match self.catalog {
+            Catalog::At(_, name) | Catalog::UnderAccountUrl(_, name) => name,
+            Catalog::None => self.header_name,
+        };
+        if let Some(url) = &account.catalog_url {
+            return Some((url.clone(), name));
+        }
+        match self.catalog {
+            Catalog::None => None,
+            Catalog::At(url, _) => Some((url.to_owned(), name)),
+            Catalog::UnderAccountUrl(path, _) => {
+                let base = account.url.as_deref().or(self.default_url)?;
+                Some((format!("{}{path}", base.trim_end_matches('/')), name))
+            }
+        }
+    }
+}
+
 /// What the account's URL is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UrlMeaning {
@@ -331,6 +365,9 @@ pub struct Spec {
     pub api_example: &'static str,
     /// Whether the account's URL is also the API's base (the curl export uses it).
     pub api_at_account_url: bool,
+    /// Where the provider's API catalog is (its *Try it out* pages), and what its Authorize
+    /// dialog takes.
+    pub catalog: Catalog,
     /// The flows.
     pub flows: Flows,
 }
@@ -350,7 +387,7 @@ impl Spec {
 
     /// Whether `field` is taken at all with `grant` (a URL and a CA file always are).
     pub fn takes(&self, grant: Grant, field: Field) -> bool {
-        matches!(field, Field::Url | Field::CaFile)
+        matches!(field, Field::Url | Field::CaFile | Field::CatalogUrl)
             || self.rules(grant).iter().any(|&(f, _)| f == field)
     }
 

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::signin;
 use super::token_endpoint::{authed, token_request};
-use super::{
+use super::{Catalog, 
     Call, Http, Issued, O, ProviderError, R, RevokeSupport, Revoked, Spec, UrlMeaning, checked_url,
     flows,
 };
@@ -56,6 +56,7 @@ pub static SPEC: Spec = Spec {
     bearer: true,
     api_example: "https://api.example.com/",
     api_at_account_url: false,
+    catalog: Catalog::None,
     flows: flows!(revoke: Some(|call| Box::pin(revoke(call))), complete: Some(|http, account| Box::pin(complete(http, account)))),
 };
 

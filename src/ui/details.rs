@@ -230,6 +230,15 @@ impl App {
                     });
                 }
             }
+            let catalog = ui.button("Open API catalog").on_hover_text(
+                "Copies the access token (renewed first when due) and opens the provider's API catalog, to paste it into Authorize",
+            );
+            if catalog.clicked() {
+                self.send(Command::OpenCatalog {
+                    name: account.name.clone(),
+                    clear_after: self.clear_after(),
+                });
+            }
         });
     }
 

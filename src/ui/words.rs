@@ -28,6 +28,7 @@ pub fn label(field: Field, provider: ProviderKind) -> &'static str {
         Field::AuthUrl => "Authorization endpoint",
         Field::DeviceUrl => "Device endpoint",
         Field::RedirectUri => "Redirect URI",
+        Field::CatalogUrl => "API catalog address",
     }
 }
 

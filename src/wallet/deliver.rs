@@ -57,7 +57,44 @@ fn known_hosts(account: &Account) -> Vec<String> {
         .collect()
 }
 
+/// What the API catalog hand-off needs: where the catalog is, the name its Authorize dialog
+/// gives the token, and a valid access token.
+#[derive(Debug)]
+pub struct CatalogHandoff {
+    /// The catalog's address.
+    pub url: String,
+    /// What the Authorize dialog calls the token (`authorizationToken`, `Bearer token`).
+    pub paste_as: &'static str,
+    /// The access token, raw (Authorize dialogs add any `Bearer ` themselves).
+    pub token: crate::model::Secret,
+}
+
 impl Wallet {
+    /// The API catalog hand-off for `name`: its catalog's address and a valid access token,
+    /// renewed first when due; `None` when its provider has no known catalog and the
+    /// account names none.
+    pub async fn catalog(&self, name: &str) -> Result<Option<CatalogHandoff>, WalletError> {
+        let account = self.account(name)?;
+        let Some((url, paste_as)) = crate::providers::spec(account.provider).catalog_for(&account)
+        else {
+            return Ok(None);
+        };
+        crate::providers::checked_url(&url).map_err(|source| WalletError::BadUrl {
+            account: account.name.clone(),
+            provider: account.provider,
+            source,
+        })?;
+        let outcome = self.token(name).await?;
+        if let Some(warning) = &outcome.warning {
+            tracing::warn!(account = name, error = %warning, "handing over a token that could not be renewed");
+        }
+        Ok(Some(CatalogHandoff {
+            url,
+            paste_as,
+            token: outcome.token,
+        }))
+    }
+
     /// The account's chosen tokens rendered in the chosen format. Reads the secrets only now.
     pub fn export(
         &self,

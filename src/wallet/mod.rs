@@ -29,7 +29,7 @@ use chrono::{DateTime, Utc};
 
 /// Which store holds the secrets, and what goes wrong there: the fronts name them.
 pub use crate::store::{SecretStoreKind, StoreError};
-pub use deliver::{ApiReply, ExportRequest};
+pub use deliver::{ApiReply, CatalogHandoff, ExportRequest};
 pub use error::{ErrorKind, WalletError};
 pub use fields::AccountFields;
 pub use kept::{KeptStatus, last_written};

@@ -32,6 +32,7 @@ pub fn validate_endpoints(account: &Account) -> Result<(), WalletError> {
         &account.auth_url,
         &account.device_url,
         &account.redirect_uri,
+        &account.catalog_url,
     ]
     .into_iter()
     .flatten()

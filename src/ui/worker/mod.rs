@@ -123,6 +123,13 @@ pub enum Command {
         /// Clear after this long (`None`: never).
         clear_after: Option<Duration>,
     },
+    /// Copy the access token (renewed first when due) and open the API catalog.
+    OpenCatalog {
+        /// Account.
+        name: String,
+        /// Clear the clipboard after this long (`None`: never).
+        clear_after: Option<Duration>,
+    },
     /// Read a token (or both) to show it.
     Reveal(String, TokenChoice),
     /// Save tokens to a file; `path: None` asks the native dialog first.
@@ -555,6 +562,9 @@ async fn handle(inner: &Arc<Inner>, command: Command) {
             what,
             clear_after,
         } => copy(inner, &wallet, &name, what, clear_after),
+        Command::OpenCatalog { name, clear_after } => {
+            tokens::open_catalog(inner, &wallet, &name, clear_after).await;
+        }
         Command::Reveal(name, choice) => reveal(inner, &wallet, name, choice),
         Command::Download {
             name,

@@ -48,6 +48,49 @@ pub(super) fn copy(
     }
 }
 
+/// The API catalog hand-off: the access token (renewed first when due) to the clipboard,
+/// with its auto-clear, then the catalog in the browser; a toast says what to paste where.
+pub(super) async fn open_catalog(
+    inner: &Arc<Inner>,
+    wallet: &Wallet,
+    name: &str,
+    clear_after: Option<Duration>,
+) {
+    let handoff = match wallet.catalog(name).await {
+        Ok(Some(handoff)) => handoff,
+        Ok(None) => {
+            inner.toast(
+                false,
+                format!("'{name}' has no known API catalog: use Try it below, or give the account its catalog's address."),
+            );
+            return;
+        }
+        Err(err) => {
+            inner.toast(false, describe(&err));
+            return;
+        }
+    };
+    let text = Zeroizing::new(handoff.token.expose().to_owned());
+    if let Err(err) = copy_with_auto_clear(&inner.services.clipboard, text, clear_after) {
+        inner.toast(false, format!("Could not copy: {err}"));
+        return;
+    }
+    let clears = clear_after.map_or_else(String::new, |delay| {
+        format!(" The clipboard clears in {} s.", delay.as_secs())
+    });
+    let told = match inner.services.opener.open(&handoff.url) {
+        Ok(()) => format!(
+            "Copied the access token of '{name}'. In the catalog, press Authorize and paste it as {}.{clears}",
+            handoff.paste_as
+        ),
+        Err(reason) => format!(
+            "Copied the access token of '{name}', but no browser opened ({reason}): open {} and paste it as {} under Authorize.{clears}",
+            handoff.url, handoff.paste_as
+        ),
+    };
+    inner.toast(true, told);
+}
+
 pub(super) fn reveal(inner: &Arc<Inner>, wallet: &Wallet, name: String, choice: TokenChoice) {
     let request = ExportRequest {
         token: choice,
