@@ -396,12 +396,18 @@ fn team_secret(bao: &Bao, rel: &str) -> Option<Map<String, Value>> {
     })
 }
 
-#[test]
-fn moving_an_account_to_the_team_store_and_back_spends_no_refresh_token() {
-    let bao = Bao::start();
+/// The generated demo account in a home connected to `bao` as root.
+fn connected_demo(bao: &Bao) -> (OAuthServer, Home) {
     let (server, mut home) = support::generated_demo();
     home.set_env("VAULT_TOKEN", &bao.root);
     home.run(&["team", "connect", &bao.address]).ok();
+    (server, home)
+}
+
+#[test]
+fn moving_an_account_to_the_team_store_and_back_spends_no_refresh_token() {
+    let bao = Bao::start();
+    let (server, home) = connected_demo(&bao);
     let rt = home.secret("demo", "refresh_token");
     let refreshes = server.state().refreshes;
     home.run(&["move", "demo", "--to", "team"])
@@ -525,9 +531,7 @@ fn a_consumer_machine_takes_access_tokens_and_says_when_no_refresher_renewed_one
 #[test]
 fn vault_stopped_after_the_provider_rotated_loses_nothing_and_a_sealed_one_changes_nothing() {
     let bao = Bao::start();
-    let (server, mut home) = support::generated_demo();
-    home.set_env("VAULT_TOKEN", &bao.root);
-    home.run(&["team", "connect", &bao.address]).ok();
+    let (server, home) = connected_demo(&bao);
     home.run(&["move", "demo", "--to", "team"]).ok();
     // The provider rotates, then answers late; meanwhile Vault stops answering.
     server.inject(Fault::SlowAfterRotate(Duration::from_millis(1500)));

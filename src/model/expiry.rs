@@ -45,6 +45,33 @@ pub struct TokenMeta {
     pub extra: super::secrets::Extra,
 }
 
+/// What a token set in the secret store holds, as its metadata says it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Held {
+    /// An access token.
+    pub access: bool,
+    /// A refresh token.
+    pub refresh: bool,
+    /// When the access token expires.
+    pub access_expires_at: Option<DateTime<Utc>>,
+    /// When the refresh token expires.
+    pub refresh_expires_at: Option<DateTime<Utc>>,
+}
+
+impl TokenMeta {
+    /// The stored tokens were replaced by `held` (a set from another machine, or none
+    /// after a revoke): the failure notes of the old set go, and the generation moves on.
+    pub fn replaced_by(&mut self, held: Held) {
+        self.has_access_token = held.access;
+        self.has_refresh_token = held.refresh;
+        self.access_expires_at = held.access_expires_at;
+        self.refresh_expires_at = held.refresh_expires_at;
+        self.needs_sign_in = false;
+        self.last_error = None;
+        self.generation += 1;
+    }
+}
+
 /// An hour, in seconds.
 pub const HOUR: i64 = 3600;
 

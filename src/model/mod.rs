@@ -9,7 +9,7 @@ mod secrets;
 
 pub use account::{Account, ClientAuth, Grant, ProviderKind, TeamMark};
 pub use expiry::{
-    AccountState, DAY, HOUR, Lifetimes, REFRESH_WARNING_SECS, Renewal, TokenMeta,
+    AccountState, DAY, HOUR, Held, Lifetimes, REFRESH_WARNING_SECS, Renewal, TokenMeta,
     expiry_from_expires_in, format_countdown, keep_alive_at, kept_files_renew_at, refresh_due,
     refresh_token_expires_soon,
 };

@@ -564,15 +564,8 @@ impl Wallet {
         secrets.id_token = None;
         self.secrets.save(name, &secrets)?;
         self.update_account(name, |account| {
-            let tokens = &mut account.tokens;
-            tokens.has_access_token = false;
-            tokens.has_refresh_token = false;
-            tokens.access_expires_at = None;
-            tokens.refresh_expires_at = None;
-            tokens.revoked = true;
-            tokens.needs_sign_in = false;
-            tokens.last_error = None;
-            tokens.generation += 1;
+            account.tokens.replaced_by(crate::model::Held::default());
+            account.tokens.revoked = true;
         })?;
         Ok(outcome)
     }

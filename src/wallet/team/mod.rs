@@ -24,7 +24,7 @@ use layout::{access_data, chain_data, date, readable, record_data, refused};
 use super::rotation::RefreshMode;
 use super::storing::Renewed;
 use super::{REFRESH_LOCK_TIMEOUT, Wallet, WalletError};
-use crate::model::{Account, Secret, Secrets, TeamMark, TokenMeta};
+use crate::model::{Account, Held, Secret, Secrets, TeamMark, TokenMeta};
 use crate::providers::Http;
 use crate::team::{Credentials, Holder, Kv, Lease, TeamError, TeamSettings, Versioned};
 
@@ -408,20 +408,18 @@ impl Wallet {
             secrets.access_token = Some(Secret::new(token));
         }
         self.secrets.save(name, &secrets)?;
-        let has_refresh = secrets.refresh_token.is_some();
-        let has_access = secrets.access_token.is_some();
+        let held = Held {
+            access: secrets.access_token.is_some(),
+            refresh: secrets.refresh_token.is_some(),
+            access_expires_at,
+            refresh_expires_at,
+        };
         let chain_fingerprint = super::fingerprint(secrets.refresh_token.as_ref());
         self.update_account(name, |stored| {
             let tokens = &mut stored.tokens;
-            tokens.has_access_token = has_access;
-            tokens.has_refresh_token = has_refresh;
-            tokens.access_expires_at = access_expires_at;
-            tokens.refresh_expires_at = refresh_expires_at;
+            tokens.replaced_by(held);
             tokens.last_refreshed_at = refreshed_at.or(tokens.last_refreshed_at);
-            tokens.needs_sign_in = false;
             tokens.revoked = false;
-            tokens.last_error = None;
-            tokens.generation += 1;
             let mark = stored.team.get_or_insert_with(TeamMark::default);
             if let Some(chain) = chain {
                 mark.chain_version = chain.version;
