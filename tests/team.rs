@@ -115,21 +115,17 @@ impl Bao {
 
     /// Stops the server answering (SIGSTOP): connections wait, as behind a dead network.
     fn pause(&self) {
-        self.signal("-STOP");
+        self.signal(rustix::process::Signal::STOP);
     }
 
     /// Lets it answer again (SIGCONT).
     fn resume(&self) {
-        self.signal("-CONT");
+        self.signal(rustix::process::Signal::CONT);
     }
 
-    fn signal(&self, signal: &str) {
-        let sent = Command::new("kill")
-            .arg(signal)
-            .arg(self.child.id().to_string())
-            .status()
-            .unwrap();
-        assert!(sent.success());
+    fn signal(&self, signal: rustix::process::Signal) {
+        let pid = rustix::process::Pid::from_child(&self.child);
+        rustix::process::kill_process(pid, signal).unwrap();
     }
 
     /// Runs the `bao` command line against this server as root.
@@ -661,4 +657,27 @@ fn a_machine_killed_after_the_provider_rotated_writes_the_chain_when_it_comes_ba
     );
     assert_eq!(server.state().reuse_detected, 0);
     assert!(second.chain_holds(&server, "demo"));
+}
+
+#[test]
+fn a_revoked_team_account_leaves_the_team_no_chain_to_spend() {
+    let bao = Bao::start();
+    let (server, home) = connected_demo(&bao);
+    home.run(&["move", "demo", "--to", "team"]).ok();
+    let rt = home.secret("demo", "refresh_token");
+    home.run(&["revoke", "demo"]).ok();
+    assert!(!server.state().refresh_valid(&rt), "revoked at the provider");
+    let chain = team_secret(&bao, "chain/demo").unwrap();
+    assert!(!chain.contains_key("refresh_token"), "{chain:?}");
+    assert_eq!(
+        chain["client_secret"], "demo-secret",
+        "credentials are kept"
+    );
+    assert_eq!(team_secret(&bao, "access/demo"), None);
+    // Another machine takes the account as it is now: revoked, no token to hand out.
+    let other = machine(&bao, &bao.root);
+    other.run(&["team", "sync"]).ok();
+    other
+        .run(&["export", "demo"])
+        .fails_saying(1, &["no access token"]);
 }

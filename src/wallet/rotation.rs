@@ -551,6 +551,17 @@ impl Wallet {
     /// Revokes the account's tokens at the provider where it has an API, then forgets them.
     /// Credentials (client secret, password) are kept so a new token can be generated.
     pub async fn revoke(&self, name: &str) -> Result<Revoked, WalletError> {
+        let revoked = self.revoke_here(name).await?;
+        // A team account's revoked chain is the team's too: the others must not spend it.
+        if self.account(name)?.team.is_some() {
+            Box::pin(self.team_publish(name))
+                .await
+                .map_err(|err| err.for_account(name))?;
+        }
+        Ok(revoked)
+    }
+
+    async fn revoke_here(&self, name: &str) -> Result<Revoked, WalletError> {
         let _lock = self.refresh_lock(name).await?;
         let account = self.account(name)?;
         let mut secrets = self.load_secrets(name)?;

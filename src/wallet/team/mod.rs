@@ -372,9 +372,13 @@ impl Wallet {
                 });
             })
             .map_err(|err| refused(name, &err))?;
-        if let Some(token) = &secrets.access_token {
-            let data = access_data(&account, token, &by, self.now());
-            kv.write(&rel("access", name), &data, None).await?;
+        match &secrets.access_token {
+            Some(token) => {
+                let data = access_data(&account, token, &by, self.now());
+                kv.write(&rel("access", name), &data, None).await?;
+            }
+            // Revoked: the team's copy goes too.
+            None => kv.destroy(&rel("access", name)).await?,
         }
         Ok(account)
     }
