@@ -666,7 +666,10 @@ fn a_revoked_team_account_leaves_the_team_no_chain_to_spend() {
     home.run(&["move", "demo", "--to", "team"]).ok();
     let rt = home.secret("demo", "refresh_token");
     home.run(&["revoke", "demo"]).ok();
-    assert!(!server.state().refresh_valid(&rt), "revoked at the provider");
+    assert!(
+        !server.state().refresh_valid(&rt),
+        "revoked at the provider"
+    );
     let chain = team_secret(&bao, "chain/demo").unwrap();
     assert!(!chain.contains_key("refresh_token"), "{chain:?}");
     assert_eq!(
