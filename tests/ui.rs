@@ -1278,3 +1278,31 @@ fn an_account_with_no_known_catalog_is_told_to_use_try_it() {
     assert!(w.browser.0.lock().unwrap().is_empty());
     assert!(w.clipboard.history().is_empty(), "nothing copied");
 }
+
+// Issue 19: a team account is marked in the list, and its details say where it stands in
+// the team store and who renewed it last.
+#[test]
+fn a_team_account_wears_a_team_badge_and_says_who_renewed_it() {
+    let mut w = window_with(|wallet, server, runtime| {
+        with_generated("shared")(wallet, server, runtime);
+        with_generated("mine")(wallet, server, runtime);
+        tokenwallet::store::AccountsFile::new(wallet.home())
+            .update("shared", |account| {
+                account.team = Some(tokenwallet::model::TeamMark {
+                    chain_version: 3,
+                    refreshed_by: Some("laptop pid 7 (wallet ab)".into()),
+                    ..Default::default()
+                });
+                Ok::<_, tokenwallet::store::StoreError>(())
+            })
+            .unwrap();
+    });
+    w.wait("the badge", |w| w.harness.query_by_label("team").is_some());
+    assert_eq!(
+        w.harness.query_all_by_label("team").count(),
+        1,
+        "only the team account wears it"
+    );
+    w.click(Role::Button, "shared");
+    w.wait_text("chain version 3, last renewed by laptop pid 7 (wallet ab)");
+}
