@@ -684,3 +684,217 @@ fn a_revoked_team_account_leaves_the_team_no_chain_to_spend() {
         .run(&["export", "demo"])
         .fails_saying(1, &["no access token"]);
 }
+
+/// Three OpenBao nodes in one Raft cluster on loopback ports, initialised and unsealed,
+/// every node a voter, a KV version 2 engine at `secret/`; stopped on drop.
+struct RaftCluster {
+    nodes: Vec<Child>,
+    addresses: Vec<String>,
+    root: String,
+    _dir: tempfile::TempDir,
+}
+
+impl RaftCluster {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let ports: Vec<(u16, u16)> = (0..3).map(|_| (free_port(), free_port())).collect();
+        let mut nodes = Vec::new();
+        let mut addresses = Vec::new();
+        for (i, (api, cluster)) in ports.iter().enumerate() {
+            let data = dir.path().join(format!("n{i}"));
+            std::fs::create_dir_all(&data).unwrap();
+            let config = dir.path().join(format!("n{i}.hcl"));
+            std::fs::write(
+                &config,
+                format!(
+                    r#"storage "raft" {{
+  path = "{}"
+  node_id = "n{i}"
+}}
+listener "tcp" {{
+  address = "127.0.0.1:{api}"
+  cluster_address = "127.0.0.1:{cluster}"
+  tls_disable = true
+}}
+api_addr = "http://127.0.0.1:{api}"
+cluster_addr = "http://127.0.0.1:{cluster}"
+disable_mlock = true
+"#,
+                    data.display()
+                ),
+            )
+            .unwrap();
+            let child = Command::new(bao())
+                .arg("server")
+                .arg(format!("-config={}", config.display()))
+                .env("HOME", dir.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            nodes.push(child);
+            addresses.push(format!("http://127.0.0.1:{api}"));
+        }
+        let mut cluster = Self {
+            nodes,
+            addresses,
+            root: String::new(),
+            _dir: dir,
+        };
+        cluster.form();
+        cluster
+    }
+
+    /// Initialises the first node, joins the others to it, unseals all, waits until every
+    /// node votes, and enables the KV engine.
+    fn form(&mut self) {
+        let mut answered = false;
+        assert!(support::wait_until(
+            &mut answered,
+            |up| *up = self.cli(0, &["status"]).status.code() == Some(2),
+            |up| *up
+        ));
+        let init = self.cli(
+            0,
+            &[
+                "operator",
+                "init",
+                "-key-shares=1",
+                "-key-threshold=1",
+                "-format=json",
+            ],
+        );
+        assert!(init.status.success(), "{init:?}");
+        let init: Value = serde_json::from_slice(&init.stdout).unwrap();
+        let key = init["unseal_keys_b64"][0].as_str().unwrap().to_owned();
+        init["root_token"]
+            .as_str()
+            .unwrap()
+            .clone_into(&mut self.root);
+        assert!(self.cli(0, &["operator", "unseal", &key]).status.success());
+        for node in 1..3 {
+            let mut joined = false;
+            let leader = self.addresses[0].clone();
+            assert!(support::wait_until(
+                &mut joined,
+                |joined| {
+                    *joined = self
+                        .cli(node, &["operator", "raft", "join", &leader])
+                        .status
+                        .success();
+                },
+                |joined| *joined
+            ));
+            assert!(
+                self.cli(node, &["operator", "unseal", &key])
+                    .status
+                    .success()
+            );
+        }
+        let mut voters = false;
+        assert!(
+            wait_long(&mut voters, |voters| {
+                let peers = self.cli(0, &["operator", "raft", "list-peers", "-format=json"]);
+                let peers: Value = serde_json::from_slice(&peers.stdout).unwrap_or_default();
+                *voters = peers["data"]["config"]["servers"]
+                    .as_array()
+                    .is_some_and(|s| s.len() == 3 && s.iter().all(|s| s["voter"] == true));
+            }),
+            "the followers never became voters"
+        );
+        let enabled = self.cli(0, &["secrets", "enable", "-path=secret", "kv-v2"]);
+        assert!(enabled.status.success(), "{enabled:?}");
+        // Until the engine has upgraded its storage it refuses writes for a moment.
+        let mut ready = false;
+        assert!(wait_long(&mut ready, |ready| {
+            *ready = self
+                .cli(1, &["kv", "put", "secret/ready", "a=1"])
+                .status
+                .success();
+        }));
+    }
+
+    fn cli(&self, node: usize, args: &[&str]) -> std::process::Output {
+        Command::new(bao())
+            .args(args)
+            .env("BAO_ADDR", &self.addresses[node])
+            .env("BAO_TOKEN", &self.root)
+            .output()
+            .unwrap()
+    }
+
+    /// Kills the first node, the leader, as a crash would.
+    fn kill_leader(&mut self) {
+        self.nodes[0].kill().unwrap();
+        self.nodes[0].wait().unwrap();
+    }
+}
+
+impl Drop for RaftCluster {
+    fn drop(&mut self) {
+        for node in &mut self.nodes {
+            node.kill().ok();
+            node.wait().ok();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Polls `step` every 200 ms for up to 40 s until it sets its flag (elections and Raft's
+/// stabilisation take seconds).
+fn wait_long(flag: &mut bool, step: impl Fn(&mut bool)) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
+    while std::time::Instant::now() < deadline {
+        step(flag);
+        if *flag {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    false
+}
+
+#[test]
+fn the_leader_killed_during_a_refresh_loses_nothing_and_the_chain_lands_on_the_new_leader() {
+    let mut cluster = RaftCluster::start();
+    // The wallet talks to a follower, which forwards to whichever node leads.
+    let (server, mut home) = support::generated_demo();
+    home.set_env("VAULT_TOKEN", &cluster.root);
+    home.run(&["team", "connect", &cluster.addresses[1]]).ok();
+    home.run(&["move", "demo", "--to", "team"]).ok();
+    // The provider rotates and answers late; meanwhile the leader dies.
+    server.inject(Fault::SlowAfterRotate(Duration::from_millis(1500)));
+    let refreshing = support::spawn(home.command(&["refresh", "demo"]));
+    std::thread::sleep(Duration::from_millis(700));
+    cluster.kill_leader();
+    support::Run(refreshing.wait_with_output().unwrap()).ok();
+    let rotated = home.secret("demo", "refresh_token");
+    assert!(
+        home.chain_holds(&server, "demo"),
+        "the new chain is kept here"
+    );
+    // Once the others have elected a leader, the next use writes the chain there.
+    let mut written = false;
+    assert!(wait_long(&mut written, |written| {
+        home.run(&["token", "demo"]);
+        let chain = cluster.cli(
+            1,
+            &[
+                "kv",
+                "get",
+                "-field=refresh_token",
+                "secret/tokenwallet/chain/demo",
+            ],
+        );
+        *written = String::from_utf8_lossy(&chain.stdout).trim() == rotated;
+    }));
+    assert_eq!(home.show("demo")["team"]["pending"], Value::Null);
+    assert!(server.state().refresh_valid(&rotated));
+}

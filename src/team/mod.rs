@@ -182,6 +182,12 @@ impl TeamError {
             403 => Self::Forbidden(what),
             400 if errors.contains("check-and-set") => Self::Changed(what),
             503 if errors.contains("sealed") => Self::Sealed,
+            // A standby node with no active node to forward to answers with a redirect,
+            // which the wallet never follows: the cluster is electing a leader.
+            300..=399 => Self::Unreachable {
+                address: what,
+                detail: format!("HTTP {status}: this node has no leader to forward to"),
+            },
             500..=599 => Self::Unreachable {
                 address: what,
                 detail: format!("HTTP {status}: {errors}"),
