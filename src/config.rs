@@ -7,6 +7,9 @@ use crate::providers::{DEFAULT_TIMEOUT, parse_timeout};
 use crate::store::{SecretStoreKind, StoreError};
 use crate::wallet::WalletError;
 
+/// How often the agent looks for another machine's newer access token of a team account.
+const TEAM_CHECK: Duration = Duration::from_secs(10);
+
 /// How the wallet is opened and talks to providers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -27,6 +30,9 @@ pub struct Config {
     /// (`TOKENWALLET_TEAM_LEASE_SECS`, 120 s): what a machine that died holding one costs
     /// the others.
     pub team_lease: Duration,
+    /// How often the agent looks for another machine's newer access token of a team
+    /// account (`TOKENWALLET_TEAM_CHECK_SECS`, 10 s).
+    pub team_check: Duration,
 }
 
 impl Default for Config {
@@ -38,6 +44,7 @@ impl Default for Config {
             use_agent: true,
             team: crate::team::Credentials::default(),
             team_lease: crate::team::LEASE_TIME,
+            team_check: TEAM_CHECK,
         }
     }
 }
@@ -73,6 +80,9 @@ impl Config {
                 .and_then(|v| v.trim().parse().ok())
                 .filter(|secs| *secs > 0)
                 .map_or(crate::team::LEASE_TIME, Duration::from_secs),
+            team_check: var("TOKENWALLET_TEAM_CHECK_SECS")
+                .and_then(|v| v.trim().parse().ok())
+                .map_or(TEAM_CHECK, Duration::from_secs),
         })
     }
 }

@@ -460,6 +460,8 @@ fn eight_callers_on_two_machines_spend_the_shared_refresh_token_once() {
         support::Agent::start(&first),
         support::Agent::start(&second),
     ];
+    first.run(&["unlock"]).ok();
+    second.run(&["unlock"]).ok();
     std::thread::sleep(Duration::from_millis(1100));
     let refreshes = server.state().refreshes;
     let children: Vec<Child> = (0..8)
@@ -897,4 +899,25 @@ fn the_leader_killed_during_a_refresh_loses_nothing_and_the_chain_lands_on_the_n
     }));
     assert_eq!(home.show("demo")["team"]["pending"], Value::Null);
     assert!(server.state().refresh_valid(&rotated));
+}
+
+#[test]
+fn the_agent_takes_another_machines_early_refresh_within_its_check_interval() {
+    let bao = Bao::start();
+    let (server, first) = connected_demo(&bao);
+    first.run(&["move", "demo", "--to", "team"]).ok();
+    let mut second = machine(&bao, &bao.root);
+    second.set_env("TOKENWALLET_TEAM_CHECK_SECS", "1");
+    second.run(&["team", "sync"]).ok();
+    let _agent = support::Agent::start(&second);
+    second.run(&["unlock"]).ok();
+    let old = second.run(&["token", "demo"]).ok();
+    // The first machine refreshes early: the second's copy is still valid, but not the
+    // team's newest.
+    first.run(&["refresh", "demo"]).ok();
+    let new = first.secret("demo", "access_token");
+    assert_ne!(old.trim(), new);
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(second.run(&["token", "demo"]).ok().trim(), new);
+    assert!(server.state().access_valid(&new));
 }

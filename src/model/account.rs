@@ -161,6 +161,9 @@ pub struct TeamMark {
     /// refreshing left the set it based its refresh on, or a newer one to write.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub chain_fingerprint: String,
+    /// The version of the team's access token (`access/NAME`) this machine's copy is.
+    #[serde(skip_serializing_if = "u64_is_zero")]
+    pub access_version: u64,
     /// This machine's newest tokens could not be written to the team store yet: they are
     /// written at the next use, before anything else is done with the account.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -168,6 +171,11 @@ pub struct TeamMark {
     /// Who wrote the team's access token last (host, process).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refreshed_by: Option<String>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn u64_is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn default_true() -> bool {

@@ -186,7 +186,8 @@ impl Wallet {
         let http = Http::new(config.timeout).map_err(WalletError::HttpSetup)?;
         let team = crate::team::TeamSettings::load(home)?.map(|settings| {
             let credentials = config.team.clone();
-            TeamLink::new(home, settings, credentials, http.clone(), config.team_lease)
+            let times = (config.team_lease, config.team_check);
+            TeamLink::new(home, settings, credentials, http.clone(), times)
         });
         let mut wallet = Self::new(home, store, http, Arc::new(SystemClock))?;
         wallet.min_valid_secs = config.min_valid_secs;

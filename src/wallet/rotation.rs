@@ -400,19 +400,22 @@ impl Wallet {
     }
 
     /// [`Self::stamped`], after writing to the team store the tokens of this machine's that
-    /// wait to be written there, if any.
+    /// wait to be written there, if any; in the agent, after taking another machine's newer
+    /// access token of a team account.
     async fn stamped_flushed(&self, name: &str) -> Result<Stamped, WalletError> {
         let stamped = self.stamped(name)?;
-        if !stamped
-            .account
-            .team
-            .as_ref()
-            .is_some_and(|mark| mark.pending)
-        {
+        let Some(mark) = &stamped.account.team else {
             return Ok(stamped);
+        };
+        if mark.pending {
+            Box::pin(self.team_flush(name)).await;
+            return self.stamped(name);
         }
-        Box::pin(self.team_flush(name)).await;
-        self.stamped(name)
+        // The agent: another machine's newer access token, looked for now and then.
+        if self.access_cache.is_some() && Box::pin(self.team_access_check(&stamped.account)).await {
+            return self.stamped(name);
+        }
+        Ok(stamped)
     }
 
     /// The account and the version of its record.

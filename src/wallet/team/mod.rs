@@ -39,6 +39,10 @@ pub struct TeamLink {
     http: Http,
     holder: Holder,
     lease_time: Duration,
+    /// How often the agent looks for another machine's newer access token.
+    check_every: Duration,
+    /// When it last looked, by account.
+    checked: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
     kv: tokio::sync::OnceCell<Kv>,
 }
 
@@ -52,19 +56,22 @@ impl std::fmt::Debug for TeamLink {
 
 impl TeamLink {
     /// A tie of the wallet in `home` to the team store of `settings`, logging in with
-    /// `credentials` at first use; its refresh leases last `lease_time` unless extended.
+    /// `credentials` at first use; its refresh leases last `lease_time` unless extended,
+    /// and the agent looks for another machine's newer access token every `check_every`.
     pub fn new(
         home: &std::path::Path,
         settings: TeamSettings,
         credentials: Credentials,
         http: Http,
-        lease_time: Duration,
+        (lease_time, check_every): (Duration, Duration),
     ) -> Self {
         Self {
             settings,
             credentials,
             http,
             lease_time,
+            check_every,
+            checked: std::sync::Mutex::default(),
             holder: Holder::for_wallet(home),
             kv: tokio::sync::OnceCell::new(),
         }
@@ -122,8 +129,7 @@ impl Wallet {
             stored.team = Some(TeamMark {
                 chain_version: version,
                 chain_fingerprint,
-                pending: false,
-                refreshed_by: None,
+                ..TeamMark::default()
             });
         })
     }
@@ -307,7 +313,7 @@ impl Wallet {
             if ours == super::fingerprint(theirs.as_ref()) {
                 // A write that timed out landed after all: the team's chain is ours.
                 return Ok(self
-                    .landed(kv, link, &name, chain.version, &secrets)
+                    .landed(kv, link, &account, chain.version, &secrets)
                     .await?);
             }
             if ours != mark.chain_fingerprint {
@@ -347,7 +353,7 @@ impl Wallet {
                 Some(base),
             )
             .await?;
-        self.landed(kv, link, name, version, &secrets).await
+        self.landed(kv, link, account, version, &secrets).await
     }
 
     /// This machine's chain is the team's at `version`: the mark says so, then the access
@@ -356,31 +362,31 @@ impl Wallet {
         &self,
         kv: &Kv,
         link: &TeamLink,
-        name: &str,
+        account: &Account,
         version: u64,
         secrets: &Secrets,
     ) -> Result<Account, TeamError> {
+        let name = &account.name;
         let by = link.holder.as_str().to_owned();
-        let chain_fingerprint = super::fingerprint(secrets.refresh_token.as_ref());
-        let account = self
-            .update_account(name, |stored| {
-                stored.team = Some(TeamMark {
-                    chain_version: version,
-                    chain_fingerprint,
-                    pending: false,
-                    refreshed_by: Some(by.clone()),
-                });
-            })
-            .map_err(|err| refused(name, &err))?;
-        match &secrets.access_token {
-            Some(token) => {
-                let data = access_data(&account, token, &by, self.now());
-                kv.write(&rel("access", name), &data, None).await?;
-            }
+        let access_version = if let Some(token) = &secrets.access_token {
+            let data = access_data(account, token, &by, self.now());
+            kv.write(&rel("access", name), &data, None).await?
+        } else {
             // Revoked: the team's copy goes too.
-            None => kv.destroy(&rel("access", name)).await?,
-        }
-        Ok(account)
+            kv.destroy(&rel("access", name)).await?;
+            0
+        };
+        let chain_fingerprint = super::fingerprint(secrets.refresh_token.as_ref());
+        self.update_account(name, |stored| {
+            stored.team = Some(TeamMark {
+                chain_version: version,
+                chain_fingerprint,
+                access_version,
+                pending: false,
+                refreshed_by: Some(by.clone()),
+            });
+        })
+        .map_err(|err| refused(name, &err))
     }
 
     /// Stores what was read from the team store as this machine's copy: the chain's
@@ -402,6 +408,7 @@ impl Wallet {
             secrets.refresh_token = pulled.refresh_token;
             refresh_expires_at = date(&chain.data, "refresh_expires_at");
         }
+        let access_version = access.map(|access| access.version);
         let access = access.map(|access| &access.data);
         let access_expires_at = access.and_then(|data| date(data, "expires_at"));
         let refreshed_by = access
@@ -428,6 +435,9 @@ impl Wallet {
             if let Some(chain) = chain {
                 mark.chain_version = chain.version;
                 mark.chain_fingerprint = chain_fingerprint;
+            }
+            if let Some(access) = access_version {
+                mark.access_version = access;
             }
             mark.refreshed_by.clone_from(&refreshed_by);
         })
@@ -492,6 +502,44 @@ impl Wallet {
             }
             Err(err) => Err(err.into()),
         }
+    }
+
+    /// The agent's look, at most every `check_every` per account, for a newer access token
+    /// of a team account than this machine's (another machine refreshed early): taken when
+    /// there is one. Whether it was. A failure is only logged: this machine's copy serves.
+    pub(super) async fn team_access_check(&self, account: &Account) -> bool {
+        let (Some(link), Some(mark)) = (self.team.as_deref(), account.team.as_ref()) else {
+            return false;
+        };
+        {
+            let mut checked = link
+                .checked
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let now = std::time::Instant::now();
+            if checked
+                .get(&account.name)
+                .is_some_and(|at| now.duration_since(*at) < link.check_every)
+            {
+                return false;
+            }
+            checked.insert(account.name.clone(), now);
+        }
+        let looked = async {
+            let kv = link.kv().await?;
+            match kv.read(&rel("access", &account.name)).await? {
+                Some(access) if access.version != mark.access_version => {
+                    let _lock = self.refresh_lock(&account.name).await?;
+                    self.take_pulled(account, None, Some(&access))?;
+                    Ok::<_, WalletError>(true)
+                }
+                _ => Ok(false),
+            }
+        };
+        looked.await.unwrap_or_else(|err| {
+            tracing::warn!(account = %account.name, error = %err, "could not look at the team's access token");
+            false
+        })
     }
 
     /// Writes this machine's pending tokens of `name` to the team store if it answers now
