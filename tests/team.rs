@@ -921,3 +921,55 @@ fn the_agent_takes_another_machines_early_refresh_within_its_check_interval() {
     assert_eq!(second.run(&["token", "demo"]).ok().trim(), new);
     assert!(server.state().access_valid(&new));
 }
+
+#[test]
+fn an_imported_pair_goes_straight_to_the_team_store() {
+    let bao = Bao::start();
+    let (server, home) = connected_demo(&bao);
+    let pair = home
+        .run(&["export", "demo", "--token", "both", "--format", "json"])
+        .ok();
+    let rt = home.secret("demo", "refresh_token");
+    let refreshes = server.state().refreshes;
+    home.import_text(
+        &[
+            "copy",
+            "--team",
+            "--provider",
+            "oauth2",
+            "--url",
+            &server.token_url(),
+        ],
+        &pair,
+    )
+    .ok();
+    assert_eq!(home.show("copy")["team"]["chain_version"], 1);
+    assert_eq!(
+        team_secret(&bao, "chain/copy").unwrap()["refresh_token"],
+        rt.as_str()
+    );
+    assert_eq!(server.state().refreshes, refreshes, "nothing spent");
+    // A name the team has already: the import stays here, and says so.
+    let other = machine(&bao, &bao.root);
+    let said = other
+        .import_text(
+            &[
+                "copy",
+                "--team",
+                "--provider",
+                "oauth2",
+                "--url",
+                &server.token_url(),
+            ],
+            &pair,
+        )
+        .fails_saying(
+            1,
+            &[
+                "already has an account by this name",
+                "stays in this wallet alone",
+            ],
+        );
+    assert!(!said.contains(&rt), "{said}");
+    assert_eq!(other.show("copy")["team"], Value::Null);
+}
