@@ -931,45 +931,23 @@ fn an_imported_pair_goes_straight_to_the_team_store() {
         .ok();
     let rt = home.secret("demo", "refresh_token");
     let refreshes = server.state().refreshes;
-    home.import_text(
-        &[
-            "copy",
-            "--team",
-            "--provider",
-            "oauth2",
-            "--url",
-            &server.token_url(),
-        ],
-        &pair,
-    )
-    .ok();
+    let url = server.token_url();
+    let import = |home: &Home| {
+        let args = ["copy", "--team", "--provider", "oauth2", "--url", &url];
+        home.import_text(&args, &pair)
+    };
+    import(&home).ok();
     assert_eq!(home.show("copy")["team"]["chain_version"], 1);
-    assert_eq!(
-        team_secret(&bao, "chain/copy").unwrap()["refresh_token"],
-        rt.as_str()
-    );
+    let chain = team_secret(&bao, "chain/copy").unwrap();
+    assert_eq!(chain["refresh_token"], rt.as_str());
     assert_eq!(server.state().refreshes, refreshes, "nothing spent");
     // A name the team has already: the import stays here, and says so.
     let other = machine(&bao, &bao.root);
-    let said = other
-        .import_text(
-            &[
-                "copy",
-                "--team",
-                "--provider",
-                "oauth2",
-                "--url",
-                &server.token_url(),
-            ],
-            &pair,
-        )
-        .fails_saying(
-            1,
-            &[
-                "already has an account by this name",
-                "stays in this wallet alone",
-            ],
-        );
+    let taken = [
+        "already has an account by this name",
+        "stays in this wallet alone",
+    ];
+    let said = import(&other).fails_saying(1, &taken);
     assert!(!said.contains(&rt), "{said}");
     assert_eq!(other.show("copy")["team"], Value::Null);
 }

@@ -527,14 +527,22 @@ impl Wallet {
         }
         let looked = async {
             let kv = link.kv().await?;
-            match kv.read(&rel("access", &account.name)).await? {
-                Some(access) if access.version != mark.access_version => {
-                    let _lock = self.refresh_lock(&account.name).await?;
-                    self.take_pulled(account, None, Some(&access))?;
-                    Ok::<_, WalletError>(true)
-                }
-                _ => Ok(false),
+            let Some(access) = kv.read(&rel("access", &account.name)).await? else {
+                return Ok::<_, WalletError>(false);
+            };
+            if access.version == mark.access_version {
+                return Ok(false);
             }
+            let _lock = self.refresh_lock(&account.name).await?;
+            // A refresh may have run while this waited for the lock: what it stored is
+            // newer than what was read before, and stays.
+            let current = self.account(&account.name)?;
+            let known = current.team.as_ref().map_or(0, |mark| mark.access_version);
+            if access.version <= known {
+                return Ok(false);
+            }
+            self.take_pulled(&current, None, Some(&access))?;
+            Ok(true)
         };
         looked.await.unwrap_or_else(|err| {
             tracing::warn!(account = %account.name, error = %err, "could not look at the team's access token");
