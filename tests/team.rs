@@ -951,3 +951,21 @@ fn an_imported_pair_goes_straight_to_the_team_store() {
     assert!(!said.contains(&rt), "{said}");
     assert_eq!(other.show("copy")["team"], Value::Null);
 }
+
+#[test]
+fn a_chain_that_is_not_a_token_set_is_refused_and_the_local_one_kept() {
+    let bao = Bao::start();
+    let (server, home) = connected_demo(&bao);
+    home.run(&["move", "demo", "--to", "team"]).ok();
+    let rt = home.secret("demo", "refresh_token");
+    support::runtime().block_on(async {
+        let kv = bao.kv(&bao.root).await.unwrap();
+        let garbled = object(json!({ "refresh_token": 12 }));
+        kv.write("chain/demo", &garbled, None).await.unwrap();
+    });
+    let refreshes = server.state().refreshes;
+    home.run(&["refresh", "demo"])
+        .fails_saying(1, &["'demo'", "does not read as a token set"]);
+    assert_eq!(home.secret("demo", "refresh_token"), rt);
+    assert_eq!(server.state().refreshes, refreshes);
+}

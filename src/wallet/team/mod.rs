@@ -84,6 +84,13 @@ impl TeamLink {
     }
 }
 
+/// Releases `lease`; a release that fails is only logged: the lease runs out by itself.
+async fn let_go(kv: &Kv, lease: Lease, name: &str) {
+    if let Err(err) = lease.release(kv).await {
+        tracing::warn!(account = name, error = %err, "the team lease was not released; it runs out by itself");
+    }
+}
+
 /// `FOLDER/NAME`, a secret of the account in the team store.
 fn rel(folder: &str, name: &str) -> String {
     format!("{folder}/{name}")
@@ -228,10 +235,9 @@ impl Wallet {
             }
             Err(err) => return Err(err),
         };
+        let name = account.name.clone();
         let result = self.refresh_leased(kv, link, account, mode).await;
-        if let Err(err) = lease.release(kv).await {
-            tracing::warn!(error = %err, "the team lease was not released; it runs out by itself");
-        }
+        let_go(kv, lease, &name).await;
         result
     }
 
@@ -401,8 +407,11 @@ impl Wallet {
         let mut secrets = self.load_secrets(name)?;
         let mut refresh_expires_at = account.tokens.refresh_expires_at;
         if let Some(chain) = chain {
-            let pulled: Secrets =
-                serde_json::from_value(Value::Object(chain.data.clone())).unwrap_or_default();
+            let pulled: Secrets = serde_json::from_value(Value::Object(chain.data.clone()))
+                .map_err(|err| TeamError::Refused {
+                    what: format!("the team's chain of '{name}'"),
+                    detail: format!("it does not read as a token set ({err}); nothing was changed"),
+                })?;
             secrets.client_secret = pulled.client_secret;
             secrets.password = pulled.password;
             secrets.refresh_token = pulled.refresh_token;
@@ -490,9 +499,7 @@ impl Wallet {
         let lease = self.take_lease(kv, link, name).await?;
         let base = account.team.as_ref().map_or(0, |mark| mark.chain_version);
         let pushed = self.push(kv, link, &account, base).await;
-        if let Err(err) = lease.release(kv).await {
-            tracing::warn!(account = name, error = %err, "the team lease was not released");
-        }
+        let_go(kv, lease, name).await;
         match pushed {
             Ok(account) => Ok(account),
             Err(TeamError::Changed(path)) => Err(TeamError::Forked { path }.into()),
@@ -561,9 +568,7 @@ impl Wallet {
             let kv = link.kv().await?;
             let lease = Lease::take_for(kv, name, &link.holder, link.lease_time).await?;
             let result = self.catch_up(kv, link, account).await;
-            if let Err(err) = lease.release(kv).await {
-                tracing::warn!(account = name, error = %err, "the team lease was not released");
-            }
+            let_go(kv, lease, name).await;
             result.map(drop)
         };
         if let Err(err) = flushed.await {
