@@ -12,6 +12,7 @@ pub mod import;
 pub mod logging;
 pub mod model;
 pub mod notify;
+pub mod openapi;
 pub mod providers;
 pub mod store;
 pub mod team;
