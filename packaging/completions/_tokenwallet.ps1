@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Give the vault passphrase to the running agent, which keeps the key in memory for the time given (`TOKENWALLET_PASSPHRASE` or a prompt)')
             [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Make the running agent forget the vault key')
             [CompletionResult]::new('team', 'team', [CompletionResultType]::ParameterValue, 'The team store (OpenBao / HashiCorp Vault) where a team shares refresh-token chains')
+            [CompletionResult]::new('api', 'api', [CompletionResultType]::ParameterValue, 'The API behind an account, from its OpenAPI or Swagger spec, called with the account''s token (refreshed first when due)')
             [CompletionResult]::new('move', 'move', [CompletionResultType]::ParameterValue, 'Move an account into the team store, or out of it into this wallet alone; its refresh token comes along (none is spent)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -227,6 +228,58 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
         'tokenwallet;team;help;help' {
             break
         }
+        'tokenwallet;api' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('spec', 'spec', [CompletionResultType]::ParameterValue, 'Read an OpenAPI (3.0, 3.1) or Swagger (2.0) spec, JSON or YAML, from a file or an https:// URL, and keep it as the account''s')
+            [CompletionResult]::new('ops', 'ops', [CompletionResultType]::ParameterValue, 'List the operations of the account''s spec, by tag')
+            [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Call an operation: the response body on stdout, the status line on stderr. Exit 0 for a 2xx status, 1 for another, 4 when the server cannot be reached, 2 for a bad operation or parameter')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tokenwallet;api;spec' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenwallet;api;ops' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenwallet;api;call' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'A parameter (path, query, header, cookie or form); give a name twice for a list')
+            [CompletionResult]::new('--param', '--param', [CompletionResultType]::ParameterName, 'A parameter (path, query, header, cookie or form); give a name twice for a list')
+            [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'The request body: JSON text, or @FILE (@- reads stdin)')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The API''s base address, instead of the spec''s server or the account''s')
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
+            [CompletionResult]::new('--confirm-host', '--confirm-host', [CompletionResultType]::ParameterName, 'Send the token to a host that is not the provider''s, and remember it')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenwallet;api;help' {
+            [CompletionResult]::new('spec', 'spec', [CompletionResultType]::ParameterValue, 'Read an OpenAPI (3.0, 3.1) or Swagger (2.0) spec, JSON or YAML, from a file or an https:// URL, and keep it as the account''s')
+            [CompletionResult]::new('ops', 'ops', [CompletionResultType]::ParameterValue, 'List the operations of the account''s spec, by tag')
+            [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Call an operation: the response body on stdout, the status line on stderr. Exit 0 for a 2xx status, 1 for another, 4 when the server cannot be reached, 2 for a bad operation or parameter')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tokenwallet;api;help;spec' {
+            break
+        }
+        'tokenwallet;api;help;ops' {
+            break
+        }
+        'tokenwallet;api;help;call' {
+            break
+        }
+        'tokenwallet;api;help;help' {
+            break
+        }
         'tokenwallet;move' {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Where to')
             [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data directory (default: the platform''s data dir; env `TOKENWALLET_HOME`)')
@@ -250,6 +303,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Give the vault passphrase to the running agent, which keeps the key in memory for the time given (`TOKENWALLET_PASSPHRASE` or a prompt)')
             [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Make the running agent forget the vault key')
             [CompletionResult]::new('team', 'team', [CompletionResultType]::ParameterValue, 'The team store (OpenBao / HashiCorp Vault) where a team shares refresh-token chains')
+            [CompletionResult]::new('api', 'api', [CompletionResultType]::ParameterValue, 'The API behind an account, from its OpenAPI or Swagger spec, called with the account''s token (refreshed first when due)')
             [CompletionResult]::new('move', 'move', [CompletionResultType]::ParameterValue, 'Move an account into the team store, or out of it into this wallet alone; its refresh token comes along (none is spent)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -309,6 +363,21 @@ Register-ArgumentCompleter -Native -CommandName 'tokenwallet' -ScriptBlock {
             break
         }
         'tokenwallet;help;team;sync' {
+            break
+        }
+        'tokenwallet;help;api' {
+            [CompletionResult]::new('spec', 'spec', [CompletionResultType]::ParameterValue, 'Read an OpenAPI (3.0, 3.1) or Swagger (2.0) spec, JSON or YAML, from a file or an https:// URL, and keep it as the account''s')
+            [CompletionResult]::new('ops', 'ops', [CompletionResultType]::ParameterValue, 'List the operations of the account''s spec, by tag')
+            [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Call an operation: the response body on stdout, the status line on stderr. Exit 0 for a 2xx status, 1 for another, 4 when the server cannot be reached, 2 for a bad operation or parameter')
+            break
+        }
+        'tokenwallet;help;api;spec' {
+            break
+        }
+        'tokenwallet;help;api;ops' {
+            break
+        }
+        'tokenwallet;help;api;call' {
             break
         }
         'tokenwallet;help;move' {

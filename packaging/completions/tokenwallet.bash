@@ -22,6 +22,9 @@ _tokenwallet() {
             tokenwallet,agent)
                 cmd="tokenwallet__subcmd__agent"
                 ;;
+            tokenwallet,api)
+                cmd="tokenwallet__subcmd__api"
+                ;;
             tokenwallet,exec)
                 cmd="tokenwallet__subcmd__exec"
                 ;;
@@ -67,11 +70,38 @@ _tokenwallet() {
             tokenwallet,unlock)
                 cmd="tokenwallet__subcmd__unlock"
                 ;;
+            tokenwallet__subcmd__api,call)
+                cmd="tokenwallet__subcmd__api__subcmd__call"
+                ;;
+            tokenwallet__subcmd__api,help)
+                cmd="tokenwallet__subcmd__api__subcmd__help"
+                ;;
+            tokenwallet__subcmd__api,ops)
+                cmd="tokenwallet__subcmd__api__subcmd__ops"
+                ;;
+            tokenwallet__subcmd__api,spec)
+                cmd="tokenwallet__subcmd__api__subcmd__spec"
+                ;;
+            tokenwallet__subcmd__api__subcmd__help,call)
+                cmd="tokenwallet__subcmd__api__subcmd__help__subcmd__call"
+                ;;
+            tokenwallet__subcmd__api__subcmd__help,help)
+                cmd="tokenwallet__subcmd__api__subcmd__help__subcmd__help"
+                ;;
+            tokenwallet__subcmd__api__subcmd__help,ops)
+                cmd="tokenwallet__subcmd__api__subcmd__help__subcmd__ops"
+                ;;
+            tokenwallet__subcmd__api__subcmd__help,spec)
+                cmd="tokenwallet__subcmd__api__subcmd__help__subcmd__spec"
+                ;;
             tokenwallet__subcmd__help,add)
                 cmd="tokenwallet__subcmd__help__subcmd__add"
                 ;;
             tokenwallet__subcmd__help,agent)
                 cmd="tokenwallet__subcmd__help__subcmd__agent"
+                ;;
+            tokenwallet__subcmd__help,api)
+                cmd="tokenwallet__subcmd__help__subcmd__api"
                 ;;
             tokenwallet__subcmd__help,exec)
                 cmd="tokenwallet__subcmd__help__subcmd__exec"
@@ -118,6 +148,15 @@ _tokenwallet() {
             tokenwallet__subcmd__help,unlock)
                 cmd="tokenwallet__subcmd__help__subcmd__unlock"
                 ;;
+            tokenwallet__subcmd__help__subcmd__api,call)
+                cmd="tokenwallet__subcmd__help__subcmd__api__subcmd__call"
+                ;;
+            tokenwallet__subcmd__help__subcmd__api,ops)
+                cmd="tokenwallet__subcmd__help__subcmd__api__subcmd__ops"
+                ;;
+            tokenwallet__subcmd__help__subcmd__api,spec)
+                cmd="tokenwallet__subcmd__help__subcmd__api__subcmd__spec"
+                ;;
             tokenwallet__subcmd__help__subcmd__team,connect)
                 cmd="tokenwallet__subcmd__help__subcmd__team__subcmd__connect"
                 ;;
@@ -158,7 +197,7 @@ _tokenwallet() {
 
     case "${cmd}" in
         tokenwallet)
-            opts="-h -V --home --help --version add import generate refresh revoke remove token list show export exec agent unlock lock team move help"
+            opts="-h -V --home --help --version add import generate refresh revoke remove token list show export exec agent unlock lock team api move help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -275,6 +314,164 @@ _tokenwallet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokenwallet__subcmd__api)
+            opts="-h --home --help spec ops call help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__api__subcmd__call)
+            opts="-p -h --param --data --server --confirm-host --home --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --param)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__api__subcmd__help)
+            opts="spec ops call help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__api__subcmd__help__subcmd__call)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__api__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__api__subcmd__help__subcmd__ops)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__api__subcmd__help__subcmd__spec)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__api__subcmd__ops)
+            opts="-h --home --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__api__subcmd__spec)
+            opts="-h --home --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokenwallet__subcmd__exec)
             opts="-h --var --home --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -346,7 +543,7 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__help)
-            opts="add import generate refresh revoke remove token list show export exec agent unlock lock team move help"
+            opts="add import generate refresh revoke remove token list show export exec agent unlock lock team api move help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -376,6 +573,62 @@ _tokenwallet() {
         tokenwallet__subcmd__help__subcmd__agent)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__help__subcmd__api)
+            opts="spec ops call"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__help__subcmd__api__subcmd__call)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__help__subcmd__api__subcmd__ops)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenwallet__subcmd__help__subcmd__api__subcmd__spec)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

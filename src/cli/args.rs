@@ -97,6 +97,10 @@ pub enum Command {
     /// The team store (OpenBao / HashiCorp Vault) where a team shares refresh-token chains.
     #[command(subcommand)]
     Team(TeamCommand),
+    /// The API behind an account, from its OpenAPI or Swagger spec, called with the
+    /// account's token (refreshed first when due).
+    #[command(subcommand)]
+    Api(ApiCommand),
     /// Move an account into the team store, or out of it into this wallet alone; its
     /// refresh token comes along (none is spent).
     Move {
@@ -105,6 +109,47 @@ pub enum Command {
         /// Where to.
         #[arg(long, value_enum)]
         to: Place,
+    },
+}
+
+/// `api` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ApiCommand {
+    /// Read an OpenAPI (3.0, 3.1) or Swagger (2.0) spec, JSON or YAML, from a file or an
+    /// https:// URL, and keep it as the account's.
+    Spec {
+        /// Account name.
+        name: String,
+        /// A file, or an https:// URL (sent without a token).
+        source: String,
+    },
+    /// List the operations of the account's spec, by tag.
+    Ops {
+        /// Account name.
+        name: String,
+        /// Words an operation's method, path, id, summary or tag must all contain.
+        filter: Vec<String>,
+    },
+    /// Call an operation: the response body on stdout, the status line on stderr. Exit 0
+    /// for a 2xx status, 1 for another, 4 when the server cannot be reached, 2 for a bad
+    /// operation or parameter.
+    Call {
+        /// Account name.
+        name: String,
+        /// Its operationId, or 'METHOD /path' as the spec writes it.
+        operation: String,
+        /// A parameter (path, query, header, cookie or form); give a name twice for a list.
+        #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// The request body: JSON text, or @FILE (@- reads stdin).
+        #[arg(long, value_name = "JSON|@FILE")]
+        data: Option<String>,
+        /// The API's base address, instead of the spec's server or the account's.
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+        /// Send the token to a host that is not the provider's, and remember it.
+        #[arg(long)]
+        confirm_host: bool,
     },
 }
 

@@ -1,6 +1,7 @@
 //! The command line: a thin front over the wallet. Data goes to stdout, messages to
 //! stderr; exit codes 0 ok, 2 usage, 3 needs sign-in, 4 unreachable or 5xx, 1 other.
 
+mod api;
 mod args;
 mod exec;
 mod export;
@@ -232,6 +233,7 @@ async fn execute(home: &Path, command: Command) -> Result<(), Failure> {
         }
         Command::Team(TeamCommand::Status) => team::team_status(home).await,
         Command::Team(TeamCommand::Sync) => team::team_sync(home).await,
+        Command::Api(command) => api::api(home, command).await,
         Command::Move { name, to } => team::move_account(home, &name, to).await,
         Command::Lock => {
             let request = agent::Request::Lock;

@@ -1,6 +1,7 @@
 //! The demo: a built-in OAuth 2.0 server on loopback with short lifetimes, so a new user
 //! can try every button without a vendor account. Its pieces also serve the tests.
 
+pub mod api;
 pub mod oauth;
 pub mod server;
 

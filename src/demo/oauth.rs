@@ -104,7 +104,7 @@ struct RefreshEntry {
 #[derive(Debug, Default)]
 pub struct State {
     config: Config,
-    access: HashMap<String, (String, i64, u64)>,
+    pub(super) access: HashMap<String, (String, i64, u64)>,
     refresh: HashMap<String, RefreshEntry>,
     revoked_families: HashSet<u64>,
     next_family: u64,
@@ -115,6 +115,8 @@ pub struct State {
     pub token_requests: u32,
     /// Revocation requests.
     pub revocations: u32,
+    /// Calls to the API (`/api/…`) with a valid token.
+    pub api_calls: u32,
     /// Refresh tokens presented after rotation (each revoked a grant).
     pub reuse_detected: u32,
     /// Leave `token_type` out of token answers (a server breaking RFC 6749 §5.1).
@@ -288,7 +290,7 @@ pub fn jwt(claims: &Value) -> String {
     )
 }
 
-fn error(status: u16, code: &str, description: &str) -> Response {
+pub(super) fn error(status: u16, code: &str, description: &str) -> Response {
     Response::json(
         status,
         &json!({ "error": code, "error_description": description }),
@@ -398,25 +400,9 @@ fn handle(state: &Mutex<State>, issuer: &str, request: &Request) -> Response {
         ("POST", "/revoke") => revoke(&mut state, request),
         ("GET", "/authorize") => authorize(&mut state, issuer, request),
         ("POST", "/device_authorization") => device_authorization(&mut state, issuer, request),
-        ("GET", "/api/me") => {
-            let token = request
-                .header("authorization")
-                .and_then(|h| h.strip_prefix("Bearer "))
-                .unwrap_or("");
-            if state.access_valid(token) {
-                Response::json(
-                    200,
-                    &json!({ "message": "hello from the demo API", "sub": state.access[token].0 }),
-                )
-            } else {
-                error(
-                    401,
-                    "invalid_token",
-                    "the access token is missing, expired or revoked",
-                )
-            }
-        }
+        ("GET", "/openapi.yaml") => super::api::spec(),
         (_, "/token" | "/revoke") => error(405, "invalid_request", "use POST"),
-        _ => error(404, "not_found", "no such endpoint"),
+        _ => super::api::handle(&mut state, request)
+            .unwrap_or_else(|| error(404, "not_found", "no such endpoint")),
     }
 }

@@ -122,6 +122,10 @@ pub struct Account {
     /// The API catalog's address, where it is not the provider's usual one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub catalog_url: Option<String>,
+    /// Where the API's OpenAPI spec was read from (a file or a URL); a copy is kept in the
+    /// data dir.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_spec: Option<String>,
     /// The server's metadata says every authorization response names its issuer (RFC 9207
     /// `authorization_response_iss_parameter_supported`): one that does not is refused.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -202,6 +206,7 @@ impl Account {
             redirect_uri: None,
             ca_file: None,
             catalog_url: None,
+            api_spec: None,
             issuer_in_response: false,
             client_auth: ClientAuth::default(),
             api_hosts: Vec::new(),

@@ -54,8 +54,10 @@ pub struct ApiDoc {
 pub enum Server {
     /// An absolute address that can be used as it is.
     Absolute(Url),
-    /// A path to put after the account's API base: the spec's server was relative, a
-    /// local address (`localhost:8061`), a template (`{{.Server}}`), or missing.
+    /// A path relative to where the spec was read from (`/api/v1`, or no server at all).
+    Relative(String),
+    /// A path to put after the account's API base: the spec's server was a local address
+    /// (`localhost:8061`) or a template (`{{.Server}}`).
     OnAccountBase(String),
 }
 
@@ -201,7 +203,7 @@ fn classify(raw: &str) -> Server {
             }
         }
         // `localhost:8061/api` parses with `localhost` as the scheme; a bare host has none.
-        _ if raw.starts_with('/') || raw.is_empty() => Server::OnAccountBase(path_only(raw)),
+        _ if raw.starts_with('/') || raw.is_empty() => Server::Relative(path_only(raw)),
         _ => {
             let after_host = raw.find('/').map_or("", |at| &raw[at..]);
             Server::OnAccountBase(path_only(after_host))

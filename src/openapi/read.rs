@@ -9,7 +9,7 @@ use super::SpecError;
 
 /// The largest spec read: BlueXP's biggest public files are a few MiB.
 pub const MAX_SPEC_BYTES: usize = 16 << 20;
-/// How deep a YAML document may nest (serde_json's own limit for JSON is 128).
+/// How deep a YAML document may nest (`serde_json`'s own limit for JSON is 128).
 const MAX_DEPTH: usize = 128;
 /// How many values a YAML document may expand to, aliases counted at their full size.
 const MAX_NODES: usize = 2_000_000;
@@ -195,6 +195,7 @@ fn scalar(text: String, style: TScalarStyle, raw: bool) -> Value {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::fmt::Write as _;
 
     #[test]
     fn yaml_reads_as_json_would() {
@@ -219,7 +220,8 @@ mod tests {
         let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for level in 1..10 {
             let prev = level - 1;
-            bomb.push_str(&format!("a{level}: &a{level} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"));
+            let aliases = vec![format!("*a{prev}"); 10].join(", ");
+            writeln!(bomb, "a{level}: &a{level} [{aliases}]").unwrap();
         }
         let err = parse(&bomb).unwrap_err();
         assert!(err.to_string().contains("two million"), "{err}");
@@ -228,9 +230,11 @@ mod tests {
     #[test]
     fn deep_nesting_and_bad_documents_fail_cleanly() {
         assert!(parse(&"[".repeat(100_000)).is_err());
-        let indented: String = (0..200)
-            .map(|level| format!("{}k:\n", " ".repeat(level)))
-            .collect();
+        let mut indented = String::new();
+        for level in 0..200 {
+            indented.push_str(&" ".repeat(level));
+            indented.push_str("k:\n");
+        }
         assert!(parse(&indented).unwrap_err().to_string().contains("deeper"));
         assert!(parse(&"{".repeat(100_000)).is_err());
         assert!(parse("a: [1, 2").is_err());

@@ -34,17 +34,23 @@ pub struct ApiRequest {
 pub struct BadCall(pub String);
 
 impl ApiDoc {
-    /// The base the operation paths go on: the spec's server when absolute, else
-    /// `account_base` with the spec's server path (`override_base` replaces both).
-    pub fn base_url(&self, account_base: &str, override_base: Option<&str>) -> String {
+    /// The base the operation paths go on: the spec's server when absolute; a relative one
+    /// on the origin the spec was read from (`spec_origin`), else like a local or template
+    /// one on `account_base`. `override_base` replaces them all.
+    pub fn base_url(
+        &self,
+        account_base: &str,
+        spec_origin: Option<&str>,
+        override_base: Option<&str>,
+    ) -> String {
         if let Some(base) = override_base {
             return base.trim_end_matches('/').to_owned();
         }
+        let on = |base: &str, path: &str| format!("{}{path}", base.trim_end_matches('/'));
         match self.server() {
             Server::Absolute(url) => url.as_str().trim_end_matches('/').to_owned(),
-            Server::OnAccountBase(path) => {
-                format!("{}{path}", account_base.trim_end_matches('/'))
-            }
+            Server::Relative(path) => on(spec_origin.unwrap_or(account_base), &path),
+            Server::OnAccountBase(path) => on(account_base, &path),
         }
     }
 }
@@ -191,9 +197,14 @@ fn check_value(param: &Param, value: &str) -> Result<(), BadCall> {
     if fits {
         Ok(())
     } else {
+        let kind = param.kind.as_deref().unwrap_or_default();
+        let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
         Err(BadCall(format!(
-            "'{value}' is not a {} for '{}'",
-            param.kind.as_deref().unwrap_or_default(),
+            "'{value}' is not {article} {kind} for '{}'",
             param.name
         )))
     }

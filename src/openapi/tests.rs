@@ -25,7 +25,11 @@ fn swagger2_on_localhost_goes_to_the_account_base_with_its_base_path() {
     assert_eq!(spec.title(), "Storage occm (synthetic, Swagger 2.0) 3.9");
     assert_eq!(spec.server(), Server::OnAccountBase("/occm/api".into()));
     assert_eq!(
-        spec.base_url("https://cloudmanager.example/", None),
+        spec.base_url(
+            "https://cloudmanager.example/",
+            Some("https://docs.example"),
+            None
+        ),
         "https://cloudmanager.example/occm/api"
     );
     let labels: Vec<String> = spec.operations().iter().map(Operation::label).collect();
@@ -135,7 +139,7 @@ fn required_parameters_take_their_default_or_are_asked_for() {
         None,
         "Authorization",
     );
-    assert_eq!(bad.unwrap_err().0, "'ten' is not a integer for 'limit'");
+    assert_eq!(bad.unwrap_err().0, "'ten' is not an integer for 'limit'");
     let list = spec.find("listVolumes").unwrap();
     let missing = build(list, "https://h.example", &[], None, "Authorization").unwrap_err();
     assert_eq!(
@@ -173,7 +177,7 @@ fn openapi30_template_server_nullable_types_and_cycles() {
     assert_eq!(status.choices, ["Up", "Down"]);
     let request = build(
         list,
-        &spec.base_url("https://gw.example", None),
+        &spec.base_url("https://gw.example", None, None),
         &values(&[
             ("site_id", "42"),
             ("model", "a"),
@@ -204,9 +208,17 @@ fn openapi30_template_server_nullable_types_and_cycles() {
 #[test]
 fn openapi31_relative_server_form_body_and_escaped_refs() {
     let spec = doc(OAS31);
-    assert_eq!(spec.server(), Server::OnAccountBase("/api/v1".into()));
+    assert_eq!(spec.server(), Server::Relative("/api/v1".into()));
     assert_eq!(
-        spec.base_url("http://127.0.0.1:9", Some("https://other.example/x/")),
+        spec.base_url("https://gw.example", Some("http://127.0.0.1:9"), None),
+        "http://127.0.0.1:9/api/v1"
+    );
+    assert_eq!(
+        spec.base_url("https://gw.example", None, None),
+        "https://gw.example/api/v1"
+    );
+    assert_eq!(
+        spec.base_url("https://gw.example", None, Some("https://other.example/x/")),
         "https://other.example/x"
     );
     let get = spec.find("GET /items/{id}").unwrap();
@@ -259,14 +271,14 @@ fn a_server_with_a_public_address_is_used_as_it_is() {
         "openapi: 3.0.0\ninfo: {title: t, version: '1'}\nservers:\n  - url: https://{region}.api.example.com/v{major}\n    variables:\n      region: {default: eu}\n      major: {default: '2'}\npaths: {}\n",
     );
     assert_eq!(
-        spec.base_url("https://ignored.example", None),
+        spec.base_url("https://ignored.example", None, None),
         "https://eu.api.example.com/v2"
     );
     let swagger = doc(
         r#"{"swagger": "2.0", "host": "api.example.com", "schemes": ["http", "https"], "paths": {}}"#,
     );
     assert_eq!(
-        swagger.base_url("https://x.example", None),
+        swagger.base_url("https://x.example", None, None),
         "https://api.example.com"
     );
 }

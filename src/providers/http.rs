@@ -114,6 +114,15 @@ impl Http {
     /// [`ProviderError::Unreachable`] / [`ProviderError::Timeout`]; no URL (which may carry a
     /// secret in its query) ever reaches the message.
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<Reply, ProviderError> {
+        self.send_up_to(request, MAX_BODY_BYTES).await
+    }
+
+    /// [`Http::send`] for answers that may be larger than a token answer: an API's, a spec.
+    pub async fn send_up_to(
+        &self,
+        request: reqwest::RequestBuilder,
+        limit: usize,
+    ) -> Result<Reply, ProviderError> {
         let response = request
             .send()
             .await
@@ -127,10 +136,12 @@ impl Http {
             .await
             .map_err(|err| self.transport_error(&err))?
         {
-            if bytes.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(ProviderError::BadResponse(
-                    "the answer is larger than 1 MiB, which no token answer is".to_owned(),
-                ));
+            if bytes.len() + chunk.len() > limit {
+                return Err(ProviderError::BadResponse(if limit == MAX_BODY_BYTES {
+                    "the answer is larger than 1 MiB, which no token answer is".to_owned()
+                } else {
+                    format!("the answer is larger than {} MiB", limit >> 20)
+                }));
             }
             bytes.extend_from_slice(&chunk);
         }

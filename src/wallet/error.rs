@@ -152,6 +152,27 @@ pub enum WalletError {
         /// The host asked for.
         host: String,
     },
+    /// The account has no API spec yet.
+    #[error("account '{0}' has no API spec yet; load one from a file or a URL first")]
+    NoApiSpec(String),
+    /// A spec could not be read or used.
+    #[error("account '{account}': the API spec from {source_name} cannot be used: {reason}")]
+    ApiSpec {
+        /// The account.
+        account: String,
+        /// Where it was read from.
+        source_name: String,
+        /// Why.
+        reason: String,
+    },
+    /// An operation of the spec, or a value given for it, cannot be used.
+    #[error("account '{account}': {reason}")]
+    BadApiCall {
+        /// The account.
+        account: String,
+        /// What is wrong, and what to do.
+        reason: String,
+    },
     /// The export format carries only the access token (a header line, a curl command).
     #[error("the {} format carries only the access token", .0.id())]
     AccessOnly(ExportFormat),
@@ -212,6 +233,10 @@ impl WalletError {
                 | Self::BadImport { .. }
                 | Self::AccessOnly(_)
                 | Self::KeptElsewhere { .. }
+                | Self::NoApiSpec(_)
+                | Self::UnconfirmedHost { .. }
+                | Self::ApiSpec { .. }
+                | Self::BadApiCall { .. }
                 | Self::HttpSetup(ProviderError::BadTimeout(_))
                 | Self::Store(StoreError::UnknownStore(_))
                 | Self::Team(

@@ -4,11 +4,13 @@
 //! - [`validation`]: checks made before any request;
 //! - [`error`]: structured errors, worded by each front;
 //! - [`fields`]: user input to a new account;
-//! - [`deliver`]: export of tokens and API calls with them;
+//! - [`deliver`]: export of tokens and the API catalog hand-off;
+//! - [`api`]: API calls with an account's token, and its OpenAPI spec;
 //! - [`storing`]: what a provider issued, stored (secrets first), and failures noted;
 //! - [`kept`]: files kept fresh after every refresh;
 //! - [`team`]: team accounts, shared through the team store (OpenBao / Vault).
 
+mod api;
 mod deliver;
 mod error;
 mod fields;
@@ -29,7 +31,8 @@ use chrono::{DateTime, Utc};
 
 /// Which store holds the secrets, and what goes wrong there: the fronts name them.
 pub use crate::store::{SecretStoreKind, StoreError};
-pub use deliver::{ApiReply, CatalogHandoff, ExportRequest};
+pub use api::{ApiCall, ApiReply, ApiResponse};
+pub use deliver::{CatalogHandoff, ExportRequest};
 pub use error::{ErrorKind, WalletError};
 pub use fields::AccountFields;
 pub use kept::{KeptStatus, last_written};
@@ -356,6 +359,7 @@ impl Wallet {
         let account = self.account(name)?;
         self.secrets.delete(name)?;
         self.accounts.remove(name)?;
+        std::fs::remove_file(self.spec_path(name)).ok();
         Ok(account)
     }
 

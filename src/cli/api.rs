@@ -1,0 +1,160 @@
+//! `api spec`, `api ops` and `api call`: the API behind an account, from its OpenAPI spec.
+
+use std::fmt::Write as _;
+use std::io::Read as _;
+use std::path::Path;
+
+use super::args::ApiCommand;
+use super::{Failure, open_wallet, print_data, usage};
+use crate::openapi::ApiDoc;
+use crate::wallet::{ApiCall, WalletError};
+
+/// The largest body read from a file or stdin.
+const MAX_DATA_BYTES: u64 = 8 << 20;
+
+pub(super) async fn api(home: &Path, command: ApiCommand) -> Result<(), Failure> {
+    match command {
+        ApiCommand::Spec { name, source } => {
+            let wallet = open_wallet(home)?;
+            let doc = wallet.remember_spec(&name, &source).await?;
+            eprintln!(
+                "tokenwallet: kept '{}' ({} operations) as the API of '{name}'. Next: tokenwallet api ops {name}",
+                doc.title(),
+                doc.operations().len()
+            );
+            Ok(())
+        }
+        ApiCommand::Ops { name, filter } => {
+            let wallet = open_wallet(home)?;
+            let (doc, _) = wallet
+                .api_spec(&name)
+                .await
+                .map_err(|err| spec_hint(&name, err))?;
+            let listing = listing(&doc, &filter.join(" "));
+            if listing.is_empty() {
+                return Err(Failure {
+                    code: 1,
+                    message: format!("no operation of '{name}''s API matches that filter"),
+                });
+            }
+            print_data(&listing);
+            Ok(())
+        }
+        ApiCommand::Call {
+            name,
+            operation,
+            params,
+            data,
+            server,
+            confirm_host,
+        } => {
+            let call = ApiCall {
+                operation,
+                values: params
+                    .iter()
+                    .map(|pair| parse_param(pair))
+                    .collect::<Result<_, _>>()?,
+                data: data.as_deref().map(read_data).transpose()?,
+                server,
+            };
+            let wallet = open_wallet(home)?;
+            let reply = wallet
+                .call_operation(&name, &call, confirm_host)
+                .await
+                .map_err(|err| call_hint(&name, err))?;
+            print_data(&reply.body);
+            eprintln!(
+                "tokenwallet: {} → HTTP {} in {} ms",
+                reply.request_line,
+                reply.status,
+                reply.elapsed.as_millis()
+            );
+            if (200..300).contains(&reply.status) {
+                Ok(())
+            } else {
+                Err(Failure {
+                    code: 1,
+                    message: String::new(),
+                })
+            }
+        }
+    }
+}
+
+/// The operations by tag, one line each: method, path, id, summary.
+fn listing(doc: &ApiDoc, filter: &str) -> String {
+    let mut out = String::new();
+    for (tag, ops) in doc.by_tag(filter) {
+        writeln!(out, "{tag}").ok();
+        for op in ops {
+            let deprecated = if op.deprecated { " (deprecated)" } else { "" };
+            writeln!(
+                out,
+                "  {:<7} {}  {}  {}{deprecated}",
+                op.method,
+                op.path,
+                op.id.as_deref().unwrap_or("-"),
+                op.summary.as_deref().unwrap_or_default()
+            )
+            .ok();
+        }
+    }
+    out
+}
+
+fn parse_param(pair: &str) -> Result<(String, String), Failure> {
+    pair.split_once('=')
+        .map(|(name, value)| (name.trim().to_owned(), value.to_owned()))
+        .filter(|(name, _)| !name.is_empty())
+        .ok_or_else(|| usage(format!("--param takes NAME=VALUE, not '{pair}'")))
+}
+
+/// `--data`: the text itself, or `@FILE` / `@-`, read up to 8 MiB.
+fn read_data(data: &str) -> Result<String, Failure> {
+    let Some(path) = data.strip_prefix('@') else {
+        return Ok(data.to_owned());
+    };
+    let reader: Box<dyn std::io::Read> = if path == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(
+            std::fs::File::open(path)
+                .map_err(|err| usage(format!("--data: {path} cannot be read ({err})")))?,
+        )
+    };
+    let mut text = String::new();
+    reader
+        .take(MAX_DATA_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|err| usage(format!("--data: {path} cannot be read as text ({err})")))?;
+    if text.len() as u64 > MAX_DATA_BYTES {
+        return Err(usage(format!("--data: {path} is larger than 8 MiB")));
+    }
+    Ok(text)
+}
+
+fn spec_hint(name: &str, err: WalletError) -> Failure {
+    let hint = matches!(err, WalletError::NoApiSpec(_))
+        .then(|| format!(" (`tokenwallet api spec {name} FILE|URL`)"));
+    let mut failure = Failure::from(err);
+    failure.message.push_str(&hint.unwrap_or_default());
+    failure
+}
+
+fn call_hint(name: &str, err: WalletError) -> Failure {
+    let hint = match &err {
+        WalletError::UnconfirmedHost { .. } => {
+            " (add --confirm-host to send it there and remember the host)".to_owned()
+        }
+        WalletError::BadApiCall { reason, .. } if reason.contains("no operation") => {
+            format!(" (`tokenwallet api ops {name}` lists them)")
+        }
+        WalletError::BadApiCall { reason, .. } if reason.contains("server's address") => {
+            " (with --server URL)".to_owned()
+        }
+        _ => return spec_hint(name, err),
+    };
+    let mut failure = Failure::from(err);
+    failure.message.push_str(&hint);
+    failure
+}
