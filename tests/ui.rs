@@ -1306,3 +1306,97 @@ fn a_team_account_wears_a_team_badge_and_says_who_renewed_it() {
     w.click(Role::Button, "shared");
     w.wait_text("chain version 3, last renewed by laptop pid 7 (wallet ab)");
 }
+
+// Issue 20: the API pane reads the account's spec, lists its operations by tag, fills a
+// form, sends with the account's token and shows the answer; a non-GET asks first.
+
+/// The window on a generated demo account, its Try it pane open with the demo's spec read.
+fn window_with_demo_spec() -> Window {
+    let mut w = window_with(with_generated("demo"));
+    w.harness.get_by_label("Try it").click_accesskit();
+    w.harness.run_ok();
+    let spec = format!("{}/openapi.yaml", w.server.issuer());
+    w.type_into(Role::TextInput, "API spec", &spec);
+    w.click(Role::Button, "Load spec");
+    w.wait_text("tokenwallet demo API 1.0 — 4 operations");
+    assert_eq!(w.account("demo").api_spec.as_deref(), Some(spec.as_str()));
+    w
+}
+
+#[test]
+fn the_api_pane_filters_fills_sends_and_copies_curl_without_the_token() {
+    let mut w = window_with_demo_spec();
+    assert!(w.has_text("Who the token belongs to"));
+    w.type_into(Role::TextInput, "Filter operations", "echo get");
+    w.wait_gone("Who the token belongs to");
+    assert!(
+        !w.has_text("Pretends to delete"),
+        "only GET /echo/{{id}} is left"
+    );
+    w.harness
+        .get_by_label_contains("Sends back what it was sent")
+        .click_accesskit();
+    w.harness.run_ok();
+    w.type_into(Role::TextInput, "id *", "a b");
+    w.type_into(Role::TextInput, "q", "x, y");
+    w.type_into(Role::TextInput, "X-Trace", "t-9");
+    w.click(Role::Button, "Send request");
+    w.wait_text("HTTP 200 in");
+    assert_eq!(w.server.state().api_calls, 1);
+    assert!(w.has_text("x-ratelimit-remaining: 999"));
+    let body: Vec<String> = w
+        .harness
+        .query_all_by_role(Role::MultilineTextInput)
+        .filter_map(|n| n.value())
+        .collect();
+    assert!(
+        body.iter()
+            .any(|b| b.contains("\"path\": \"/api/echo/a%20b\"")
+                && b.contains("\"x_trace\": \"t-9\"")
+                && b.contains(
+                    "[\n    [\n      \"q\",\n      \"x\"\n    ],\n    [\n      \"q\",\n      \"y\""
+                )),
+        "pretty JSON of the echo: {body:?}"
+    );
+    w.click(Role::Button, "Copy as curl");
+    w.wait_text("Copied the curl command");
+    let curl = w.clipboard.history().last().cloned().unwrap();
+    assert!(
+        curl.starts_with("curl -X GET 'http://127.0.0.1:")
+            && curl.contains("/api/echo/a%20b?q=x&q=y'")
+            && curl.contains("-H \"Authorization: Bearer $TOKEN\"")
+            && curl.contains("-H 'X-Trace: t-9'"),
+        "{curl}"
+    );
+    assert!(
+        !curl.contains(&w.access_token("demo")),
+        "the token is a variable"
+    );
+}
+
+#[test]
+fn a_non_get_operation_asks_first_and_sends_the_body_drawn_from_the_schema() {
+    let mut w = window_with_demo_spec();
+    w.type_into(Role::TextInput, "Filter operations", "post");
+    w.harness
+        .get_by_label_contains("Sends back the note it was sent")
+        .click_accesskit();
+    w.harness.run_ok();
+    w.type_into(Role::TextInput, "id *", "7");
+    let prefilled = w
+        .harness
+        .get_by_role_and_label(Role::MultilineTextInput, "Body (application/json)")
+        .value()
+        .unwrap_or_default();
+    assert!(prefilled.contains("\"title\": \"hello\""), "{prefilled}");
+    w.click(Role::Button, "Send request");
+    w.wait_text("POST /echo/{id} may change data at the API of 'demo'");
+    w.click(Role::Button, "Cancel");
+    assert_eq!(w.server.state().api_calls, 0, "nothing was sent");
+    w.click(Role::Button, "Send request");
+    w.wait_text("may change data");
+    w.click(Role::Button, "Send");
+    w.wait_text("HTTP 200 in");
+    assert_eq!(w.server.state().api_calls, 1);
+    assert!(w.has_text("POST http://127.0.0.1:"));
+}

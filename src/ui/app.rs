@@ -10,7 +10,7 @@ pub(super) use super::dialogs::{Confirm, DownloadPath};
 use super::listing::Listing;
 pub use super::settings::{Settings, Sort};
 use super::theme;
-use super::worker::{Command, Event, Services, Toast, TryItResult, WalletSource, Worker};
+use super::worker::{Command, Event, Services, Toast, WalletSource, Worker};
 use crate::export::TokenChoice;
 use crate::model::{Account, JwtParts, Secret};
 use crate::providers::signin::DeviceCode;
@@ -58,8 +58,7 @@ pub struct App {
     pub(super) confirm: Option<Confirm>,
     pub(super) download: ExportRequest,
     pub(super) download_path: Option<DownloadPath>,
-    pub(super) try_url: String,
-    pub(super) try_result: Option<TryItResult>,
+    pub(super) api: super::api_pane::ApiPane,
     pub(super) focus_filter: bool,
     frames: u64,
     stats: Option<(Instant, u64)>,
@@ -114,8 +113,7 @@ impl App {
             confirm: None,
             download: ExportRequest::default(),
             download_path: None,
-            try_url: String::new(),
-            try_result: None,
+            api: super::api_pane::ApiPane::default(),
             focus_filter: false,
             frames: 0,
             stats: std::env::var_os("TOKENWALLET_FRAME_STATS").map(|_| (Instant::now(), 0)),
@@ -202,7 +200,7 @@ impl App {
         self.revealed = None;
         self.reveal = Reveal::default();
         self.claims = None;
-        self.try_result = None;
+        self.api = super::api_pane::ApiPane::default();
         self.confirm = None;
         self.add = None;
         self.download_path = None;
@@ -273,14 +271,15 @@ impl App {
                     path,
                 });
             }
-            Event::ConfirmTryIt { name, url, host } => {
-                self.confirm = Some(Confirm::SendToken { name, url, host });
-            }
             event
             @ (Event::SignInUrl { .. } | Event::DeviceCode { .. } | Event::SignInEnded(_)) => {
                 self.sign_in_event(event);
             }
-            Event::TryIt(result) => self.try_result = Some(result),
+            Event::Api(event) => {
+                if let Some((name, host, retry)) = self.api.event(event) {
+                    self.confirm = Some(Confirm::SendToken { name, host, retry });
+                }
+            }
             Event::Claims(name, claims) => {
                 let generation = self
                     .listing
@@ -338,7 +337,6 @@ impl App {
             self.reveal.shown = false;
             self.reveal.viewing = false;
             self.reveal.view_choice = TokenChoice::Access;
-            self.try_result = None;
             self.request_claims();
         }
     }

@@ -5,6 +5,7 @@ use chrono::{DateTime, SecondsFormat, TimeZone as _, Utc};
 use egui::RichText;
 use serde_json::Value;
 
+use super::api_pane::PaneAction;
 use super::app::{App, Confirm};
 use super::list::{badge_ui, countdown};
 use super::theme;
@@ -413,47 +414,17 @@ impl App {
     }
 
     fn try_it_ui(&mut self, ui: &mut egui::Ui, account: &Account) {
-        egui::CollapsingHeader::new("Try it").show(ui, |ui| {
-            ui.horizontal(|ui| {
-                let label = ui.label("URL");
-                ui.add(
-                    // A fixed id: the decoded claims arriving above must not steal focus.
-                    egui::TextEdit::singleline(&mut self.try_url)
-                        .id_salt("try-url")
-                        .hint_text("https://api.example.com/v1/…")
-                        .desired_width(360.0),
-                )
-                .labelled_by(label.id);
-                if ui
-                    .add_enabled(
-                        !self.try_url.trim().is_empty(),
-                        egui::Button::new("Send GET"),
-                    )
-                    .clicked()
-                {
-                    self.try_result = None;
-                    self.send(Command::TryIt {
-                        name: account.name.clone(),
-                        url: self.try_url.trim().to_owned(),
-                        confirm: false,
-                    });
-                }
-            });
-            if let Some(result) = self.try_result.as_ref().filter(|r| r.name == account.name) {
-                let status = match &result.status {
-                    Ok(status) => format!("HTTP {status}"),
-                    Err(err) => format!("Failed: {err}"),
-                };
-                ui.label(format!("{status} in {} ms", result.elapsed.as_millis()));
-                let mut body: &str = &result.body_start;
-                ui.add(
-                    egui::TextEdit::multiline(&mut body)
-                        .desired_rows(6)
-                        .desired_width(f32::INFINITY)
-                        .font(egui::TextStyle::Monospace),
-                );
+        match self.api.ui(ui, account) {
+            Some(PaneAction::Send(command)) => self.send(Command::Api(command)),
+            Some(PaneAction::Ask { label, command }) => {
+                self.confirm = Some(Confirm::SendOperation {
+                    name: account.name.clone(),
+                    label,
+                    command,
+                });
             }
-        });
+            None => {}
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use egui::{Align2, RichText, vec2};
 use super::app::App;
 use super::theme;
 use super::widgets::{choice_title, token_choice_ui};
-use super::worker::Command;
+use super::worker::{ApiCommand, Command};
 use crate::export::TokenChoice;
 use crate::model::Secret;
 use crate::providers::{RevokeSupport, spec};
@@ -25,10 +25,19 @@ pub(super) enum Confirm {
     SendToken {
         /// Account.
         name: String,
-        /// The URL.
-        url: String,
         /// Its host.
         host: String,
+        /// What to send once confirmed.
+        retry: ApiCommand,
+    },
+    /// Send an operation that may change something at the API.
+    SendOperation {
+        /// Account.
+        name: String,
+        /// `POST /path`.
+        label: String,
+        /// What to send once confirmed.
+        command: ApiCommand,
     },
     /// Replace an existing file with a download.
     Replace {
@@ -155,6 +164,13 @@ impl App {
                 ),
                 "Send",
             ),
+            Confirm::SendOperation { name, label, .. } => (
+                "Send this request?",
+                format!(
+                    "{label} may change data at the API of '{name}'. Send it with the account's token?"
+                ),
+                "Send",
+            ),
             Confirm::Replace { path, .. } => (
                 "Replace file",
                 format!("{} already exists. Replace it?", path.display()),
@@ -180,11 +196,8 @@ impl App {
             self.send(match confirm.clone() {
                 Confirm::Revoke(name) => Command::Revoke(name),
                 Confirm::Remove(name) => Command::Remove(name),
-                Confirm::SendToken { name, url, .. } => Command::TryIt {
-                    name,
-                    url,
-                    confirm: true,
-                },
+                Confirm::SendToken { retry, .. } => Command::Api(retry),
+                Confirm::SendOperation { command, .. } => Command::Api(command),
                 Confirm::Replace {
                     name,
                     request,

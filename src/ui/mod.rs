@@ -3,6 +3,7 @@
 //! beside eframe, and events come back with a repaint.
 
 mod add;
+mod api_pane;
 mod app;
 mod details;
 mod dialogs;

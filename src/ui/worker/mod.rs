@@ -14,13 +14,15 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use zeroize::Zeroizing;
 
 mod accounts;
+mod api;
 mod refresh;
 mod tokens;
 mod vault;
 
 use accounts::{add, generate, import, remove, revoke, start_demo};
+pub use api::{ApiCommand, ApiEvent, TryItResult};
 use refresh::auto_refresh;
-use tokens::{claims, copy, download, reveal, stop_keeping, try_it};
+use tokens::{claims, copy, download, reveal, stop_keeping};
 use vault::{lock, serve_agent, unlock, use_memory_store};
 
 use super::platform::{Notifier, Opener, SaveDialog};
@@ -150,15 +152,8 @@ pub enum Command {
         /// The kept file.
         path: PathBuf,
     },
-    /// Send a GET with the token and report the answer.
-    TryIt {
-        /// Account.
-        name: String,
-        /// The URL to call.
-        url: String,
-        /// The user confirmed sending the token to this URL's host.
-        confirm: bool,
-    },
+    /// The API pane: Try it, a spec, an operation.
+    Api(ApiCommand),
     /// Start the built-in demo server and add its account (and get its first token).
     StartDemo {
         /// Also generate the first token.
@@ -177,19 +172,6 @@ pub struct Toast {
     pub ok: bool,
     /// The message, with the server's own words on failure.
     pub text: String,
-}
-
-/// The answer of a Try it request.
-#[derive(Clone, Debug)]
-pub struct TryItResult {
-    /// The account used.
-    pub name: String,
-    /// HTTP status, or the error.
-    pub status: Result<u16, String>,
-    /// How long the request took.
-    pub elapsed: Duration,
-    /// The start of the body.
-    pub body_start: String,
 }
 
 /// What the worker reports.
@@ -235,15 +217,6 @@ pub enum Event {
         /// The existing file.
         path: PathBuf,
     },
-    /// Try it would send the token to a host that is not the provider's: ask first.
-    ConfirmTryIt {
-        /// Account.
-        name: String,
-        /// The URL.
-        url: String,
-        /// Its host.
-        host: String,
-    },
     /// A sign-in opened the browser at this address (shown with Copy, for odd desktops).
     SignInUrl {
         /// Account.
@@ -260,8 +233,8 @@ pub enum Event {
     },
     /// The sign-in of this account ended (signed in, failed or cancelled).
     SignInEnded(String),
-    /// A Try it answer.
-    TryIt(TryItResult),
+    /// What the API pane asked for.
+    Api(ApiEvent),
     /// The decoded claims of an account's access token (`None`: not a JWT).
     Claims(String, Option<JwtParts>),
 }
@@ -573,7 +546,7 @@ async fn handle(inner: &Arc<Inner>, command: Command) {
             replace,
         } => download(inner, &wallet, name, request, path, replace).await,
         Command::StopKeeping { name, path } => stop_keeping(inner, &wallet, &name, &path),
-        Command::TryIt { name, url, confirm } => try_it(inner, &wallet, name, url, confirm).await,
+        Command::Api(command) => api::run(inner, &wallet, command).await,
         Command::StartDemo { generate } => start_demo(inner, &wallet, generate).await,
         Command::Claims(name) => claims(inner, &wallet, name),
         Command::SaveSettings(json) => {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use zeroize::Zeroizing;
 
@@ -13,7 +13,7 @@ use crate::ui::words::describe;
 use crate::wallet::StoreError;
 use crate::wallet::{ExportRequest, Wallet, WalletError};
 
-use super::{CopyWhat, Event, Inner, TryItResult};
+use super::{CopyWhat, Event, Inner};
 
 /// Copies with the clipboard rules (auto-clear, secret hints). A refresh token never
 /// appears in a toast or a log: the toast names only what was copied.
@@ -233,33 +233,4 @@ pub(super) fn stop_keeping(inner: &Inner, wallet: &Wallet, name: &str, path: &st
         }
         Err(err) => inner.toast(false, describe(&err)),
     }
-}
-
-pub(super) async fn try_it(
-    inner: &Arc<Inner>,
-    wallet: &Wallet,
-    name: String,
-    url: String,
-    confirm: bool,
-) {
-    let started = Instant::now();
-    let result = match wallet.call_api(&name, &url, confirm).await {
-        Err(WalletError::UnconfirmedHost { host, .. }) => {
-            inner.emit(Event::ConfirmTryIt { name, url, host });
-            return;
-        }
-        Ok(reply) => TryItResult {
-            name,
-            status: Ok(reply.status),
-            elapsed: reply.elapsed,
-            body_start: reply.body_start,
-        },
-        Err(err) => TryItResult {
-            name,
-            status: Err(describe(&err)),
-            elapsed: started.elapsed(),
-            body_start: String::new(),
-        },
-    };
-    inner.emit(Event::TryIt(result));
 }
