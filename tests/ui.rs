@@ -488,6 +488,12 @@ fn the_demo_account_from_the_empty_state_works_end_to_end() {
         .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::C);
     w.wait("the copy", |w| w.clipboard.history().len() == 1);
     assert_eq!(w.clipboard.history()[0], w.access_token("demo"));
+    // The demo's API comes with its spec, for the Try it pane.
+    w.wait("the demo's API spec", |w| {
+        w.account("demo")
+            .api_spec
+            .is_some_and(|spec| spec.ends_with("/openapi.yaml"))
+    });
 }
 
 #[test]
@@ -1277,6 +1283,12 @@ fn an_account_with_no_known_catalog_is_told_to_use_try_it() {
     w.wait_text("has no known API catalog");
     assert!(w.browser.0.lock().unwrap().is_empty());
     assert!(w.clipboard.history().is_empty(), "nothing copied");
+    // The wallet's own Try it opens instead, at its spec field.
+    assert!(
+        w.harness
+            .query_by_role_and_label(Role::TextInput, "API spec")
+            .is_some()
+    );
 }
 
 // Issue 19: a team account is marked in the list, and its details say where it stands in

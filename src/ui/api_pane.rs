@@ -55,9 +55,15 @@ pub(super) struct ApiPane {
     response: Option<Result<ApiResponse, String>>,
     url: String,
     try_result: Option<TryItResult>,
+    /// Open the pane (and show it) at the next frame.
+    open_now: bool,
 }
 
 const ROW_HEIGHT: f32 = 20.0;
+/// How tall the answer's box is before it scrolls.
+const RESPONSE_HEIGHT: f32 = 260.0;
+/// How much of an answer is laid out.
+const SHOWN_BODY_CHARS: usize = 200_000;
 
 impl ApiPane {
     /// Takes a worker's answer meant for the pane; the host question goes back to the caller.
@@ -90,6 +96,11 @@ impl ApiPane {
         None
     }
 
+    /// Opens the pane and scrolls to it (the catalog button, for a provider with none).
+    pub(super) fn open(&mut self) {
+        self.open_now = true;
+    }
+
     /// Draws the pane for `account`.
     pub(super) fn ui(&mut self, ui: &mut egui::Ui, account: &Account) -> Option<PaneAction> {
         let mut action = None;
@@ -100,6 +111,7 @@ impl ApiPane {
                 source: account.api_spec.clone().unwrap_or_default(),
                 loading: account.api_spec.is_some(),
                 url,
+                open_now: self.open_now,
                 ..Self::default()
             };
             if account.api_spec.is_some() {
@@ -109,23 +121,29 @@ impl ApiPane {
                 }));
             }
         }
-        egui::CollapsingHeader::new("Try it").show(ui, |ui| {
-            if let Some(loaded) = self.spec_row_ui(ui) {
-                action = Some(loaded);
-            }
-            if let Some(error) = &self.error {
-                ui.colored_label(theme::error_color(ui.visuals().dark_mode), error);
-            }
-            if let Some(doc) = self.doc.clone()
-                && let Some(sent) = self.operations_ui(ui, &doc)
-            {
-                action = Some(sent);
-            }
-            ui.separator();
-            if let Some(sent) = self.url_ui(ui) {
-                action = Some(sent);
-            }
-        });
+        let open_now = std::mem::take(&mut self.open_now);
+        let shown = egui::CollapsingHeader::new("Try it")
+            .open(open_now.then_some(true))
+            .show(ui, |ui| {
+                if let Some(loaded) = self.spec_row_ui(ui) {
+                    action = Some(loaded);
+                }
+                if let Some(error) = &self.error {
+                    ui.colored_label(theme::error_color(ui.visuals().dark_mode), error);
+                }
+                if let Some(doc) = self.doc.clone()
+                    && let Some(sent) = self.operations_ui(ui, &doc)
+                {
+                    action = Some(sent);
+                }
+                ui.separator();
+                if let Some(sent) = self.url_ui(ui) {
+                    action = Some(sent);
+                }
+            });
+        if open_now {
+            shown.header_response.scroll_to_me(Some(egui::Align::Min));
+        }
         action
     }
 
@@ -418,10 +436,17 @@ impl ApiPane {
         let pretty = serde_json::from_str::<serde_json::Value>(&response.body)
             .ok()
             .and_then(|json| serde_json::to_string_pretty(&json).ok());
-        let mut body: &str = pretty.as_deref().unwrap_or(&response.body);
+        let whole = pretty.as_deref().unwrap_or(&response.body);
+        // A long answer is laid out every frame: the first part is shown.
+        let cut = whole
+            .char_indices()
+            .nth(SHOWN_BODY_CHARS)
+            .map_or(whole.len(), |(at, _)| at);
+        let mut body: &str = &whole[..cut];
         egui::ScrollArea::vertical()
             .id_salt("api-response")
-            .max_height(260.0)
+            .max_height(RESPONSE_HEIGHT)
+            .min_scrolled_height(RESPONSE_HEIGHT)
             .show(ui, |ui| {
                 ui.add(
                     egui::TextEdit::multiline(&mut body)
@@ -430,6 +455,15 @@ impl ApiPane {
                         .desired_width(f32::INFINITY),
                 );
             });
+        if cut < whole.len() {
+            ui.label(
+                RichText::new(format!(
+                    "The first {SHOWN_BODY_CHARS} characters of {} are shown.",
+                    whole.chars().count()
+                ))
+                .weak(),
+            );
+        }
         ui.button("Copy as curl")
             .on_hover_text("The request as a curl command; the token is written as $TOKEN")
             .clicked()

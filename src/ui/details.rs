@@ -199,7 +199,7 @@ impl App {
         });
     }
 
-    fn copy_buttons_ui(&self, ui: &mut egui::Ui, account: &Account) {
+    fn copy_buttons_ui(&mut self, ui: &mut egui::Ui, account: &Account) {
         ui.horizontal(|ui| {
             let header = if spec(account.provider).bearer {
                 "Copy Authorization header"
@@ -235,6 +235,10 @@ impl App {
                 "Copies the access token (renewed first when due) and opens the provider's API catalog, to paste it into Authorize",
             );
             if catalog.clicked() {
+                if spec(account.provider).catalog_for(account).is_none() {
+                    // No catalog to open: the wallet's own Try it is the way in.
+                    self.api.open();
+                }
                 self.send(Command::OpenCatalog {
                     name: account.name.clone(),
                     clear_after: self.clear_after(),

@@ -161,6 +161,7 @@ pub(super) async fn start_demo(inner: &Arc<Inner>, wallet: &Wallet, generate: bo
             return;
         }
     };
+    let spec = format!("{}/openapi.yaml", server.issuer());
     inner
         .demo
         .lock()
@@ -172,6 +173,10 @@ pub(super) async fn start_demo(inner: &Arc<Inner>, wallet: &Wallet, generate: bo
             inner.emit(Event::Added(account.name.clone()));
             if generate && let Err(err) = wallet.generate(&account.name).await {
                 inner.toast(false, describe(&err));
+            }
+            // Its API's spec, for the Try it pane.
+            if let Err(err) = wallet.remember_spec(&account.name, &spec).await {
+                tracing::warn!(error = %err, "the demo's API spec could not be kept");
             }
             inner.reload();
             inner.toast(

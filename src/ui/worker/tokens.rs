@@ -61,7 +61,7 @@ pub(super) async fn open_catalog(
         Ok(None) => {
             inner.toast(
                 false,
-                format!("'{name}' has no known API catalog: use Try it below, or give the account its catalog's address."),
+                format!("'{name}' has no known API catalog: Try it below calls its API from its OpenAPI spec; or give the account its catalog's address."),
             );
             return;
         }
