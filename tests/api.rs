@@ -25,6 +25,13 @@ fn demo_with_spec() -> (OAuthServer, Home) {
     (server, home)
 }
 
+/// `api call NAME ARGS…`.
+fn call(home: &Home, name: &str, args: &[&str]) -> support::Run {
+    let mut all = vec!["api", "call", name];
+    all.extend_from_slice(args);
+    home.run(&all)
+}
+
 fn echoed(run: &support::Run) -> Value {
     serde_json::from_str(&run.ok()).unwrap()
 }
@@ -49,24 +56,25 @@ fn the_operations_are_listed_by_tag_and_filtered() {
 #[test]
 fn each_parameter_kind_is_encoded_and_the_token_goes_as_bearer() {
     let (server, home) = demo_with_spec();
-    let run = home.run(&[
-        "api",
-        "call",
+    let run = call(
+        &home,
         "demo",
-        "echoGet",
-        "-p",
-        "id=a b/c",
-        "-p",
-        "q=x&y",
-        "-p",
-        "q=z",
-        "-p",
-        "level=warn",
-        "-p",
-        "X-Trace=t-1",
-        "-p",
-        "session=s1",
-    ]);
+        &[
+            "echoGet",
+            "-p",
+            "id=a b/c",
+            "-p",
+            "q=x&y",
+            "-p",
+            "q=z",
+            "-p",
+            "level=warn",
+            "-p",
+            "X-Trace=t-1",
+            "-p",
+            "session=s1",
+        ],
+    );
     assert!(
         run.stderr().contains("GET http://127.0.0.1:")
             && run
@@ -91,77 +99,60 @@ fn each_parameter_kind_is_encoded_and_the_token_goes_as_bearer() {
 fn a_body_is_checked_and_sent_with_its_media_type() {
     let (_server, home) = demo_with_spec();
     let note = r#"{"title":"hi","priority":"high"}"#;
-    let echo = echoed(&home.run(&[
-        "api",
-        "call",
+    let echo = echoed(&call(
+        &home,
         "demo",
-        "POST /echo/{id}",
-        "-p",
-        "id=7",
-        "--data",
-        note,
-    ]));
+        &["POST /echo/{id}", "-p", "id=7", "--data", note],
+    ));
     assert_eq!(echo["body"], note);
     assert_eq!(echo["content_type"], "application/json");
     let file = home.path().join("note.json");
     std::fs::write(&file, note).unwrap();
     let at_file = format!("@{}", file.display());
-    let echo = echoed(&home.run(&[
-        "api", "call", "demo", "echoPost", "-p", "id=7", "--data", &at_file,
-    ]));
+    let echo = echoed(&call(
+        &home,
+        "demo",
+        &["echoPost", "-p", "id=7", "--data", &at_file],
+    ));
     assert_eq!(echo["body"], note);
-    home.run(&[
-        "api", "call", "demo", "echoPost", "-p", "id=7", "--data", "{title",
-    ])
+    call(
+        &home,
+        "demo",
+        &["echoPost", "-p", "id=7", "--data", "{title"],
+    )
     .fails_saying(2, &["account 'demo'", "not JSON"]);
-    home.run(&["api", "call", "demo", "echoPost", "-p", "id=7"])
+    call(&home, "demo", &["echoPost", "-p", "id=7"])
         .fails_saying(2, &["needs a body (application/json)"]);
 }
 
 #[test]
 fn bad_operations_and_parameters_exit_2_and_send_nothing() {
     let (server, home) = demo_with_spec();
-    home.run(&[
-        "api", "call", "demo", "echoGet", "-p", "id=1", "-p", "nope=1",
-    ])
-    .fails_saying(
+    call(&home, "demo", &["echoGet", "-p", "id=1", "-p", "nope=1"]).fails_saying(
         2,
         &[
             "has no parameter 'nope'",
             "id, q, level, verbose, X-Trace, session",
         ],
     );
-    home.run(&[
-        "api",
-        "call",
+    call(
+        &home,
         "demo",
-        "echoGet",
-        "-p",
-        "id=1",
-        "-p",
-        "level=loud",
-    ])
+        &["echoGet", "-p", "id=1", "-p", "level=loud"],
+    )
     .fails_saying(2, &["use one of info, warn, error"]);
-    home.run(&["api", "call", "demo", "echoGet"])
-        .fails_saying(2, &["needs the path parameter 'id'"]);
-    home.run(&[
-        "api",
-        "call",
+    call(&home, "demo", &["echoGet"]).fails_saying(2, &["needs the path parameter 'id'"]);
+    call(
+        &home,
         "demo",
-        "echoGet",
-        "-p",
-        "id=1",
-        "-p",
-        "Authorization=x",
-    ])
+        &["echoGet", "-p", "id=1", "-p", "Authorization=x"],
+    )
     .fails_saying(2, &["carries the token"]);
-    home.run(&["api", "call", "demo", "listEverything"])
-        .fails_saying(
-            2,
-            &["no operation 'listEverything'", "tokenwallet api ops demo"],
-        );
-    home.run(&["api", "call", "demo", "getMe", "-p", "novalue"])
-        .fails_saying(2, &["NAME=VALUE"]);
+    call(&home, "demo", &["listEverything"]).fails_saying(
+        2,
+        &["no operation 'listEverything'", "tokenwallet api ops demo"],
+    );
+    call(&home, "demo", &["getMe", "-p", "novalue"]).fails_saying(2, &["NAME=VALUE"]);
     assert_eq!(server.state().api_calls, 0);
 
     let bare = Home::new();
@@ -188,24 +179,18 @@ fn a_host_that_is_not_the_providers_is_refused_until_confirmed() {
     // `localhost` is not the account's host (127.0.0.1): the token does not go there unasked.
     let port = server.issuer().rsplit(':').next().unwrap().to_owned();
     let elsewhere = format!("http://localhost:{port}/api");
-    home.run(&["api", "call", "demo", "getMe", "--server", &elsewhere])
-        .fails_saying(
-            2,
-            &["localhost is not a host of this provider", "--confirm-host"],
-        );
+    call(&home, "demo", &["getMe", "--server", &elsewhere]).fails_saying(
+        2,
+        &["localhost is not a host of this provider", "--confirm-host"],
+    );
     assert_eq!(server.state().api_calls, 0);
-    let me = echoed(&home.run(&[
-        "api",
-        "call",
+    let me = echoed(&call(
+        &home,
         "demo",
-        "getMe",
-        "--server",
-        &elsewhere,
-        "--confirm-host",
-    ]));
+        &["getMe", "--server", &elsewhere, "--confirm-host"],
+    ));
     assert_eq!(me["sub"], "demo");
-    home.run(&["api", "call", "demo", "getMe", "--server", &elsewhere])
-        .ok_saying(&["HTTP 200"]);
+    call(&home, "demo", &["getMe", "--server", &elsewhere]).ok_saying(&["HTTP 200"]);
     // A spec naming an unknown public server is refused before any connection is made.
     let spec = home.path().join("public.json");
     std::fs::write(
@@ -215,7 +200,7 @@ fn a_host_that_is_not_the_providers_is_refused_until_confirmed() {
     .unwrap();
     home.run(&["api", "spec", "demo", spec.to_str().unwrap()])
         .ok();
-    home.run(&["api", "call", "demo", "me"]).fails_saying(
+    call(&home, "demo", &["me"]).fails_saying(
         2,
         &["api.unknown-vendor.test is not a host of this provider"],
     );
@@ -230,7 +215,7 @@ fn a_near_expiry_token_is_refreshed_before_the_send() {
     home.run(&["api", "spec", "demo", &spec]).ok();
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let refreshes = server.state().refreshes;
-    let me = echoed(&home.run(&["api", "call", "demo", "getMe"]));
+    let me = echoed(&call(&home, "demo", &["getMe"]));
     assert_eq!(me["sub"], "demo");
     assert_eq!(server.state().refreshes, refreshes + 1);
     assert_eq!(server.state().api_calls, 1);
@@ -240,15 +225,14 @@ fn a_near_expiry_token_is_refreshed_before_the_send() {
 fn another_status_exits_1_with_the_body_and_no_server_exits_4() {
     let (server, home) = demo_with_spec();
     server.revoke_all_grants();
-    let run = home.run(&["api", "call", "demo", "getMe"]);
+    let run = call(&home, "demo", &["getMe"]);
     assert_eq!(run.code(), 1, "{}", run.stderr());
     assert!(run.stdout().contains("invalid_token"), "{}", run.stdout());
     assert!(run.stderr().contains("→ HTTP 401"), "{}", run.stderr());
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}/api", closed.local_addr().unwrap());
     drop(closed);
-    home.run(&["api", "call", "demo", "getMe", "--server", &dead])
-        .fails_saying(4, &["account 'demo'"]);
+    call(&home, "demo", &["getMe", "--server", &dead]).fails_saying(4, &["account 'demo'"]);
 }
 
 /// A loopback server that records every request and answers `{}`.
@@ -345,26 +329,14 @@ fn aruba_calls_go_to_the_accounts_gateway_when_the_spec_names_a_template_server(
         "/tests/specs/oas30-template.yaml"
     );
     home.run(&["api", "spec", "central", spec]).ok();
-    home.run(&[
-        "api",
-        "call",
+    call(
+        &home,
         "central",
-        "ListDevices",
-        "-p",
-        "site_id=12",
-        "-p",
-        "status=Up",
-    ])
+        &["ListDevices", "-p", "site_id=12", "-p", "status=Up"],
+    )
     .ok_saying(&["/monitoring/v2/sites/12/devices?status=Up → HTTP 200"]);
-    home.run(&[
-        "api",
-        "call",
-        "central",
-        "ListDevices",
-        "-p",
-        "site_id=twelve",
-    ])
-    .fails_saying(2, &["'twelve' is not an integer for 'site_id'"]);
+    call(&home, "central", &["ListDevices", "-p", "site_id=twelve"])
+        .fails_saying(2, &["'twelve' is not an integer for 'site_id'"]);
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].path, "/monitoring/v2/sites/12/devices");

@@ -275,6 +275,20 @@ impl Window {
         self.click(Role::Button, "Save");
     }
 
+    /// What the multi-line text fields hold (answers, bodies).
+    fn multiline_texts(&self) -> Vec<String> {
+        self.harness
+            .query_all_by_role(Role::MultilineTextInput)
+            .filter_map(|n| n.value())
+            .collect()
+    }
+
+    /// Opens the selected account's Try it pane.
+    fn open_try_it(&mut self) {
+        self.harness.get_by_label("Try it").click_accesskit();
+        self.harness.run_ok();
+    }
+
     fn has_text(&self, text: &str) -> bool {
         self.harness
             .query_all_by_label_contains(text)
@@ -613,17 +627,12 @@ fn auto_refresh_renews_due_accounts_and_respects_the_toggle() {
 #[test]
 fn try_it_sends_the_token_and_shows_status_and_body() {
     let mut w = window_with(with_generated("demo"));
-    w.harness.get_by_label("Try it").click_accesskit();
-    w.harness.run_ok();
+    w.open_try_it();
     let url = format!("{}/api/me", w.server.issuer());
     w.type_into(Role::TextInput, "URL", &url);
     w.click(Role::Button, "Send GET");
     w.wait_text("HTTP 200 in");
-    let body: Vec<String> = w
-        .harness
-        .query_all_by_role(Role::MultilineTextInput)
-        .filter_map(|n| n.value())
-        .collect();
+    let body = w.multiline_texts();
     assert!(
         body.iter().any(|b| b.contains("hello from the demo API")),
         "{body:?}"
@@ -939,8 +948,7 @@ fn closing_during_a_refresh_waits_until_the_new_tokens_are_saved() {
 #[test]
 fn try_it_asks_before_sending_the_token_to_another_host() {
     let mut w = window_with(with_generated("demo"));
-    w.harness.get_by_label("Try it").click_accesskit();
-    w.harness.run_ok();
+    w.open_try_it();
     // The same server by another name: not a host this account knows.
     let url = format!("{}/api/me", w.server.issuer()).replace("127.0.0.1", "localhost");
     w.type_into(Role::TextInput, "URL", &url);
@@ -1325,8 +1333,7 @@ fn a_team_account_wears_a_team_badge_and_says_who_renewed_it() {
 /// The window on a generated demo account, its Try it pane open with the demo's spec read.
 fn window_with_demo_spec() -> Window {
     let mut w = window_with(with_generated("demo"));
-    w.harness.get_by_label("Try it").click_accesskit();
-    w.harness.run_ok();
+    w.open_try_it();
     let spec = format!("{}/openapi.yaml", w.server.issuer());
     w.type_into(Role::TextInput, "API spec", &spec);
     w.click(Role::Button, "Load spec");
@@ -1356,11 +1363,7 @@ fn the_api_pane_filters_fills_sends_and_copies_curl_without_the_token() {
     w.wait_text("HTTP 200 in");
     assert_eq!(w.server.state().api_calls, 1);
     assert!(w.has_text("x-ratelimit-remaining: 999"));
-    let body: Vec<String> = w
-        .harness
-        .query_all_by_role(Role::MultilineTextInput)
-        .filter_map(|n| n.value())
-        .collect();
+    let body = w.multiline_texts();
     assert!(
         body.iter()
             .any(|b| b.contains("\"path\": \"/api/echo/a%20b\"")

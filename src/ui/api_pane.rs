@@ -150,15 +150,13 @@ impl ApiPane {
     fn spec_row_ui(&mut self, ui: &mut egui::Ui) -> Option<PaneAction> {
         let mut action = None;
         ui.horizontal(|ui| {
-            let label = ui.label("API spec");
-            let field = ui
-                .add(
-                    egui::TextEdit::singleline(&mut self.source)
-                        .id_salt("api-spec")
-                        .hint_text("an OpenAPI / Swagger file or https:// URL")
-                        .desired_width(300.0),
-                )
-                .labelled_by(label.id);
+            let field = labelled_field(
+                ui,
+                ("API spec", "api-spec"),
+                &mut self.source,
+                "an OpenAPI / Swagger file or https:// URL",
+                300.0,
+            );
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             let ready = !self.source.trim().is_empty() && !self.loading;
             if (ui
@@ -215,14 +213,13 @@ impl ApiPane {
 
     fn operations_ui(&mut self, ui: &mut egui::Ui, doc: &ApiDoc) -> Option<PaneAction> {
         ui.horizontal(|ui| {
-            let label = ui.label("Filter operations");
-            ui.add(
-                egui::TextEdit::singleline(&mut self.filter)
-                    .id_salt("api-filter")
-                    .hint_text("words of a path, id, summary or tag")
-                    .desired_width(260.0),
-            )
-            .labelled_by(label.id);
+            labelled_field(
+                ui,
+                ("Filter operations", "api-filter"),
+                &mut self.filter,
+                "words of a path, id, summary or tag",
+                260.0,
+            );
         });
         let rows = self.rows(doc).to_vec();
         let operations = doc.operations();
@@ -473,15 +470,13 @@ impl ApiPane {
     fn url_ui(&mut self, ui: &mut egui::Ui) -> Option<PaneAction> {
         let mut action = None;
         ui.horizontal(|ui| {
-            let label = ui.label("URL");
-            ui.add(
-                // A fixed id: the decoded claims arriving above must not steal focus.
-                egui::TextEdit::singleline(&mut self.url)
-                    .id_salt("try-url")
-                    .hint_text("https://api.example.com/v1/…")
-                    .desired_width(360.0),
-            )
-            .labelled_by(label.id);
+            labelled_field(
+                ui,
+                ("URL", "try-url"),
+                &mut self.url,
+                "https://api.example.com/v1/…",
+                360.0,
+            );
             if ui
                 .add_enabled(!self.url.trim().is_empty(), egui::Button::new("Send GET"))
                 .clicked()
@@ -510,4 +505,23 @@ impl ApiPane {
         }
         action
     }
+}
+
+/// A labelled one-line field with a fixed id (results arriving from the worker must not
+/// steal its focus): `(label, id)`.
+fn labelled_field(
+    ui: &mut egui::Ui,
+    (label, id): (&str, &str),
+    text: &mut String,
+    hint: &str,
+    width: f32,
+) -> egui::Response {
+    let label = ui.label(label);
+    ui.add(
+        egui::TextEdit::singleline(text)
+            .id_salt(id)
+            .hint_text(hint)
+            .desired_width(width),
+    )
+    .labelled_by(label.id)
 }

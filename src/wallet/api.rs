@@ -344,7 +344,8 @@ fn curl(account: &Account, request: &ApiRequest) -> String {
     }
     if let Some((media, body)) = &request.body {
         lines.push(format!("-H {}", quote(&format!("Content-Type: {media}"))));
-        lines.push(format!("--data-raw {}", quote(body)));
+        // curl's own option (the body as it is, an `@` included), not the command line's.
+        lines.push(["--data-raw", &quote(body)].join(" "));
     }
     lines.join(" \\\n  ")
 }
