@@ -32,6 +32,13 @@ fn call(home: &Home, name: &str, args: &[&str]) -> support::Run {
     home.run(&all)
 }
 
+/// Where the account's record says its spec was read from.
+fn kept_spec(home: &Home, name: &str) -> Option<String> {
+    let record: Value =
+        serde_json::from_str(&std::fs::read_to_string(home.record_path(name)).unwrap()).unwrap();
+    record["api_spec"].as_str().map(str::to_owned)
+}
+
 fn echoed(run: &support::Run) -> Value {
     serde_json::from_str(&run.ok()).unwrap()
 }
@@ -51,6 +58,26 @@ fn the_operations_are_listed_by_tag_and_filtered() {
     assert_eq!(posts.lines().count(), 2, "{posts}");
     home.run(&["api", "ops", "demo", "nothing"])
         .fails_saying(1, &["no operation"]);
+    // A spec and its operations hold no secret: no passphrase is asked for them.
+    let mut no_passphrase = home.sharing();
+    no_passphrase.unset_env("TOKENWALLET_PASSPHRASE");
+    assert_eq!(no_passphrase.run(&["api", "ops", "demo"]).ok(), all);
+}
+
+#[test]
+fn a_spec_file_is_remembered_by_its_whole_path() {
+    let (_server, home) = generated_demo();
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("api.yaml"), tokenwallet::demo::api::SPEC).unwrap();
+    let mut command = home.command(&["api", "spec", "demo", "api.yaml"]);
+    command.current_dir(folder.path());
+    support::output(&mut command);
+    let kept = kept_spec(&home, "demo").unwrap();
+    let whole = std::fs::canonicalize(folder.path().join("api.yaml")).unwrap();
+    assert_eq!(std::path::Path::new(&kept), whole);
+    // The kept copy answers from anywhere, and without it the whole path still does.
+    std::fs::remove_dir_all(home.path().join("specs")).unwrap();
+    home.run(&["api", "ops", "demo", "me"]).ok_saying(&[]);
 }
 
 #[test]
@@ -170,7 +197,7 @@ fn bad_operations_and_parameters_exit_2_and_send_nothing() {
     let missing = format!("{}/no-such-spec.yaml", server.issuer());
     bare.run(&["api", "spec", "plain", &missing])
         .fails_saying(2, &["HTTP 404", "downloaded"]);
-    assert_eq!(bare.show("plain").get("api_spec"), None, "nothing was kept");
+    assert_eq!(kept_spec(&bare, "plain"), None, "nothing was kept");
 }
 
 #[test]
@@ -265,24 +292,25 @@ fn active_iq_gets_its_raw_header_and_a_spec_on_localhost_goes_to_the_chosen_serv
     home.run(&["api", "spec", "aiq", spec])
         .ok_saying(&["3 operations"]);
     let (api, seen) = recorder();
-    let run = home.run(&[
-        "api",
-        "call",
+    let run = call(
+        &home,
         "aiq",
-        "listVolumes",
-        "--server",
-        &api.url(),
-        "-p",
-        "workingEnvironmentId=vsa1",
-        "-p",
-        "fields=size",
-        "-p",
-        "fields=state",
-        "-p",
-        "tag=a",
-        "-p",
-        "tag=b",
-    ]);
+        &[
+            "listVolumes",
+            "--server",
+            &api.url(),
+            "-p",
+            "workingEnvironmentId=vsa1",
+            "-p",
+            "fields=size",
+            "-p",
+            "fields=state",
+            "-p",
+            "tag=a",
+            "-p",
+            "tag=b",
+        ],
+    );
     run.ok();
     let seen = seen.lock().unwrap();
     let request = &seen[0];

@@ -1415,3 +1415,29 @@ fn a_non_get_operation_asks_first_and_sends_the_body_drawn_from_the_schema() {
     assert_eq!(w.server.state().api_calls, 1);
     assert!(w.has_text("POST http://127.0.0.1:"));
 }
+
+#[test]
+fn a_spec_of_thousands_of_operations_lays_out_only_the_visible_rows() {
+    let mut w = window_with(with_generated("demo"));
+    let paths: serde_json::Map<String, serde_json::Value> = (0..3000)
+        .map(|i| {
+            let op = serde_json::json!({"get": {"tags": [format!("tag{}", i % 30)], "summary": format!("operation {i:04}")}});
+            (format!("/items{i:04}"), op)
+        })
+        .collect();
+    let spec = serde_json::json!({"openapi": "3.0.3", "info": {"title": "big", "version": "1"}, "paths": paths});
+    let file = w.home.path().join("big.json");
+    std::fs::write(&file, spec.to_string()).unwrap();
+    w.open_try_it();
+    w.type_into(Role::TextInput, "API spec", file.to_str().unwrap());
+    w.click(Role::Button, "Load spec");
+    w.wait_text("big 1 — 3000 operations");
+    let rows = w.harness.query_all_by_label_contains("operation ").count();
+    assert!(rows > 0 && rows < 100, "laid out {rows} rows of 3000");
+    w.type_into(Role::TextInput, "Filter operations", "operation 2999");
+    w.wait_text("/items2999");
+    assert_eq!(
+        w.harness.query_all_by_label_contains("operation ").count(),
+        1
+    );
+}

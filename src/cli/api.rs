@@ -5,7 +5,7 @@ use std::io::Read as _;
 use std::path::Path;
 
 use super::args::ApiCommand;
-use super::{Failure, open_wallet, print_data, usage};
+use super::{Failure, config, open_wallet, passphrase, print_data, usage};
 use crate::openapi::ApiDoc;
 use crate::wallet::{ApiCall, WalletError};
 
@@ -15,7 +15,7 @@ const MAX_DATA_BYTES: u64 = 8 << 20;
 pub(super) async fn api(home: &Path, command: ApiCommand) -> Result<(), Failure> {
     match command {
         ApiCommand::Spec { name, source } => {
-            let wallet = open_wallet(home)?;
+            let wallet = records_only(home)?;
             let doc = wallet.remember_spec(&name, &source).await?;
             eprintln!(
                 "tokenwallet: kept '{}' ({} operations) as the API of '{name}'. Next: tokenwallet api ops {name}",
@@ -25,7 +25,7 @@ pub(super) async fn api(home: &Path, command: ApiCommand) -> Result<(), Failure>
             Ok(())
         }
         ApiCommand::Ops { name, filter } => {
-            let wallet = open_wallet(home)?;
+            let wallet = records_only(home)?;
             let (doc, _) = wallet
                 .api_spec(&name)
                 .await
@@ -79,6 +79,12 @@ pub(super) async fn api(home: &Path, command: ApiCommand) -> Result<(), Failure>
             }
         }
     }
+}
+
+/// The wallet for what needs no secret (a spec, its operations): no passphrase asked.
+fn records_only(home: &Path) -> Result<crate::wallet::Wallet, Failure> {
+    let config = config()?.using(crate::store::SecretStoreKind::Memory);
+    Ok(crate::wallet::Wallet::open(home, &config, &passphrase)?)
 }
 
 /// The operations by tag, one line each: method, path, id, summary.

@@ -19,6 +19,15 @@ fn values(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `op`'s request on `base` with `pairs`, no body, the token in `Authorization`.
+fn built(
+    op: &Operation,
+    base: &str,
+    pairs: &[(&str, &str)],
+) -> Result<ApiRequest, super::request::BadCall> {
+    build(op, base, &values(pairs), None, "Authorization")
+}
+
 #[test]
 fn swagger2_on_localhost_goes_to_the_account_base_with_its_base_path() {
     let spec = doc(SWAGGER2);
@@ -49,18 +58,16 @@ fn swagger2_parameters_encode_by_kind_and_auth_headers_stay_hidden() {
     let list = spec.find("listVolumes").unwrap();
     let shown: Vec<&str> = list.visible_params().map(|p| p.name.as_str()).collect();
     assert_eq!(shown, ["workingEnvironmentId", "fields", "tag", "detailed"]);
-    let request = build(
+    let request = built(
         list,
         "https://h.example/occm/api",
-        &values(&[
+        &[
             ("workingEnvironmentId", "vsa/1 2"),
             ("fields", "size"),
             ("fields", "state"),
             ("tag", "a b"),
             ("tag", "c"),
-        ]),
-        None,
-        "Authorization",
+        ],
     )
     .unwrap();
     assert_eq!(request.method, "GET");
@@ -69,21 +76,17 @@ fn swagger2_parameters_encode_by_kind_and_auth_headers_stay_hidden() {
         "https://h.example/occm/api/working-environments/vsa%2F1%202/volumes?fields=size%2Cstate&tag=a+b&tag=c"
     );
     assert!(request.headers.is_empty(), "{:?}", request.headers);
-    let refused = build(
+    let refused = built(
         list,
         "https://h.example",
-        &values(&[("workingEnvironmentId", "x"), ("authorization", "t")]),
-        None,
-        "Authorization",
+        &[("workingEnvironmentId", "x"), ("authorization", "t")],
     )
     .unwrap_err();
     assert!(refused.0.contains("fills it in"), "{refused}");
-    let bad = build(
+    let bad = built(
         list,
         "https://h.example",
-        &values(&[("workingEnvironmentId", "x"), ("fields", "color")]),
-        None,
-        "Authorization",
+        &[("workingEnvironmentId", "x"), ("fields", "color")],
     )
     .unwrap_err();
     assert_eq!(
@@ -130,29 +133,17 @@ fn swagger2_body_takes_the_vendor_media_type_and_checks_json() {
 fn required_parameters_take_their_default_or_are_asked_for() {
     let spec = doc(SWAGGER2);
     let audit = spec.find("getAudit").unwrap();
-    let request = build(audit, "https://h.example", &[], None, "Authorization").unwrap();
+    let request = built(audit, "https://h.example", &[]).unwrap();
     assert_eq!(request.url.query(), Some("limit=10"));
-    let bad = build(
-        audit,
-        "https://h.example",
-        &values(&[("limit", "ten")]),
-        None,
-        "Authorization",
-    );
+    let bad = built(audit, "https://h.example", &[("limit", "ten")]);
     assert_eq!(bad.unwrap_err().0, "'ten' is not an integer for 'limit'");
     let list = spec.find("listVolumes").unwrap();
-    let missing = build(list, "https://h.example", &[], None, "Authorization").unwrap_err();
+    let missing = built(list, "https://h.example", &[]).unwrap_err();
     assert_eq!(
         missing.0,
         "GET /working-environments/{workingEnvironmentId}/volumes needs the path parameter 'workingEnvironmentId'"
     );
-    let unknown = build(
-        audit,
-        "https://h.example",
-        &values(&[("offset", "1")]),
-        None,
-        "Authorization",
-    );
+    let unknown = built(audit, "https://h.example", &[("offset", "1")]);
     assert_eq!(
         unknown.unwrap_err().0,
         "GET /audit has no parameter 'offset'; it takes limit"
@@ -175,18 +166,16 @@ fn openapi30_template_server_nullable_types_and_cycles() {
     let status = list.params.iter().find(|p| p.name == "status").unwrap();
     assert_eq!(status.kind.as_deref(), Some("string"));
     assert_eq!(status.choices, ["Up", "Down"]);
-    let request = build(
+    let request = built(
         list,
         &spec.base_url("https://gw.example", None, None),
-        &values(&[
+        &[
             ("site_id", "42"),
             ("model", "a"),
             ("model", "b"),
             ("calculate_total", "true"),
             ("session", "s1"),
-        ]),
-        None,
-        "Authorization",
+        ],
     )
     .unwrap();
     assert_eq!(
@@ -224,12 +213,10 @@ fn openapi31_relative_server_form_body_and_escaped_refs() {
     let get = spec.find("GET /items/{id}").unwrap();
     let shown: Vec<&str> = get.visible_params().map(|p| p.name.as_str()).collect();
     assert_eq!(shown, ["id", "X-Trace", "page_size"]);
-    let request = build(
+    let request = built(
         get,
         "http://127.0.0.1:9/api/v1",
-        &values(&[("id", "é?#"), ("X-Trace", "t1")]),
-        None,
-        "Authorization",
+        &[("id", "é?#"), ("X-Trace", "t1")],
     )
     .unwrap();
     assert_eq!(
@@ -237,21 +224,17 @@ fn openapi31_relative_server_form_body_and_escaped_refs() {
         "http://127.0.0.1:9/api/v1/items/%C3%A9%3F%23"
     );
     assert_eq!(request.headers, [("X-Trace".into(), "t1".into())]);
-    let line_break = build(
+    let line_break = built(
         get,
         "http://127.0.0.1:9",
-        &values(&[("id", "1"), ("X-Trace", "a\r\nX-Evil: 1")]),
-        None,
-        "Authorization",
+        &[("id", "1"), ("X-Trace", "a\r\nX-Evil: 1")],
     );
     assert!(line_break.unwrap_err().0.contains("line break"));
     let add = spec.find("addItem").unwrap();
-    let request = build(
+    let request = built(
         add,
         "http://127.0.0.1:9",
-        &values(&[("label", "a&b c"), ("count", "3")]),
-        None,
-        "Authorization",
+        &[("label", "a&b c"), ("count", "3")],
     )
     .unwrap();
     assert_eq!(
@@ -261,7 +244,7 @@ fn openapi31_relative_server_form_body_and_escaped_refs() {
             "count=3&label=a%26b+c".into()
         ))
     );
-    let missing = build(add, "http://127.0.0.1:9", &[], None, "Authorization");
+    let missing = built(add, "http://127.0.0.1:9", &[]);
     assert!(missing.unwrap_err().0.contains("'label'"));
 }
 
@@ -315,7 +298,7 @@ fn vendor_specs_in_a_named_folder_all_read() {
         match ApiDoc::parse(&text) {
             Ok(spec) => {
                 for op in spec.operations() {
-                    let _ = build(op, "https://x.example", &[], None, "Authorization");
+                    let _ = built(op, "https://x.example", &[]);
                 }
             }
             Err(err) => failures.push(format!("{}: {err}", path.display())),

@@ -122,12 +122,19 @@ impl Wallet {
         let account = self.account(name)?;
         let text = self.fetch_spec(&account, source).await?;
         let doc = ApiDoc::parse(&text).map_err(|err| spec_error(&account, source, &err))?;
+        // A file is remembered by its whole path: a later read may start elsewhere.
+        let source = if is_url(source) {
+            source.to_owned()
+        } else {
+            std::fs::canonicalize(source)
+                .map_or_else(|_| source.to_owned(), |path| path.display().to_string())
+        };
         let path = self.spec_path(name);
         if let Some(folder) = path.parent() {
             crate::store::ensure_home(folder)?;
         }
         write_atomic(&path, text.as_bytes())?;
-        self.update_account(name, |stored| stored.api_spec = Some(source.to_owned()))?;
+        self.update_account(name, |stored| stored.api_spec = Some(source))?;
         Ok(doc)
     }
 
@@ -281,7 +288,7 @@ impl Wallet {
             source_name: source.to_owned(),
             reason,
         };
-        if source.starts_with("https://") || source.starts_with("http://") {
+        if is_url(source) {
             let url = checked_url(source).map_err(|source| bad_url(account, source))?;
             let http = self.http_for(account)?;
             let reply = http
@@ -323,6 +330,10 @@ fn spec_error(account: &Account, source: &str, err: &crate::openapi::SpecError) 
         source_name: source.to_owned(),
         reason: err.to_string(),
     }
+}
+
+fn is_url(source: &str) -> bool {
+    source.starts_with("https://") || source.starts_with("http://")
 }
 
 fn is_rate_limit(name: &str) -> bool {
