@@ -373,3 +373,16 @@ fn aruba_calls_go_to_the_accounts_gateway_when_the_spec_names_a_template_server(
         Some("Bearer aruba-access-1")
     );
 }
+
+#[test]
+fn with_the_agent_unlocked_a_call_needs_no_passphrase() {
+    let (server, home) = demo_with_spec();
+    let mut caller = home.sharing();
+    caller.unset_env("TOKENWALLET_PASSPHRASE");
+    call(&caller, "demo", &["getMe"]).fails_saying(1, &["needs a passphrase", "unlock"]);
+    let _agent = support::Agent::start(&home);
+    home.run(&["unlock", "--for", "1h"]).ok();
+    let me = echoed(&call(&caller, "demo", &["getMe"]));
+    assert_eq!(me["sub"], "demo");
+    assert_eq!(server.state().api_calls, 1);
+}

@@ -5,7 +5,10 @@ use std::io::Read as _;
 use std::path::Path;
 
 use super::args::ApiCommand;
-use super::{Failure, config, open_wallet, passphrase, print_data, usage};
+use super::served::answered;
+use super::{Failure, config, open_wallet, passphrase, print_data, usage, words};
+use crate::agent::{Reply, Request};
+use crate::model::Secret;
 use crate::openapi::ApiDoc;
 use crate::wallet::{ApiCall, WalletError};
 
@@ -57,9 +60,15 @@ pub(super) async fn api(home: &Path, command: ApiCommand) -> Result<(), Failure>
                 data: data.as_deref().map(read_data).transpose()?,
                 server,
             };
-            let wallet = open_wallet(home)?;
+            // Checked with the records alone; the token from the agent when one serves.
+            let wallet = records_only(home)?;
+            let prepared = wallet
+                .prepare_operation(&name, &call, confirm_host)
+                .await
+                .map_err(|err| call_hint(&name, err))?;
+            let token = token(home, &name).await?;
             let reply = wallet
-                .call_operation(&name, &call, confirm_host)
+                .send_operation(&prepared, &token)
                 .await
                 .map_err(|err| call_hint(&name, err))?;
             print_data(&reply.body);
@@ -85,6 +94,31 @@ pub(super) async fn api(home: &Path, command: ApiCommand) -> Result<(), Failure>
 fn records_only(home: &Path) -> Result<crate::wallet::Wallet, Failure> {
     let config = config()?.using(crate::store::SecretStoreKind::Memory);
     Ok(crate::wallet::Wallet::open(home, &config, &passphrase)?)
+}
+
+/// A valid access token of `name`: the agent's when one serves, else this process's.
+async fn token(home: &Path, name: &str) -> Result<Secret, Failure> {
+    let request = Request::Token {
+        name: name.to_owned(),
+    };
+    match answered(home, request, || open_wallet(home)).await? {
+        Reply::Token { token, warning } => {
+            if let Some(warning) = warning {
+                eprintln!(
+                    "tokenwallet: warning: {warning} (calling with the current token, still valid)"
+                );
+            }
+            Ok(Secret::new(token.as_str()))
+        }
+        Reply::Failed { kind, message } => Err(Failure {
+            code: words::code(kind),
+            message,
+        }),
+        _ => Err(Failure {
+            code: 1,
+            message: format!("no token could be had for '{name}'"),
+        }),
+    }
 }
 
 /// The operations by tag, one line each: method, path, id, summary.

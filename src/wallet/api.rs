@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
-use crate::model::Account;
+use crate::model::{Account, Secret};
 use crate::openapi::{ApiDoc, ApiRequest, MAX_SPEC_BYTES, build};
 use crate::providers::{checked_url, spec};
 use crate::store::{file_stem, write_atomic};
@@ -66,6 +66,13 @@ pub struct ApiResponse {
     pub curl: String,
 }
 
+/// An operation's request, checked, waiting for a token.
+#[derive(Debug, Clone)]
+pub struct PreparedCall {
+    account: Account,
+    request: ApiRequest,
+}
+
 /// The hosts an account's token may go to without asking: its provider's (default URL,
 /// presets, API), its own endpoints, and those the user confirmed.
 fn known_hosts(account: &Account) -> Vec<String> {
@@ -105,8 +112,10 @@ impl Wallet {
             headers: Vec::new(),
             body: None,
         };
+        self.check_host(&account, &request.url, confirm)?;
+        let token = self.token(name).await?.token;
         let reply = self
-            .send_api(&account, &request, confirm, MAX_ANSWER_BYTES)
+            .send_api(&account, &request, &token, MAX_ANSWER_BYTES)
             .await?;
         Ok(ApiReply {
             status: reply.status,
@@ -161,6 +170,19 @@ impl Wallet {
         call: &ApiCall,
         confirm: bool,
     ) -> Result<ApiResponse, WalletError> {
+        let prepared = self.prepare_operation(name, call, confirm).await?;
+        let token = self.token(name).await?.token;
+        self.send_operation(&prepared, &token).await
+    }
+
+    /// An operation of the account's spec as a request, checked (operation, values,
+    /// address, host: `confirm` confirms and remembers it) before any token is read.
+    pub async fn prepare_operation(
+        &self,
+        name: &str,
+        call: &ApiCall,
+        confirm: bool,
+    ) -> Result<PreparedCall, WalletError> {
         let account = self.account(name)?;
         let (doc, source) = self.api_spec(name).await?;
         let bad_call = |reason: String| WalletError::BadApiCall {
@@ -178,8 +200,23 @@ impl Wallet {
         let request = build(op, &base, &call.values, call.data.as_deref(), header)
             .map_err(|err| bad_call(err.0))?;
         checked_url(request.url.as_str()).map_err(|source| bad_url(&account, source))?;
-        self.send_api(&account, &request, confirm, MAX_ANSWER_BYTES)
-            .await
+        self.check_host(&account, &request.url, confirm)?;
+        Ok(PreparedCall { account, request })
+    }
+
+    /// Sends a prepared operation with `token` (a command line may have it from the agent).
+    pub async fn send_operation(
+        &self,
+        prepared: &PreparedCall,
+        token: &Secret,
+    ) -> Result<ApiResponse, WalletError> {
+        self.send_api(
+            &prepared.account,
+            &prepared.request,
+            token,
+            MAX_ANSWER_BYTES,
+        )
+        .await
     }
 
     /// Where the spec's paths go for this account.
@@ -208,31 +245,33 @@ impl Wallet {
         Ok(base)
     }
 
-    /// Sends `request` with the account's token, after the host check.
+    /// Refuses a host that is neither the provider's nor confirmed for the account;
+    /// `confirm` confirms it (and remembers it).
+    fn check_host(&self, account: &Account, url: &Url, confirm: bool) -> Result<(), WalletError> {
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        if known_hosts(account).contains(&host) {
+            return Ok(());
+        }
+        if !confirm {
+            return Err(WalletError::UnconfirmedHost {
+                account: account.name.clone(),
+                provider: account.provider,
+                host,
+            });
+        }
+        self.update_account(&account.name, |stored| stored.api_hosts.push(host))?;
+        Ok(())
+    }
+
+    /// Sends `request` with `token` in the provider's header.
     async fn send_api(
         &self,
         account: &Account,
         request: &ApiRequest,
-        confirm: bool,
+        token: &Secret,
         limit: usize,
     ) -> Result<ApiResponse, WalletError> {
         let started = Instant::now();
-        let host = request
-            .url
-            .host_str()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        if !known_hosts(account).contains(&host) {
-            if !confirm {
-                return Err(WalletError::UnconfirmedHost {
-                    account: account.name.clone(),
-                    provider: account.provider,
-                    host,
-                });
-            }
-            self.update_account(&account.name, |stored| stored.api_hosts.push(host.clone()))?;
-        }
-        let token = self.token(&account.name).await?.token;
         let (header, value) = spec(account.provider).header(token.expose());
         let http = self.http_for(account)?;
         let method =

@@ -31,7 +31,7 @@ use chrono::{DateTime, Utc};
 
 /// Which store holds the secrets, and what goes wrong there: the fronts name them.
 pub use crate::store::{SecretStoreKind, StoreError};
-pub use api::{ApiCall, ApiReply, ApiResponse};
+pub use api::{ApiCall, ApiReply, ApiResponse, PreparedCall};
 pub use deliver::{CatalogHandoff, ExportRequest};
 pub use error::{ErrorKind, WalletError};
 pub use fields::AccountFields;
