@@ -122,9 +122,15 @@ async fn token(home: &Path, name: &str) -> Result<Secret, Failure> {
 }
 
 /// The operations by tag, one line each: method, path, id, summary.
+/// One operation alone is shown with what it takes: its parameters and body.
 fn listing(doc: &ApiDoc, filter: &str) -> String {
     let mut out = String::new();
-    for (tag, ops) in doc.by_tag(filter) {
+    let groups = doc.by_tag(filter);
+    let alone = match groups.as_slice() {
+        [(_, ops)] if ops.len() == 1 => Some(ops[0]),
+        _ => None,
+    };
+    for (tag, ops) in groups {
         writeln!(out, "{tag}").ok();
         for op in ops {
             let deprecated = if op.deprecated { " (deprecated)" } else { "" };
@@ -137,6 +143,41 @@ fn listing(doc: &ApiDoc, filter: &str) -> String {
                 op.summary.as_deref().unwrap_or_default()
             )
             .ok();
+        }
+    }
+    if let Some(op) = alone {
+        out.push_str(&takes(op));
+    }
+    out
+}
+
+/// What an operation takes, one line a parameter, then its body with an example.
+fn takes(op: &crate::openapi::Operation) -> String {
+    let mut out = String::new();
+    for param in op.visible_params() {
+        let mut facts = vec![param.location.word().to_owned()];
+        facts.extend(param.kind.clone());
+        if param.required {
+            facts.push("required".to_owned());
+        }
+        if !param.choices.is_empty() {
+            facts.push(format!("one of {}", param.choices.join(", ")));
+        }
+        if let Some(default) = &param.default {
+            facts.push(format!("default {default}"));
+        }
+        writeln!(out, "    -p {}=…  ({})", param.name, facts.join(", ")).ok();
+    }
+    if let Some(body) = &op.body {
+        let needed = if body.required { ", required" } else { "" };
+        writeln!(
+            out,
+            "    --data  ({}{needed}), for example:",
+            body.media_type
+        )
+        .ok();
+        if let Ok(example) = serde_json::to_string(&body.example) {
+            writeln!(out, "      {example}").ok();
         }
     }
     out
