@@ -37,7 +37,7 @@ pub(super) async fn api(home: &Path, command: ApiCommand) -> Result<(), Failure>
             if listing.is_empty() {
                 return Err(Failure {
                     code: 1,
-                    message: format!("no operation of '{name}''s API matches that filter"),
+                    message: format!("no operation of the API of '{name}' matches that filter"),
                 });
             }
             print_data(&listing);
