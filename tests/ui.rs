@@ -1441,3 +1441,27 @@ fn a_spec_of_thousands_of_operations_lays_out_only_the_visible_rows() {
         1
     );
 }
+
+#[test]
+fn a_spec_read_from_a_file_with_no_server_of_its_own_takes_the_one_typed() {
+    let mut w = window_with(with_generated("demo"));
+    let file = w.home.path().join("demo-api.yaml");
+    std::fs::write(&file, tokenwallet::demo::api::SPEC).unwrap();
+    w.open_try_it();
+    w.type_into(Role::TextInput, "API spec", file.to_str().unwrap());
+    w.click(Role::Button, "Load spec");
+    w.wait_text("4 operations");
+    w.harness
+        .get_by_label_contains("Who the token belongs to")
+        .click_accesskit();
+    w.harness.run_ok();
+    // A relative server in a file, on an OAuth 2.0 account with no API address: asked for.
+    w.click(Role::Button, "Send request");
+    w.wait_text("give the server's address");
+    assert_eq!(w.server.state().api_calls, 0);
+    let server = format!("{}/api", w.server.issuer());
+    w.type_into(Role::TextInput, "Server", &server);
+    w.click(Role::Button, "Send request");
+    w.wait_text("HTTP 200 in");
+    assert_eq!(w.server.state().api_calls, 1);
+}

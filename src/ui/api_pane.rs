@@ -54,6 +54,8 @@ pub(super) struct ApiPane {
     sending: bool,
     response: Option<Result<ApiResponse, String>>,
     url: String,
+    /// The API's address, when the spec's does not serve (empty: the spec's).
+    server: String,
     try_result: Option<TryItResult>,
     /// Open the pane (and show it) at the next frame.
     open_now: bool,
@@ -185,6 +187,15 @@ impl ApiPane {
                 ))
                 .weak(),
             );
+            ui.horizontal(|ui| {
+                labelled_field(
+                    ui,
+                    ("Server", "api-server"),
+                    &mut self.server,
+                    "the spec's, or the account's (https://… to use another)",
+                    300.0,
+                );
+            });
         }
         action
     }
@@ -355,7 +366,7 @@ impl ApiPane {
             operation: op.label(),
             values,
             data,
-            server: None,
+            server: Some(self.server.trim().to_owned()).filter(|server| !server.is_empty()),
         }
     }
 
