@@ -25,9 +25,9 @@ click() { xdotool mousemove "$1" "$2" click 1; sleep 0.5; }
 click 487 538   # fold the decoded claims
 click 487 561   # open Try it
 sleep 1
-click 700 707   # GET /echo/{id}
-click 673 807; xdotool type --delay 40 "42"
-click 673 831; xdotool type --delay 40 "alpha, beta"
+click 700 730   # GET /echo/{id}
+click 673 830; xdotool type --delay 40 "42"
+click 673 854; xdotool type --delay 40 "alpha, beta"
 for _ in 1 2 3 4 5 6 7 8; do xdotool mousemove 900 600 click 5; sleep 0.1; done
 sleep 0.5
 import -window root /tmp/api-pane-form.png

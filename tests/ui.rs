@@ -1465,3 +1465,16 @@ fn a_spec_read_from_a_file_with_no_server_of_its_own_takes_the_one_typed() {
     w.wait_text("HTTP 200 in");
     assert_eq!(w.server.state().api_calls, 1);
 }
+
+#[test]
+fn a_spec_given_to_the_account_elsewhere_shows_in_an_open_pane() {
+    let mut w = window_with(with_generated("demo"));
+    w.open_try_it();
+    assert!(!w.has_text("4 operations"));
+    // The command line (or the demo's start) keeps a spec while the pane is open.
+    let spec = format!("{}/openapi.yaml", w.server.issuer());
+    w.runtime
+        .block_on(w.wallet.remember_spec("demo", &spec))
+        .unwrap();
+    w.wait_text("tokenwallet demo API 1.0 — 4 operations");
+}

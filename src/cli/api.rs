@@ -19,7 +19,7 @@ pub(super) async fn api(home: &Path, command: ApiCommand) -> Result<(), Failure>
     match command {
         ApiCommand::Spec { name, source } => {
             let wallet = records_only(home)?;
-            let doc = wallet.remember_spec(&name, &source).await?;
+            let (doc, _) = wallet.remember_spec(&name, &source).await?;
             eprintln!(
                 "tokenwallet: kept '{}' ({} operations) as the API of '{name}'. Next: tokenwallet api ops {name}",
                 doc.title(),

@@ -43,6 +43,10 @@ pub(super) struct ApiPane {
     /// The spec field: a file or a URL.
     source: String,
     doc: Option<Arc<ApiDoc>>,
+    /// Where the spec shown was read from.
+    doc_source: Option<String>,
+    /// The account record's spec as last seen: another part of the wallet may set it.
+    record_spec: Option<String>,
     loading: bool,
     error: Option<String>,
     filter: String,
@@ -80,7 +84,8 @@ impl ApiPane {
                 self.loading = false;
                 match result {
                     Ok((doc, source)) => {
-                        self.source = source;
+                        self.source.clone_from(&source);
+                        self.doc_source = Some(source);
                         self.doc = Some(doc);
                         self.rows = None;
                         self.chosen = None;
@@ -110,13 +115,17 @@ impl ApiPane {
             let url = std::mem::take(&mut self.url);
             *self = Self {
                 account: account.name.clone(),
-                source: account.api_spec.clone().unwrap_or_default(),
-                loading: account.api_spec.is_some(),
                 url,
                 open_now: self.open_now,
                 ..Self::default()
             };
-            if account.api_spec.is_some() {
+        }
+        // A spec given to the account elsewhere (the command line, the demo) is read.
+        if self.record_spec != account.api_spec {
+            self.record_spec.clone_from(&account.api_spec);
+            if account.api_spec.is_some() && account.api_spec != self.doc_source && !self.loading {
+                self.source = account.api_spec.clone().unwrap_or_default();
+                self.loading = true;
                 action = Some(PaneAction::Send(ApiCommand::LoadSpec {
                     name: account.name.clone(),
                     source: None,
@@ -192,7 +201,7 @@ impl ApiPane {
                     ui,
                     ("Server", "api-server"),
                     &mut self.server,
-                    "the spec's, or the account's (https://… to use another)",
+                    "optional: https://… instead of the spec's",
                     300.0,
                 );
             });

@@ -126,8 +126,12 @@ impl Wallet {
 
     /// Reads an OpenAPI or Swagger spec from a file or an `https://` URL (no token is sent
     /// with it), and keeps it as the account's: a copy of its text in the data dir, where it
-    /// came from in the record.
-    pub async fn remember_spec(&self, name: &str, source: &str) -> Result<ApiDoc, WalletError> {
+    /// came from in the record (returned: a file's whole path).
+    pub async fn remember_spec(
+        &self,
+        name: &str,
+        source: &str,
+    ) -> Result<(ApiDoc, String), WalletError> {
         let account = self.account(name)?;
         let text = self.fetch_spec(&account, source).await?;
         let doc = ApiDoc::parse(&text).map_err(|err| spec_error(&account, source, &err))?;
@@ -143,8 +147,8 @@ impl Wallet {
             crate::store::ensure_home(folder)?;
         }
         write_atomic(&path, text.as_bytes())?;
-        self.update_account(name, |stored| stored.api_spec = Some(source))?;
-        Ok(doc)
+        self.update_account(name, |stored| stored.api_spec = Some(source.clone()))?;
+        Ok((doc, source))
     }
 
     /// The account's spec, and where it was read from.

@@ -109,10 +109,7 @@ pub(super) async fn run(inner: &Arc<Inner>, wallet: &Wallet, command: ApiCommand
         }
         ApiCommand::LoadSpec { name, source } => {
             let result = match source {
-                Some(source) => wallet
-                    .remember_spec(&name, &source)
-                    .await
-                    .map(|doc| (doc, source)),
+                Some(source) => wallet.remember_spec(&name, &source).await,
                 None => wallet.api_spec(&name).await,
             };
             let result = result
