@@ -104,9 +104,10 @@ pub fn build(
                 }
             }
             Location::Header => {
-                if joined.chars().any(char::is_control) {
+                // What HTTP carries in a header: visible ASCII and spaces.
+                if joined.chars().any(|c| c.is_control() || !c.is_ascii()) {
                     return Err(BadCall(format!(
-                        "header '{}' cannot hold a line break or a control character",
+                        "header '{}' takes plain ASCII text: no line break, control character or accent",
                         param.name
                     )));
                 }

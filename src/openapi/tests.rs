@@ -230,6 +230,12 @@ fn openapi31_relative_server_form_body_and_escaped_refs() {
         &[("id", "1"), ("X-Trace", "a\r\nX-Evil: 1")],
     );
     assert!(line_break.unwrap_err().0.contains("line break"));
+    let accent = built(
+        get,
+        "http://127.0.0.1:9",
+        &[("id", "1"), ("X-Trace", "café")],
+    );
+    assert!(accent.unwrap_err().0.contains("plain ASCII"));
     let add = spec.find("addItem").unwrap();
     let request = built(
         add,
