@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::args::ApiCommand;
 use super::served::answered;
-use super::{Failure, config, open_wallet, passphrase, print_data, usage, words};
+use super::{Failure, open_records, open_wallet, print_data, usage, words};
 use crate::agent::{Reply, Request};
 use crate::model::Secret;
 use crate::openapi::ApiDoc;
@@ -18,7 +18,7 @@ const MAX_DATA_BYTES: u64 = 8 << 20;
 pub(super) async fn api(home: &Path, command: ApiCommand) -> Result<(), Failure> {
     match command {
         ApiCommand::Spec { name, source } => {
-            let wallet = records_only(home)?;
+            let wallet = open_records(home)?;
             let (doc, _) = wallet.remember_spec(&name, &source).await?;
             eprintln!(
                 "tokenwallet: kept '{}' ({} operations) as the API of '{name}'. Next: tokenwallet api ops {name}",
@@ -28,7 +28,7 @@ pub(super) async fn api(home: &Path, command: ApiCommand) -> Result<(), Failure>
             Ok(())
         }
         ApiCommand::Ops { name, filter } => {
-            let wallet = records_only(home)?;
+            let wallet = open_records(home)?;
             let (doc, _) = wallet
                 .api_spec(&name)
                 .await
@@ -61,7 +61,7 @@ pub(super) async fn api(home: &Path, command: ApiCommand) -> Result<(), Failure>
                 server,
             };
             // Checked with the records alone; the token from the agent when one serves.
-            let wallet = records_only(home)?;
+            let wallet = open_records(home)?;
             let prepared = wallet
                 .prepare_operation(&name, &call, confirm_host)
                 .await
@@ -88,12 +88,6 @@ pub(super) async fn api(home: &Path, command: ApiCommand) -> Result<(), Failure>
             }
         }
     }
-}
-
-/// The wallet for what needs no secret (a spec, its operations): no passphrase asked.
-fn records_only(home: &Path) -> Result<crate::wallet::Wallet, Failure> {
-    let config = config()?.using(crate::store::SecretStoreKind::Memory);
-    Ok(crate::wallet::Wallet::open(home, &config, &passphrase)?)
 }
 
 /// A valid access token of `name`: the agent's when one serves, else this process's.

@@ -4,11 +4,10 @@ use std::path::Path;
 
 use super::output::{Shape, render};
 use super::served::{answered, served};
-use super::{ExportArgs, Failure, open_wallet, passphrase, usage};
+use super::{ExportArgs, Failure, open_records, open_wallet, usage};
 use crate::agent;
 use crate::export::{ExportFormat, TokenChoice};
 use crate::model::written_ago;
-use crate::store::SecretStoreKind;
 use crate::wallet::{ExportRequest, KeptStatus, Wallet, WalletError};
 
 pub(super) fn export_request(format: &str, token: &str) -> Result<ExportRequest, Failure> {
@@ -25,15 +24,9 @@ pub(super) fn export_request(format: &str, token: &str) -> Result<ExportRequest,
     Ok(request)
 }
 
-/// The wallet's records alone: kept files are metadata, no secret store is opened.
-fn records(home: &Path) -> Result<Wallet, Failure> {
-    let config = super::config()?.using(SecretStoreKind::Memory);
-    Ok(Wallet::open(home, &config, &passphrase)?)
-}
-
 pub(super) async fn export(home: &Path, args: &ExportArgs) -> Result<(), Failure> {
     if args.list {
-        return list(&records(home)?);
+        return list(&open_records(home)?);
     }
     let name = args.name.as_deref().unwrap_or_default();
     if args.stop {
@@ -65,7 +58,7 @@ pub(super) async fn export(home: &Path, args: &ExportArgs) -> Result<(), Failure
         request.token.id(),
     );
     if args.keep_fresh {
-        let kept = records(home)?.keep_file(name, path, request, &text, args.force)?;
+        let kept = open_records(home)?.keep_file(name, path, request, &text, args.force)?;
         // The agent plans its timers again: this file may want a refresh sooner.
         super::served::ask(home, &agent::Request::Replan).ok();
         eprintln!(
@@ -87,7 +80,7 @@ pub(super) async fn export(home: &Path, args: &ExportArgs) -> Result<(), Failure
 }
 
 fn stop(home: &Path, name: &str, path: &Path) -> Result<(), Failure> {
-    if records(home)?.stop_keeping(name, path)? {
+    if open_records(home)?.stop_keeping(name, path)? {
         super::served::ask(home, &agent::Request::Replan).ok();
         eprintln!(
             "tokenwallet: {} is no longer kept fresh; it stays on disk as it is",

@@ -186,6 +186,13 @@ fn open_wallet(home: &Path) -> Result<Wallet, Failure> {
     Ok(Wallet::open(home, config()?, &passphrase)?)
 }
 
+/// The wallet's records alone, for what needs no secret (the list, kept files, a spec): no
+/// secret store is opened, no passphrase asked.
+fn open_records(home: &Path) -> Result<Wallet, Failure> {
+    let config = config()?.using(SecretStoreKind::Memory);
+    Ok(Wallet::open(home, &config, &passphrase)?)
+}
+
 async fn execute(home: &Path, command: Command) -> Result<(), Failure> {
     match command {
         Command::Add(args) => add(home, &args).await,
@@ -204,11 +211,8 @@ async fn execute(home: &Path, command: Command) -> Result<(), Failure> {
             served(home, request, Shape::default(), || open_wallet(home)).await
         }
         Command::List { json } => {
-            // The list reads metadata only: no secret store is opened.
-            let open = || {
-                let config = config()?.using(SecretStoreKind::Memory);
-                Ok(Wallet::open(home, &config, &passphrase)?)
-            };
+            // The list reads metadata only.
+            let open = || open_records(home);
             served(home, agent::Request::List, Shape { json }, open).await
         }
         Command::Show { name, json } => {

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
+use crate::export::sh_quote;
 use crate::model::{Account, Secret};
 use crate::openapi::{ApiDoc, ApiRequest, MAX_SPEC_BYTES, build};
 use crate::providers::{checked_url, spec};
@@ -58,8 +59,6 @@ pub struct ApiResponse {
     pub elapsed: Duration,
     /// The rate-limit headers (`X-RateLimit-*`, `RateLimit-*`, `Retry-After`).
     pub limits: Vec<(String, String)>,
-    /// The body's media type.
-    pub content_type: Option<String>,
     /// The body as text.
     pub body: String,
     /// The same request as a curl command, the token as `$TOKEN`.
@@ -114,9 +113,7 @@ impl Wallet {
         };
         self.check_host(&account, &request.url, confirm)?;
         let token = self.token(name).await?.token;
-        let reply = self
-            .send_api(&account, &request, &token, MAX_ANSWER_BYTES)
-            .await?;
+        let reply = self.send_api(&account, &request, &token).await?;
         Ok(ApiReply {
             status: reply.status,
             body_start: reply.body.chars().take(ApiReply::BODY_CHARS).collect(),
@@ -153,16 +150,20 @@ impl Wallet {
 
     /// The account's spec, and where it was read from.
     pub async fn api_spec(&self, name: &str) -> Result<(ApiDoc, String), WalletError> {
-        let account = self.account(name)?;
+        self.spec_of(&self.account(name)?).await
+    }
+
+    /// [`Wallet::api_spec`] of a record already read.
+    async fn spec_of(&self, account: &Account) -> Result<(ApiDoc, String), WalletError> {
         let source = account
             .api_spec
             .clone()
-            .ok_or_else(|| WalletError::NoApiSpec(name.to_owned()))?;
-        let text = match std::fs::read_to_string(self.spec_path(name)) {
+            .ok_or_else(|| WalletError::NoApiSpec(account.name.clone()))?;
+        let text = match std::fs::read_to_string(self.spec_path(&account.name)) {
             Ok(text) => text,
-            Err(_) => self.fetch_spec(&account, &source).await?,
+            Err(_) => self.fetch_spec(account, &source).await?,
         };
-        let doc = ApiDoc::parse(&text).map_err(|err| spec_error(&account, &source, &err))?;
+        let doc = ApiDoc::parse(&text).map_err(|err| spec_error(account, &source, &err))?;
         Ok((doc, source))
     }
 
@@ -188,7 +189,7 @@ impl Wallet {
         confirm: bool,
     ) -> Result<PreparedCall, WalletError> {
         let account = self.account(name)?;
-        let (doc, source) = self.api_spec(name).await?;
+        let (doc, source) = self.spec_of(&account).await?;
         let bad_call = |reason: String| WalletError::BadApiCall {
             account: name.to_owned(),
             reason,
@@ -214,13 +215,8 @@ impl Wallet {
         prepared: &PreparedCall,
         token: &Secret,
     ) -> Result<ApiResponse, WalletError> {
-        self.send_api(
-            &prepared.account,
-            &prepared.request,
-            token,
-            MAX_ANSWER_BYTES,
-        )
-        .await
+        self.send_api(&prepared.account, &prepared.request, token)
+            .await
     }
 
     /// Where the spec's paths go for this account.
@@ -273,7 +269,6 @@ impl Wallet {
         account: &Account,
         request: &ApiRequest,
         token: &Secret,
-        limit: usize,
     ) -> Result<ApiResponse, WalletError> {
         let started = Instant::now();
         let (header, value) = spec(account.provider).header(token.expose());
@@ -291,28 +286,25 @@ impl Wallet {
                 .header("Content-Type", media.as_str())
                 .body(body.clone());
         }
-        let reply = http.send_up_to(builder, limit).await.map_err(|source| {
-            let secrets = [token.expose()];
-            super::rotation::provider_error(account, source.redacted(secrets.into_iter()))
-        })?;
-        let header_text = |name: &reqwest::header::HeaderName| {
-            reply
-                .headers
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-                .map(str::to_owned)
-        };
+        let reply = http
+            .send_up_to(builder, MAX_ANSWER_BYTES)
+            .await
+            .map_err(|source| {
+                let secrets = [token.expose()];
+                super::rotation::provider_error(account, source.redacted(secrets.into_iter()))
+            })?;
         Ok(ApiResponse {
             request_line: format!("{} {}", request.method, request.url),
             status: reply.status,
             elapsed: started.elapsed(),
             limits: reply
                 .headers
-                .keys()
-                .filter(|name| is_rate_limit(name.as_str()))
-                .filter_map(|name| Some((name.to_string(), header_text(name)?)))
+                .iter()
+                .filter(|(name, _)| is_rate_limit(name.as_str()))
+                .filter_map(|(name, value)| {
+                    Some((name.to_string(), value.to_str().ok()?.to_owned()))
+                })
                 .collect(),
-            content_type: header_text(&reqwest::header::CONTENT_TYPE),
             body: reply.body,
             curl: curl(account, request),
         })
@@ -385,21 +377,23 @@ fn is_rate_limit(name: &str) -> bool {
 
 /// The request as a curl command for a shell, with `$TOKEN` where the token goes.
 fn curl(account: &Account, request: &ApiRequest) -> String {
-    let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
     let auth = spec(account.provider).header_line("$TOKEN");
     let mut lines = vec![format!(
         "curl -X {} {}",
         request.method,
-        quote(request.url.as_str())
+        sh_quote(request.url.as_str())
     )];
     lines.push(format!("-H \"{auth}\""));
     for (name, value) in &request.headers {
-        lines.push(format!("-H {}", quote(&format!("{name}: {value}"))));
+        lines.push(format!("-H {}", sh_quote(&format!("{name}: {value}"))));
     }
     if let Some((media, body)) = &request.body {
-        lines.push(format!("-H {}", quote(&format!("Content-Type: {media}"))));
+        lines.push(format!(
+            "-H {}",
+            sh_quote(&format!("Content-Type: {media}"))
+        ));
         // curl's own option (the body as it is, an `@` included), not the command line's.
-        lines.push(["--data-raw", &quote(body)].join(" "));
+        lines.push(["--data-raw", &sh_quote(body)].join(" "));
     }
     lines.join(" \\\n  ")
 }
