@@ -32,6 +32,15 @@ fn call(home: &Home, name: &str, args: &[&str]) -> support::Run {
     home.run(&all)
 }
 
+/// `api call NAME ARGS…` with each of `params` given as `-p PARAM`.
+fn call_with(home: &Home, name: &str, args: &[&str], params: &[&str]) -> support::Run {
+    let mut all = args.to_vec();
+    for param in params {
+        all.extend(["-p", param]);
+    }
+    call(home, name, &all)
+}
+
 /// Where the account's record says its spec was read from.
 fn kept_spec(home: &Home, name: &str) -> Option<String> {
     let record: Value =
@@ -95,25 +104,15 @@ fn a_spec_file_is_remembered_by_its_whole_path() {
 #[test]
 fn each_parameter_kind_is_encoded_and_the_token_goes_as_bearer() {
     let (server, home) = demo_with_spec();
-    let run = call(
-        &home,
-        "demo",
-        &[
-            "echoGet",
-            "-p",
-            "id=a b/c",
-            "-p",
-            "q=x&y",
-            "-p",
-            "q=z",
-            "-p",
-            "level=warn",
-            "-p",
-            "X-Trace=t-1",
-            "-p",
-            "session=s1",
-        ],
-    );
+    let params = [
+        "id=a b/c",
+        "q=x&y",
+        "q=z",
+        "level=warn",
+        "X-Trace=t-1",
+        "session=s1",
+    ];
+    let run = call_with(&home, "demo", &["echoGet"], &params);
     assert!(
         run.stderr().contains("GET http://127.0.0.1:")
             && run
@@ -304,24 +303,18 @@ fn active_iq_gets_its_raw_header_and_a_spec_on_localhost_goes_to_the_chosen_serv
     home.run(&["api", "spec", "aiq", spec])
         .ok_saying(&["3 operations"]);
     let (api, seen) = recorder();
-    let run = call(
+    let params = [
+        "workingEnvironmentId=vsa1",
+        "fields=size",
+        "fields=state",
+        "tag=a",
+        "tag=b",
+    ];
+    let run = call_with(
         &home,
         "aiq",
-        &[
-            "listVolumes",
-            "--server",
-            &api.url(),
-            "-p",
-            "workingEnvironmentId=vsa1",
-            "-p",
-            "fields=size",
-            "-p",
-            "fields=state",
-            "-p",
-            "tag=a",
-            "-p",
-            "tag=b",
-        ],
+        &["listVolumes", "--server", &api.url()],
+        &params,
     );
     run.ok();
     let seen = seen.lock().unwrap();

@@ -215,7 +215,7 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__add)
-            opts="-h --team --provider --url --grant --client-id --username --scope --audience --customer-id --revoke-url --issuer --client-auth --ca-file --catalog-url --auth-url --device-url --redirect-uri --home --help"
+            opts="-h --team --provider --grant --url --client-id --username --customer-id --scope --audience --issuer --revoke-url --client-auth --auth-url --device-url --redirect-uri --ca-file --catalog-url --home --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -225,12 +225,12 @@ _tokenwallet() {
                     COMPREPLY=($(compgen -W "active-iq bluexp apinizer aruba-central oauth2" -- "${cur}"))
                     return 0
                     ;;
-                --url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --grant)
                     COMPREPLY=($(compgen -W "refresh_token password client_credentials authorization_code device_code" -- "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --client-id)
@@ -238,6 +238,10 @@ _tokenwallet() {
                     return 0
                     ;;
                 --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --customer-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -249,7 +253,7 @@ _tokenwallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --customer-id)
+                --issuer)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -257,20 +261,8 @@ _tokenwallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --issuer)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --client-auth)
                     COMPREPLY=($(compgen -W "basic post" -- "${cur}"))
-                    return 0
-                    ;;
-                --ca-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --catalog-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --auth-url)
@@ -282,6 +274,14 @@ _tokenwallet() {
                     return 0
                     ;;
                 --redirect-uri)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -893,7 +893,7 @@ _tokenwallet() {
             return 0
             ;;
         tokenwallet__subcmd__import)
-            opts="-h --file --expires-at --team --provider --url --grant --client-id --username --scope --audience --customer-id --revoke-url --issuer --client-auth --ca-file --catalog-url --auth-url --device-url --redirect-uri --home --help"
+            opts="-h --file --expires-at --team --provider --grant --url --client-id --username --customer-id --scope --audience --issuer --revoke-url --client-auth --auth-url --device-url --redirect-uri --ca-file --catalog-url --home --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -911,12 +911,12 @@ _tokenwallet() {
                     COMPREPLY=($(compgen -W "active-iq bluexp apinizer aruba-central oauth2" -- "${cur}"))
                     return 0
                     ;;
-                --url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --grant)
                     COMPREPLY=($(compgen -W "refresh_token password client_credentials authorization_code device_code" -- "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --client-id)
@@ -924,6 +924,10 @@ _tokenwallet() {
                     return 0
                     ;;
                 --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --customer-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -935,7 +939,7 @@ _tokenwallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --customer-id)
+                --issuer)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -943,20 +947,8 @@ _tokenwallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --issuer)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --client-auth)
                     COMPREPLY=($(compgen -W "basic post" -- "${cur}"))
-                    return 0
-                    ;;
-                --ca-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --catalog-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --auth-url)
@@ -968,6 +960,14 @@ _tokenwallet() {
                     return 0
                     ;;
                 --redirect-uri)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

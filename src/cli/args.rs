@@ -4,11 +4,13 @@
 use std::path::PathBuf;
 
 use clap::builder::PossibleValuesParser;
-use clap::{Args, Parser, Subcommand};
+use clap::{Arg, ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 
 use crate::agent;
 use crate::export::{ExportFormat, TokenChoice};
-use crate::model::{Grant, ProviderKind};
+use crate::model::{Field, Grant, ProviderKind};
+
+use super::words::option;
 
 /// tokenwallet: a wallet for API access tokens. Without a command it opens the window.
 #[derive(Debug, Parser)]
@@ -249,53 +251,101 @@ pub struct EndpointArgs {
     /// The provider the account talks to.
     #[arg(long, value_parser = PossibleValuesParser::new(ProviderKind::ids()))]
     pub provider: String,
-    /// Base URL (oauth2: the token endpoint).
-    #[arg(long)]
-    pub url: Option<String>,
     /// Grant: `refresh_token`, `password`, `client_credentials`, `authorization_code`.
     #[arg(long, value_parser = PossibleValuesParser::new(Grant::ALL.map(Grant::id)))]
     pub grant: Option<String>,
-    /// OAuth client id.
-    #[arg(long)]
-    pub client_id: Option<String>,
-    /// Username.
-    #[arg(long)]
-    pub username: Option<String>,
-    /// Scope to request.
-    #[arg(long)]
-    pub scope: Option<String>,
-    /// Audience to request.
-    #[arg(long)]
-    pub audience: Option<String>,
-    /// Aruba Central customer id.
-    #[arg(long)]
-    pub customer_id: Option<String>,
-    /// RFC 7009 revocation endpoint (oauth2).
-    #[arg(long)]
-    pub revoke_url: Option<String>,
-    /// Issuer to discover the endpoints from (oauth2).
-    #[arg(long)]
-    pub issuer: Option<String>,
-    /// Client authentication: basic or post.
-    #[arg(long, value_parser = ["basic", "post"])]
-    pub client_auth: Option<String>,
-    /// A PEM file of extra CA certificates to trust for this account (behind TLS
-    /// inspection), beside the system's store.
-    #[arg(long, value_name = "PATH")]
-    pub ca_file: Option<String>,
-    /// The API catalog's address, where it is not the provider's usual one.
-    #[arg(long, value_name = "URL")]
-    pub catalog_url: Option<String>,
-    /// Authorization endpoint for `--grant authorization_code` (oauth2; else discovered).
-    #[arg(long)]
-    pub auth_url: Option<String>,
-    /// Device authorization endpoint for `--grant device_code` (oauth2; else discovered).
-    #[arg(long)]
-    pub device_url: Option<String>,
-    /// An exact redirect URI `http://127.0.0.1:PORT/path`, for servers that need a
-    /// registered one (default: a random port and `/callback`).
-    #[arg(long)]
-    pub redirect_uri: Option<String>,
+    /// The account's fields, one option each (`--url`, `--client-id`, …).
+    #[command(flatten)]
+    pub fields: FieldOptions,
+}
+
+/// The account fields given as options, each once: every field the command line takes as
+/// an option (its name is `words::option`), with its help.
+#[derive(Clone, Debug, Default)]
+pub struct FieldOptions(pub Vec<(Field, String)>);
+
+impl FieldOptions {
+    /// The fields taken as options: all but the secrets, which come from the environment
+    /// or a prompt.
+    fn fields() -> impl Iterator<Item = Field> {
+        Field::ALL.into_iter().filter(|field| !field.secret())
+    }
+
+    fn arg(field: Field) -> Arg {
+        let long = option(field).trim_start_matches('-');
+        let (value, help) = describe(field);
+        let arg = Arg::new(long).long(long).value_name(value).help(help);
+        if field == Field::ClientAuth {
+            return arg.value_parser(["basic", "post"]);
+        }
+        arg
+    }
+}
+
+/// An account field's option: the name of its value, and what it is for.
+fn describe(field: Field) -> (&'static str, &'static str) {
+    match field {
+        Field::Url => ("URL", "Base URL (oauth2: the token endpoint)"),
+        Field::ClientId => ("CLIENT_ID", "OAuth client id"),
+        Field::Username => ("USERNAME", "Username"),
+        Field::Scope => ("SCOPE", "Scope to request"),
+        Field::Audience => ("AUDIENCE", "Audience to request"),
+        Field::CustomerId => ("CUSTOMER_ID", "Aruba Central customer id"),
+        Field::RevokeUrl => ("URL", "RFC 7009 revocation endpoint (oauth2)"),
+        Field::Issuer => ("URL", "Issuer to discover the endpoints from (oauth2)"),
+        Field::ClientAuth => ("METHOD", "Client authentication: basic or post"),
+        Field::CaFile => (
+            "PATH",
+            "A PEM file of extra CA certificates to trust for this account (behind TLS \
+             inspection), beside the system's store",
+        ),
+        Field::CatalogUrl => (
+            "URL",
+            "The API catalog's address, where it is not the provider's usual one",
+        ),
+        Field::AuthUrl => (
+            "URL",
+            "Authorization endpoint for `--grant authorization_code` (oauth2; else discovered)",
+        ),
+        Field::DeviceUrl => (
+            "URL",
+            "Device authorization endpoint for `--grant device_code` (oauth2; else discovered)",
+        ),
+        Field::RedirectUri => (
+            "URI",
+            "An exact redirect URI `http://127.0.0.1:PORT/path`, for servers that need a \
+             registered one (default: a random port and `/callback`)",
+        ),
+        Field::ClientSecret | Field::Password | Field::RefreshToken => ("SECRET", ""),
+    }
+}
+
+impl FromArgMatches for FieldOptions {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut options = Self::default();
+        options.update_from_arg_matches(matches)?;
+        Ok(options)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        for field in Self::fields() {
+            if let Some(value) = matches.get_one::<String>(option(field).trim_start_matches('-')) {
+                self.0.retain(|(given, _)| *given != field);
+                self.0.push((field, value.clone()));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Args for FieldOptions {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.args(Self::fields().map(Self::arg))
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
 }
 
 /// `add` arguments.

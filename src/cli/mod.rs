@@ -382,25 +382,12 @@ fn fields_from(name: &str, args: &EndpointArgs) -> Result<AccountFields, Failure
         Some(grant) => Some(Grant::from_id(grant).ok_or_else(|| usage("unknown grant"))?),
         None => None,
     };
-    for (field, value) in [
-        (Field::Url, &args.url),
-        (Field::ClientId, &args.client_id),
-        (Field::Username, &args.username),
-        (Field::Scope, &args.scope),
-        (Field::Audience, &args.audience),
-        (Field::CustomerId, &args.customer_id),
-        (Field::RevokeUrl, &args.revoke_url),
-        (Field::Issuer, &args.issuer),
-        (Field::CaFile, &args.ca_file),
-        (Field::CatalogUrl, &args.catalog_url),
-        (Field::AuthUrl, &args.auth_url),
-        (Field::DeviceUrl, &args.device_url),
-        (Field::RedirectUri, &args.redirect_uri),
-    ] {
-        fields.set(field, value.as_deref());
-    }
-    if args.client_auth.as_deref() == Some("post") {
-        fields.client_auth = ClientAuth::Post;
+    for (field, value) in &args.fields.0 {
+        match field {
+            Field::ClientAuth if value == "post" => fields.client_auth = ClientAuth::Post,
+            Field::ClientAuth => {}
+            _ => fields.set(*field, Some(value)),
+        }
     }
     Ok(fields)
 }

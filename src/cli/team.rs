@@ -86,7 +86,7 @@ pub(super) async fn move_account(home: &Path, name: &str, to: Place) -> Result<(
     match to {
         Place::Team => {
             let account = wallet
-                .share(name)
+                .move_account(name, true)
                 .await
                 .map_err(|err| err.for_account(name))?;
             let version = account.team.map_or(0, |mark| mark.chain_version);
@@ -96,7 +96,7 @@ pub(super) async fn move_account(home: &Path, name: &str, to: Place) -> Result<(
         }
         Place::Local => {
             wallet
-                .unshare(name)
+                .move_account(name, false)
                 .await
                 .map_err(|err| err.for_account(name))?;
             eprintln!(
@@ -115,7 +115,7 @@ pub(super) async fn shared_new(
     name: &str,
     remove_on_failure: bool,
 ) -> Result<(), Failure> {
-    let Err(err) = wallet.share(name).await else {
+    let Err(err) = wallet.move_account(name, true).await else {
         return Ok(());
     };
     let err = err.for_account(name);

@@ -95,47 +95,6 @@ impl Field {
         )
     }
 
-    /// Its text in the account's metadata (`None` for secrets and the client auth choice).
-    pub fn text(self, account: &Account) -> Option<&str> {
-        match self {
-            Self::Url => account.url.as_deref(),
-            Self::ClientId => account.client_id.as_deref(),
-            Self::Username => account.username.as_deref(),
-            Self::CustomerId => account.customer_id.as_deref(),
-            Self::Scope => account.scope.as_deref(),
-            Self::Audience => account.audience.as_deref(),
-            Self::Issuer => account.issuer.as_deref(),
-            Self::RevokeUrl => account.revoke_url.as_deref(),
-            Self::CaFile => account.ca_file.as_deref(),
-            Self::AuthUrl => account.auth_url.as_deref(),
-            Self::DeviceUrl => account.device_url.as_deref(),
-            Self::RedirectUri => account.redirect_uri.as_deref(),
-            Self::CatalogUrl => account.catalog_url.as_deref(),
-            Self::ClientSecret | Self::Password | Self::RefreshToken | Self::ClientAuth => None,
-        }
-    }
-
-    /// Where its text lives in the account's metadata (`None` for secrets and the client
-    /// auth choice).
-    pub fn text_mut(self, account: &mut Account) -> Option<&mut Option<String>> {
-        match self {
-            Self::Url => Some(&mut account.url),
-            Self::ClientId => Some(&mut account.client_id),
-            Self::Username => Some(&mut account.username),
-            Self::CustomerId => Some(&mut account.customer_id),
-            Self::Scope => Some(&mut account.scope),
-            Self::Audience => Some(&mut account.audience),
-            Self::Issuer => Some(&mut account.issuer),
-            Self::RevokeUrl => Some(&mut account.revoke_url),
-            Self::CaFile => Some(&mut account.ca_file),
-            Self::AuthUrl => Some(&mut account.auth_url),
-            Self::DeviceUrl => Some(&mut account.device_url),
-            Self::RedirectUri => Some(&mut account.redirect_uri),
-            Self::CatalogUrl => Some(&mut account.catalog_url),
-            Self::ClientSecret | Self::Password | Self::RefreshToken | Self::ClientAuth => None,
-        }
-    }
-
     /// Its value among the account's secrets (`None` for metadata fields).
     pub fn secret_in(self, secrets: &Secrets) -> Option<&Secret> {
         match self {
@@ -156,6 +115,49 @@ impl Field {
             .or(self.secret_in(secrets).map(Secret::expose));
         value.is_some_and(|v| !v.trim().is_empty())
     }
+}
+
+/// Writes `Field::text` and `Field::text_mut` from one list: the fields kept as text in an
+/// account's metadata, each with its member, then the fields that are not.
+macro_rules! text_fields {
+    ($($field:ident => $member:ident),*; not: $($other:ident)|*) => {
+        impl Field {
+            /// Its text in the account's metadata (`None` for secrets and the client auth
+            /// choice).
+            pub fn text(self, account: &Account) -> Option<&str> {
+                match self {
+                    $(Self::$field => account.$member.as_deref(),)*
+                    $(Self::$other)|* => None,
+                }
+            }
+
+            /// Where its text lives in the account's metadata (`None` for secrets and the
+            /// client auth choice).
+            pub fn text_mut(self, account: &mut Account) -> Option<&mut Option<String>> {
+                match self {
+                    $(Self::$field => Some(&mut account.$member),)*
+                    $(Self::$other)|* => None,
+                }
+            }
+        }
+    };
+}
+
+text_fields! {
+    Url => url,
+    ClientId => client_id,
+    Username => username,
+    CustomerId => customer_id,
+    Scope => scope,
+    Audience => audience,
+    Issuer => issuer,
+    RevokeUrl => revoke_url,
+    CaFile => ca_file,
+    AuthUrl => auth_url,
+    DeviceUrl => device_url,
+    RedirectUri => redirect_uri,
+    CatalogUrl => catalog_url;
+    not: ClientSecret | Password | RefreshToken | ClientAuth
 }
 
 impl std::fmt::Display for Field {

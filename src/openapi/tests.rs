@@ -28,6 +28,11 @@ fn built(
     build(op, base, &values(pairs), None, "Authorization")
 }
 
+/// Why `built` refuses the call.
+fn refusal(op: &Operation, base: &str, pairs: &[(&str, &str)]) -> String {
+    built(op, base, pairs).unwrap_err().0
+}
+
 #[test]
 fn swagger2_on_localhost_goes_to_the_account_base_with_its_base_path() {
     let spec = doc(SWAGGER2);
@@ -76,21 +81,12 @@ fn swagger2_parameters_encode_by_kind_and_auth_headers_stay_hidden() {
         "https://h.example/occm/api/working-environments/vsa%2F1%202/volumes?fields=size%2Cstate&tag=a+b&tag=c"
     );
     assert!(request.headers.is_empty(), "{:?}", request.headers);
-    let refused = built(
-        list,
-        "https://h.example",
-        &[("workingEnvironmentId", "x"), ("authorization", "t")],
-    )
-    .unwrap_err();
-    assert!(refused.0.contains("fills it in"), "{refused}");
-    let bad = built(
-        list,
-        "https://h.example",
-        &[("workingEnvironmentId", "x"), ("fields", "color")],
-    )
-    .unwrap_err();
+    let given = [("workingEnvironmentId", "x"), ("authorization", "t")];
+    let refused = refusal(list, "https://h.example", &given);
+    assert!(refused.contains("fills it in"), "{refused}");
+    let given = [("workingEnvironmentId", "x"), ("fields", "color")];
     assert_eq!(
-        bad.0,
+        refusal(list, "https://h.example", &given),
         "'color' is not a value 'fields' takes; use one of size, state, snapshots"
     );
 }
@@ -135,17 +131,15 @@ fn required_parameters_take_their_default_or_are_asked_for() {
     let audit = spec.find("getAudit").unwrap();
     let request = built(audit, "https://h.example", &[]).unwrap();
     assert_eq!(request.url.query(), Some("limit=10"));
-    let bad = built(audit, "https://h.example", &[("limit", "ten")]);
-    assert_eq!(bad.unwrap_err().0, "'ten' is not an integer for 'limit'");
+    let bad = refusal(audit, "https://h.example", &[("limit", "ten")]);
+    assert_eq!(bad, "'ten' is not an integer for 'limit'");
     let list = spec.find("listVolumes").unwrap();
-    let missing = built(list, "https://h.example", &[]).unwrap_err();
     assert_eq!(
-        missing.0,
+        refusal(list, "https://h.example", &[]),
         "GET /working-environments/{workingEnvironmentId}/volumes needs the path parameter 'workingEnvironmentId'"
     );
-    let unknown = built(audit, "https://h.example", &[("offset", "1")]);
     assert_eq!(
-        unknown.unwrap_err().0,
+        refusal(audit, "https://h.example", &[("offset", "1")]),
         "GET /audit has no parameter 'offset'; it takes limit"
     );
 }
@@ -213,36 +207,20 @@ fn openapi31_relative_server_form_body_and_escaped_refs() {
     let get = spec.find("GET /items/{id}").unwrap();
     let shown: Vec<&str> = get.visible_params().map(|p| p.name.as_str()).collect();
     assert_eq!(shown, ["id", "X-Trace", "page_size"]);
-    let request = built(
-        get,
-        "http://127.0.0.1:9/api/v1",
-        &[("id", "é?#"), ("X-Trace", "t1")],
-    )
-    .unwrap();
+    let given = [("id", "é?#"), ("X-Trace", "t1")];
+    let request = built(get, "http://127.0.0.1:9/api/v1", &given).unwrap();
     assert_eq!(
         request.url.as_str(),
         "http://127.0.0.1:9/api/v1/items/%C3%A9%3F%23"
     );
     assert_eq!(request.headers, [("X-Trace".into(), "t1".into())]);
-    let line_break = built(
-        get,
-        "http://127.0.0.1:9",
-        &[("id", "1"), ("X-Trace", "a\r\nX-Evil: 1")],
-    );
-    assert!(line_break.unwrap_err().0.contains("line break"));
-    let accent = built(
-        get,
-        "http://127.0.0.1:9",
-        &[("id", "1"), ("X-Trace", "café")],
-    );
-    assert!(accent.unwrap_err().0.contains("plain ASCII"));
+    let line_break = [("id", "1"), ("X-Trace", "a\r\nX-Evil: 1")];
+    assert!(refusal(get, "http://127.0.0.1:9", &line_break).contains("line break"));
+    let accent = [("id", "1"), ("X-Trace", "café")];
+    assert!(refusal(get, "http://127.0.0.1:9", &accent).contains("plain ASCII"));
     let add = spec.find("addItem").unwrap();
-    let request = built(
-        add,
-        "http://127.0.0.1:9",
-        &[("label", "a&b c"), ("count", "3")],
-    )
-    .unwrap();
+    let given = [("label", "a&b c"), ("count", "3")];
+    let request = built(add, "http://127.0.0.1:9", &given).unwrap();
     assert_eq!(
         request.body,
         Some((
@@ -250,8 +228,7 @@ fn openapi31_relative_server_form_body_and_escaped_refs() {
             "count=3&label=a%26b+c".into()
         ))
     );
-    let missing = built(add, "http://127.0.0.1:9", &[]);
-    assert!(missing.unwrap_err().0.contains("'label'"));
+    assert!(refusal(add, "http://127.0.0.1:9", &[]).contains("'label'"));
 }
 
 #[test]

@@ -86,32 +86,35 @@ const signingKey = {
   alg: 'ES256',
 };
 
+// Every client may ask for the API's scopes and gets ES256-signed id tokens.
+const client = (metadata) => ({
+  scope: `openid offline_access ${API_SCOPES}`,
+  id_token_signed_response_alg: 'ES256',
+  ...metadata,
+});
+
 // A public native client (RFC 8252): PKCE only, a loopback redirect on any port, and the
 // device flow. tokenwallet signs people in with it.
-const NATIVE_CLIENT = {
+const NATIVE_CLIENT = client({
   client_id: 'tw-native',
   application_type: 'native',
   token_endpoint_auth_method: 'none',
   grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
   response_types: ['code'],
   redirect_uris: ['http://127.0.0.1/callback'],
-  scope: `openid offline_access ${API_SCOPES}`,
-  id_token_signed_response_alg: 'ES256',
-};
+});
 
 // Benchmark client (BENCH_PASSWORD_GRANT=1): a confidential client for oidc-gen --flow=password
 // and tokenwallet --grant password. Not in CLIENTS, so the strict-auth shim leaves it alone:
 // client_secret_basic and client_secret_post both work.
-const BENCH_CLIENT = {
+const BENCH_CLIENT = client({
   client_id: 'tw-bench',
   client_secret: 'tw-bench-secret',
   token_endpoint_auth_method: 'client_secret_basic',
   grant_types: ['password', 'refresh_token', 'client_credentials'],
   response_types: [],
   redirect_uris: ['http://localhost:4242'], // oidc-gen wants one of the form http://localhost:PORT
-  scope: `openid offline_access ${API_SCOPES}`,
-  id_token_signed_response_alg: 'ES256',
-};
+});
 
 // A plain LRU with expiry, for BENCH_STORE_SIZE (oidc-provider's own adapter is capped at 1000).
 class BenchMemoryAdapter {
@@ -175,15 +178,13 @@ class BenchMemoryAdapter {
 
 const provider = new Provider(issuer, {
   ...(BENCH_STORE_SIZE ? { adapter: BenchMemoryAdapter } : {}),
-  clients: [...CLIENTS.map(({ id, secret, auth }) => ({
+  clients: [...CLIENTS.map(({ id, secret, auth }) => client({
     client_id: id,
     client_secret: secret,
     token_endpoint_auth_method: auth,
     grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
     response_types: ['code'],
     redirect_uris: [redirectUri],
-    scope: `openid offline_access ${API_SCOPES}`,
-    id_token_signed_response_alg: 'ES256',
   })), NATIVE_CLIENT, ...(BENCH_PASSWORD_GRANT ? [BENCH_CLIENT] : [])],
   jwks: { keys: [signingKey] },
   cookies: { keys: [randomBytes(32).toString('base64url')] },

@@ -40,10 +40,11 @@ impl KeyringBackend for WindowsLimit {
     }
 }
 
-/// A store over a fresh [`WindowsLimit`] keyring: the backend, the home (kept alive), the
-/// store.
-fn windows_limited() -> (Arc<WindowsLimit>, tempfile::TempDir, KeyringStore) {
-    let backend = Arc::new(WindowsLimit::default());
+/// A store over `backend`: the backend, the home (kept alive), the store.
+fn store_over<B: KeyringBackend + 'static>(
+    backend: B,
+) -> (Arc<B>, tempfile::TempDir, KeyringStore) {
+    let backend = Arc::new(backend);
     let dir = tempfile::tempdir().unwrap();
     let store = KeyringStore::with_backend(dir.path(), backend.clone());
     (backend, dir, store)
@@ -52,6 +53,14 @@ fn windows_limited() -> (Arc<WindowsLimit>, tempfile::TempDir, KeyringStore) {
 /// A JWT-sized token of `len` characters (RS512 pairs are about 1 350 each).
 fn token(tag: &str, len: usize) -> Secret {
     Secret::new(format!("{tag}.{}", "x".repeat(len)))
+}
+
+/// A set holding a short refresh token and nothing else.
+fn refresh_only(token: &str) -> Secrets {
+    Secrets {
+        refresh_token: Some(Secret::new(token)),
+        ..Secrets::default()
+    }
 }
 
 fn realistic() -> Secrets {
@@ -69,7 +78,7 @@ fn realistic() -> Secrets {
 
 #[test]
 fn realistic_jwts_fit_a_keyring_with_windows_limit() {
-    let (backend, _dir, store) = windows_limited();
+    let (backend, _dir, store) = store_over(WindowsLimit::default());
     // The first layout, one JSON entry, is refused by this limit.
     let blob = serde_json::to_string(&realistic()).unwrap();
     assert!(backend.set("one-blob", &blob).is_err());
@@ -105,9 +114,7 @@ impl KeyringBackend for Counting {
 
 #[test]
 fn the_access_token_alone_costs_the_index_and_its_own_parts() {
-    let backend = Arc::new(Counting(WindowsLimit::default(), 0.into()));
-    let dir = tempfile::tempdir().unwrap();
-    let store = KeyringStore::with_backend(dir.path(), backend.clone());
+    let (backend, _dir, store) = store_over(Counting(WindowsLimit::default(), 0.into()));
     store.save("aiq", &realistic()).unwrap();
     let reads = || backend.1.swap(0, std::sync::atomic::Ordering::SeqCst);
     reads();
@@ -137,11 +144,8 @@ fn the_access_token_alone_costs_the_index_and_its_own_parts() {
 
 #[test]
 fn a_small_set_stays_in_one_entry_and_a_big_one_replaces_it_cleanly() {
-    let (backend, _dir, store) = windows_limited();
-    let small = Secrets {
-        refresh_token: Some(Secret::new("rt-opaque-123")),
-        ..Secrets::default()
-    };
+    let (backend, _dir, store) = store_over(WindowsLimit::default());
+    let small = refresh_only("rt-opaque-123");
     store.save("a", &realistic()).unwrap();
     store.save("a", &small).unwrap();
     assert_eq!(store.load("a").unwrap(), Some(small));
@@ -150,11 +154,8 @@ fn a_small_set_stays_in_one_entry_and_a_big_one_replaces_it_cleanly() {
 
 #[test]
 fn the_first_layout_still_loads_and_is_rewritten_on_save() {
-    let (backend, _dir, store) = windows_limited();
-    let small = Secrets {
-        refresh_token: Some(Secret::new("rt-old-layout")),
-        ..Secrets::default()
-    };
+    let (backend, _dir, store) = store_over(WindowsLimit::default());
+    let small = refresh_only("rt-old-layout");
     backend
         .set(
             &store.index_name("a"),
@@ -215,9 +216,7 @@ impl KeyringBackend for Failing {
 // the live parts in place; cut short, it left neither set whole.
 #[test]
 fn an_unreadable_index_never_lets_a_save_overwrite_the_live_parts() {
-    let backend = Arc::new(Failing::default());
-    let dir = tempfile::tempdir().unwrap();
-    let store = KeyringStore::with_backend(dir.path(), backend.clone());
+    let (backend, _dir, store) = store_over(Failing::default());
     store.save("aiq", &realistic()).unwrap();
     let mut rotated = realistic();
     rotated.access_token = Some(token("rotated-access", 1350));
@@ -241,9 +240,7 @@ fn an_unreadable_index_never_lets_a_save_overwrite_the_live_parts() {
 // stayed in the keyring for good.
 #[test]
 fn parts_orphaned_by_a_crash_are_removed_by_the_next_save() {
-    let backend = Arc::new(Failing::default());
-    let dir = tempfile::tempdir().unwrap();
-    let store = KeyringStore::with_backend(dir.path(), backend.clone());
+    let (backend, _dir, store) = store_over(Failing::default());
     store.save("aiq", &realistic()).unwrap();
     let entries = backend.inner.0.lock().unwrap().len();
     backend

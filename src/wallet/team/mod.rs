@@ -103,27 +103,51 @@ impl Wallet {
             .ok_or(WalletError::Team(TeamError::NotConnected))
     }
 
-    /// Puts the local account `name` in the team store, its chain as it is (no refresh is
-    /// spent): `move NAME --to team`, `add --team`. A name the team already has is refused.
-    pub async fn share(&self, name: &str) -> Result<Account, WalletError> {
+    /// Moves the account `name` into the team store (`to_team`: `move NAME --to team`,
+    /// `add --team`) or out of it into this wallet alone (`move NAME --to local`), under
+    /// its refresh lock. An account already where it goes is returned as it is.
+    pub async fn move_account(&self, name: &str, to_team: bool) -> Result<Account, WalletError> {
         let _lock = self.refresh_lock(name).await?;
         let account = self.account(name)?;
-        if account.team.is_some() {
+        if account.team.is_some() == to_team {
             return Ok(account);
         }
         let link = self.team_link()?;
         let kv = link.kv().await?;
+        if to_team {
+            return self.share(kv, link, &account).await;
+        }
+        // Out of the team store: under the lease, the newest chain comes along, then the
+        // team's copies are deleted, the lease with the rest (nobody refreshes a chain that
+        // is no longer there).
+        let _lease = self.take_lease(kv, link, name).await?;
+        self.catch_up(kv, link, account).await?;
+        for folder in ["accounts", "access", "chain", "locks"] {
+            kv.destroy(&rel(folder, name)).await?;
+        }
+        self.update_account(name, |stored| stored.team = None)
+    }
+
+    /// Puts a local account in the team store, its chain as it is (no refresh is spent).
+    /// A name the team already has is refused.
+    async fn share(
+        &self,
+        kv: &Kv,
+        link: &TeamLink,
+        account: &Account,
+    ) -> Result<Account, WalletError> {
+        let name = account.name.as_str();
         let secrets = self.load_secrets(name)?;
         let chain = rel("chain", name);
         let version = match kv
-            .write(&chain, &chain_data(&account, &secrets), Some(0))
+            .write(&chain, &chain_data(account, &secrets), Some(0))
             .await
         {
             Ok(version) => version,
             Err(TeamError::Changed(path)) => return Err(TeamError::Taken(path).into()),
             Err(err) => return Err(err.into()),
         };
-        let written = self.publish(kv, link, &account, &secrets).await;
+        let written = self.publish(kv, link, account, &secrets).await;
         if let Err(err) = written {
             // Half a team account is none: the chain written first is taken back.
             if let Err(undo) = kv.destroy(&chain).await {
@@ -158,26 +182,6 @@ impl Wallet {
         kv.write(&rel("accounts", name), &record_data(account), None)
             .await?;
         Ok(())
-    }
-
-    /// Takes the account `name` out of the team store into this wallet alone (`move NAME
-    /// --to local`): under the lease, the newest chain comes along, then the team's copies
-    /// are deleted, lease and all.
-    pub async fn unshare(&self, name: &str) -> Result<Account, WalletError> {
-        let _lock = self.refresh_lock(name).await?;
-        let account = self.account(name)?;
-        if account.team.is_none() {
-            return Ok(account);
-        }
-        let link = self.team_link()?;
-        let kv = link.kv().await?;
-        let _lease = self.take_lease(kv, link, name).await?;
-        self.catch_up(kv, link, account).await?;
-        // The lease goes with the rest: nobody refreshes a chain that is no longer there.
-        for folder in ["accounts", "access", "chain", "locks"] {
-            kv.destroy(&rel(folder, name)).await?;
-        }
-        self.update_account(name, |stored| stored.team = None)
     }
 
     /// Copies every team account this wallet does not have yet (`team sync`): the record,
