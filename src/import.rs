@@ -52,17 +52,9 @@ pub fn parse(text: &str, now: DateTime<Utc>) -> Result<Imported, ImportError> {
 
 /// Reads at most [`MAX_IMPORT_BYTES`] from `reader` (a file or stdin).
 pub fn read_bounded(reader: impl std::io::Read) -> Result<String, ImportError> {
-    use std::io::Read as _;
-    let mut text = String::new();
-    let limit = u64::try_from(MAX_IMPORT_BYTES).unwrap_or(u64::MAX) + 1;
-    reader
-        .take(limit)
-        .read_to_string(&mut text)
-        .map_err(|err| ImportError(format!("the file could not be read as text ({err})")))?;
-    if text.len() > MAX_IMPORT_BYTES {
-        return Err(ImportError::too_large());
-    }
-    Ok(text)
+    crate::store::read_text_up_to(reader, MAX_IMPORT_BYTES)
+        .map_err(|err| ImportError(format!("the file could not be read as text ({err})")))?
+        .ok_or_else(ImportError::too_large)
 }
 
 impl ImportError {

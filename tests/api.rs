@@ -211,6 +211,20 @@ fn bad_operations_and_parameters_exit_2_and_send_nothing() {
     assert_eq!(kept_spec(&bare, "plain"), None, "nothing was kept");
 }
 
+// A spec file was read as far as its size said: a device or a pipe says 0 and never ends,
+// so `api spec NAME /dev/zero` took memory until the system stopped it. It is read up to
+// the bound now, whatever the file says of itself.
+#[cfg(unix)]
+#[test]
+fn a_spec_source_that_never_ends_is_read_up_to_the_bound() {
+    let server = OAuthServer::start(tokenwallet::demo::oauth::Config::default()).unwrap();
+    let home = Home::new();
+    home.add_demo_account(&server, "plain");
+    home.run(&["api", "spec", "plain", "/dev/zero"])
+        .fails_saying(2, &["account 'plain'", "over the 16 MiB a spec may have"]);
+    assert_eq!(kept_spec(&home, "plain"), None, "nothing was kept");
+}
+
 #[test]
 fn a_host_that_is_not_the_providers_is_refused_until_confirmed() {
     let (server, home) = demo_with_spec();

@@ -1,7 +1,6 @@
 //! `api spec`, `api ops` and `api call`: the API behind an account, from its OpenAPI spec.
 
 use std::fmt::Write as _;
-use std::io::Read as _;
 use std::path::Path;
 
 use super::args::ApiCommand;
@@ -13,7 +12,7 @@ use crate::openapi::ApiDoc;
 use crate::wallet::{ApiCall, WalletError};
 
 /// The largest body read from a file or stdin.
-const MAX_DATA_BYTES: u64 = 8 << 20;
+const MAX_DATA_BYTES: usize = 8 << 20;
 
 pub(super) async fn api(home: &Path, command: ApiCommand) -> Result<(), Failure> {
     match command {
@@ -197,15 +196,9 @@ fn read_data(data: &str) -> Result<String, Failure> {
                 .map_err(|err| usage(format!("--data: {path} cannot be read ({err})")))?,
         )
     };
-    let mut text = String::new();
-    reader
-        .take(MAX_DATA_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(|err| usage(format!("--data: {path} cannot be read as text ({err})")))?;
-    if text.len() as u64 > MAX_DATA_BYTES {
-        return Err(usage(format!("--data: {path} is larger than 8 MiB")));
-    }
-    Ok(text)
+    crate::store::read_text_up_to(reader, MAX_DATA_BYTES)
+        .map_err(|err| usage(format!("--data: {path} cannot be read as text ({err})")))?
+        .ok_or_else(|| usage(format!("--data: {path} is larger than 8 MiB")))
 }
 
 fn spec_hint(name: &str, err: WalletError) -> Failure {

@@ -1,12 +1,23 @@
-//! Safe file writes: atomic replace (temp + fsync + rename) and owner-only (0600) files.
+//! Safe file writes: atomic replace (temp + fsync + rename) and owner-only (0600) files;
+//! bounded reads.
 
 use std::fs::File;
 #[cfg(not(windows))]
 use std::fs::OpenOptions;
-use std::io::Write as _;
+use std::io::{Read, Write as _};
 use std::path::Path;
 
 use super::StoreError;
+
+/// Reads `reader` to its end as UTF-8 text, or `None` when it holds more than `limit`
+/// bytes: no more than `limit` and one byte is read, whatever the source (a file that
+/// grows, a pipe, `/dev/zero`).
+pub fn read_text_up_to(reader: impl Read, limit: usize) -> std::io::Result<Option<String>> {
+    let mut text = String::new();
+    let most = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    reader.take(most).read_to_string(&mut text)?;
+    Ok((text.len() <= limit).then_some(text))
+}
 
 /// Creates `path` owner-only (0600; on Windows a DACL for this user alone, whatever the
 /// folder's); fails if anything, a symlink included, is there.
@@ -95,6 +106,18 @@ fn replace(temp: &Path, path: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_read_stops_one_byte_past_its_bound() {
+        let read = |text: &str, limit| read_text_up_to(text.as_bytes(), limit).unwrap();
+        assert_eq!(read("four", 4).as_deref(), Some("four"));
+        assert_eq!(read("four", 3), None);
+        assert_eq!(read("", 0).as_deref(), Some(""));
+        let endless = std::io::repeat(b'a');
+        assert_eq!(read_text_up_to(endless, 1 << 20).unwrap(), None);
+        let not_text = read_text_up_to(&[0xff, 0xfe][..], 8).unwrap_err();
+        assert_eq!(not_text.kind(), std::io::ErrorKind::InvalidData);
+    }
 
     #[test]
     fn atomic_write_replaces_and_is_private() {

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub use accounts::{
     ACCOUNTS_DIR, ACCOUNTS_FORMAT, AccountsData, AccountsFile, LEGACY_ACCOUNTS_FILE, Stamp, Stamped,
 };
-pub use fs::{write_atomic, write_new_private};
+pub use fs::{read_text_up_to, write_atomic, write_new_private};
 pub use keyring::{KeyringBackend, KeyringStore, MAX_PART_UTF16, OsKeyring};
 pub use lock::{FILE_LOCK_TIMEOUT, FileLock, lock_async, lock_blocking};
 use locked::Locked;

@@ -338,16 +338,12 @@ impl Wallet {
             }
             return Ok(reply.body);
         }
-        let size = std::fs::metadata(source)
-            .map_err(|err| fail(err.to_string()))?
-            .len();
-        if size > MAX_SPEC_BYTES as u64 {
-            return Err(fail(format!(
-                "it is {size} bytes, over the 16 MiB a spec may have"
-            )));
-        }
-        let bytes = std::fs::read(source).map_err(|err| fail(err.to_string()))?;
-        String::from_utf8(bytes).map_err(|_| fail("it is not UTF-8 text".to_owned()))
+        // Read up to the bound, not as far as the file's size says: a device or a pipe
+        // says 0 and never ends.
+        let file = std::fs::File::open(source).map_err(|err| fail(err.to_string()))?;
+        crate::store::read_text_up_to(file, MAX_SPEC_BYTES)
+            .map_err(|err| fail(format!("it cannot be read as text ({err})")))?
+            .ok_or_else(|| fail("it is over the 16 MiB a spec may have".to_owned()))
     }
 }
 
