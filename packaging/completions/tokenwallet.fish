@@ -55,21 +55,21 @@ password\t''
 client_credentials\t''
 authorization_code\t''
 device_code\t''"
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l url -d 'Base URL (oauth2: the token endpoint)' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l url -d 'Base URL (oauth2: the token endpoint)' -r -f
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l client-id -d 'OAuth client id' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l username -d 'Username' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l customer-id -d 'Aruba Central customer id' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l scope -d 'Scope to request' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l audience -d 'Audience to request' -r
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l issuer -d 'Issuer to discover the endpoints from (oauth2)' -r
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l revoke-url -d 'RFC 7009 revocation endpoint (oauth2)' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l issuer -d 'Issuer to discover the endpoints from (oauth2)' -r -f
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l revoke-url -d 'RFC 7009 revocation endpoint (oauth2)' -r -f
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l client-auth -d 'Client authentication: basic or post' -r -f -a "basic\t''
 post\t''"
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l auth-url -d 'Authorization endpoint for `--grant authorization_code` (oauth2; else discovered)' -r
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l device-url -d 'Device authorization endpoint for `--grant device_code` (oauth2; else discovered)' -r
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l redirect-uri -d 'An exact redirect URI `http://127.0.0.1:PORT/path`, for servers that need a registered one (default: a random port and `/callback`)' -r
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l ca-file -d 'A PEM file of extra CA certificates to trust for this account (behind TLS inspection), beside the system\'s store' -r
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l catalog-url -d 'The API catalog\'s address, where it is not the provider\'s usual one' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l auth-url -d 'Authorization endpoint for `--grant authorization_code` (oauth2; else discovered)' -r -f
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l device-url -d 'Device authorization endpoint for `--grant device_code` (oauth2; else discovered)' -r -f
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l redirect-uri -d 'An exact redirect URI `http://127.0.0.1:PORT/path`, for servers that need a registered one (default: a random port and `/callback`)' -r -f
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l ca-file -d 'A PEM file of extra CA certificates to trust for this account (behind TLS inspection), beside the system\'s store' -r -F
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l catalog-url -d 'The API catalog\'s address, where it is not the provider\'s usual one' -r -f
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -l team -d 'Create it in the team store, shared with the team (see `team connect`)'
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand add" -s h -l help -d 'Print help'
@@ -85,21 +85,21 @@ password\t''
 client_credentials\t''
 authorization_code\t''
 device_code\t''"
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l url -d 'Base URL (oauth2: the token endpoint)' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l url -d 'Base URL (oauth2: the token endpoint)' -r -f
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l client-id -d 'OAuth client id' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l username -d 'Username' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l customer-id -d 'Aruba Central customer id' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l scope -d 'Scope to request' -r
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l audience -d 'Audience to request' -r
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l issuer -d 'Issuer to discover the endpoints from (oauth2)' -r
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l revoke-url -d 'RFC 7009 revocation endpoint (oauth2)' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l issuer -d 'Issuer to discover the endpoints from (oauth2)' -r -f
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l revoke-url -d 'RFC 7009 revocation endpoint (oauth2)' -r -f
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l client-auth -d 'Client authentication: basic or post' -r -f -a "basic\t''
 post\t''"
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l auth-url -d 'Authorization endpoint for `--grant authorization_code` (oauth2; else discovered)' -r
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l device-url -d 'Device authorization endpoint for `--grant device_code` (oauth2; else discovered)' -r
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l redirect-uri -d 'An exact redirect URI `http://127.0.0.1:PORT/path`, for servers that need a registered one (default: a random port and `/callback`)' -r
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l ca-file -d 'A PEM file of extra CA certificates to trust for this account (behind TLS inspection), beside the system\'s store' -r
-complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l catalog-url -d 'The API catalog\'s address, where it is not the provider\'s usual one' -r
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l auth-url -d 'Authorization endpoint for `--grant authorization_code` (oauth2; else discovered)' -r -f
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l device-url -d 'Device authorization endpoint for `--grant device_code` (oauth2; else discovered)' -r -f
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l redirect-uri -d 'An exact redirect URI `http://127.0.0.1:PORT/path`, for servers that need a registered one (default: a random port and `/callback`)' -r -f
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l ca-file -d 'A PEM file of extra CA certificates to trust for this account (behind TLS inspection), beside the system\'s store' -r -F
+complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l catalog-url -d 'The API catalog\'s address, where it is not the provider\'s usual one' -r -f
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l home -d 'Data directory (default: the platform\'s data dir; env `TOKENWALLET_HOME`)' -r -F
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -l team -d 'Put the account in the team store, shared with the team (see `team connect`)'
 complete -c tokenwallet -n "__fish_tokenwallet_using_subcommand import" -s h -l help -d 'Print help'

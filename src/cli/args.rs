@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::builder::PossibleValuesParser;
-use clap::{Arg, ArgMatches, Args, FromArgMatches, Parser, Subcommand};
+use clap::{Arg, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueHint};
 
 use crate::agent;
 use crate::export::{ExportFormat, TokenChoice};
@@ -275,10 +275,12 @@ impl FieldOptions {
         let long = option(field).trim_start_matches('-');
         let (value, help) = describe(field);
         let arg = Arg::new(long).long(long).value_name(value).help(help);
-        if field == Field::ClientAuth {
-            return arg.value_parser(["basic", "post"]);
+        match value {
+            _ if field == Field::ClientAuth => arg.value_parser(["basic", "post"]),
+            "PATH" => arg.value_hint(ValueHint::FilePath),
+            "URL" | "URI" => arg.value_hint(ValueHint::Url),
+            _ => arg,
         }
-        arg
     }
 }
 
