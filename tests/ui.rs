@@ -289,6 +289,11 @@ impl Window {
         self.harness.run_ok();
     }
 
+    /// Whether a widget of `role` labelled `label` is on screen.
+    fn shows(&self, role: Role, label: &str) -> bool {
+        self.harness.query_by_role_and_label(role, label).is_some()
+    }
+
     fn has_text(&self, text: &str) -> bool {
         self.harness
             .query_all_by_label_contains(text)
@@ -330,11 +335,7 @@ fn add_generate_countdown_copy_download_revoke() {
     w.wait("the account to be added", |w| {
         w.harness.state().accounts().len() == 1
     });
-    w.wait("the form to close", |w| {
-        w.harness
-            .query_by_role_and_label(Role::Button, "Cancel")
-            .is_none()
-    });
+    w.wait("the form to close", |w| !w.shows(Role::Button, "Cancel"));
     assert_eq!(w.harness.state().selected(), Some("svc"));
     assert_eq!(
         w.server.state().token_requests,
@@ -442,16 +443,8 @@ fn the_filter_narrows_the_list_and_only_visible_rows_are_laid_out() {
         .type_text("-oauth");
     w.harness.run_ok();
     assert_eq!(w.harness.state().visible_rows().len(), 2);
-    assert!(
-        w.harness
-            .query_by_role_and_label(Role::Button, "lab-oauth")
-            .is_some()
-    );
-    assert!(
-        w.harness
-            .query_by_role_and_label(Role::Button, "prod-central")
-            .is_none()
-    );
+    assert!(w.shows(Role::Button, "lab-oauth"));
+    assert!(!w.shows(Role::Button, "prod-central"));
 }
 
 #[test]
@@ -1292,11 +1285,7 @@ fn an_account_with_no_known_catalog_is_told_to_use_try_it() {
     assert!(w.browser.0.lock().unwrap().is_empty());
     assert!(w.clipboard.history().is_empty(), "nothing copied");
     // The wallet's own Try it opens instead, at its spec field.
-    assert!(
-        w.harness
-            .query_by_role_and_label(Role::TextInput, "API spec")
-            .is_some()
-    );
+    assert!(w.shows(Role::TextInput, "API spec"));
 }
 
 // Issue 19: a team account is marked in the list, and its details say where it stands in
