@@ -10,7 +10,7 @@ use crate::agent;
 use crate::export::{ExportFormat, TokenChoice};
 use crate::model::{Field, Grant, ProviderKind};
 
-use super::words::option;
+use super::words::{option, taken};
 
 /// tokenwallet: a wallet for API access tokens. Without a command it opens the window.
 #[derive(Debug, Parser)]
@@ -260,7 +260,7 @@ pub struct EndpointArgs {
 }
 
 /// The account fields given as options, each once: every field the command line takes as
-/// an option (its name is `words::option`), with its help.
+/// an option, named and described by `words::taken`.
 #[derive(Clone, Debug, Default)]
 pub struct FieldOptions(pub Vec<(Field, String)>);
 
@@ -272,8 +272,8 @@ impl FieldOptions {
     }
 
     fn arg(field: Field) -> Arg {
-        let long = option(field).trim_start_matches('-');
-        let (value, help) = describe(field);
+        let (option, value, help) = taken(field);
+        let long = option.trim_start_matches('-');
         let arg = Arg::new(long).long(long).value_name(value).help(help);
         match value {
             _ if field == Field::ClientAuth => arg.value_parser(["basic", "post"]),
@@ -281,44 +281,6 @@ impl FieldOptions {
             "URL" | "URI" => arg.value_hint(ValueHint::Url),
             _ => arg,
         }
-    }
-}
-
-/// An account field's option: the name of its value, and what it is for.
-fn describe(field: Field) -> (&'static str, &'static str) {
-    match field {
-        Field::Url => ("URL", "Base URL (oauth2: the token endpoint)"),
-        Field::ClientId => ("CLIENT_ID", "OAuth client id"),
-        Field::Username => ("USERNAME", "Username"),
-        Field::Scope => ("SCOPE", "Scope to request"),
-        Field::Audience => ("AUDIENCE", "Audience to request"),
-        Field::CustomerId => ("CUSTOMER_ID", "Aruba Central customer id"),
-        Field::RevokeUrl => ("URL", "RFC 7009 revocation endpoint (oauth2)"),
-        Field::Issuer => ("URL", "Issuer to discover the endpoints from (oauth2)"),
-        Field::ClientAuth => ("METHOD", "Client authentication: basic or post"),
-        Field::CaFile => (
-            "PATH",
-            "A PEM file of extra CA certificates to trust for this account (behind TLS \
-             inspection), beside the system's store",
-        ),
-        Field::CatalogUrl => (
-            "URL",
-            "The API catalog's address, where it is not the provider's usual one",
-        ),
-        Field::AuthUrl => (
-            "URL",
-            "Authorization endpoint for `--grant authorization_code` (oauth2; else discovered)",
-        ),
-        Field::DeviceUrl => (
-            "URL",
-            "Device authorization endpoint for `--grant device_code` (oauth2; else discovered)",
-        ),
-        Field::RedirectUri => (
-            "URI",
-            "An exact redirect URI `http://127.0.0.1:PORT/path`, for servers that need a \
-             registered one (default: a random port and `/callback`)",
-        ),
-        Field::ClientSecret | Field::Password | Field::RefreshToken => ("SECRET", ""),
     }
 }
 

@@ -1,32 +1,73 @@
-//! How the command line words the wallet's errors: with its own options, variables and
-//! commands, which the core never names.
+//! How the command line names the account fields (its options and variables, with their
+//! help) and words the wallet's errors with them and its commands, which the core never
+//! names.
 
 use crate::model::Field;
 use crate::providers::ProviderError;
 use crate::store::StoreError;
 use crate::wallet::{ErrorKind, WalletError};
 
+/// How the command line takes a field: its option (a secret: its environment variable),
+/// the name of its value, and what it is for. Options and help text come from here.
+pub fn taken(field: Field) -> (&'static str, &'static str, &'static str) {
+    match field {
+        Field::Url => ("--url", "URL", "Base URL (oauth2: the token endpoint)"),
+        Field::ClientId => ("--client-id", "CLIENT_ID", "OAuth client id"),
+        Field::ClientSecret => ("TOKENWALLET_CLIENT_SECRET", "SECRET", "OAuth client secret"),
+        Field::Username => ("--username", "USERNAME", "Username"),
+        Field::Password => ("TOKENWALLET_PASSWORD", "SECRET", "Password"),
+        Field::RefreshToken => ("TOKENWALLET_REFRESH_TOKEN", "SECRET", "Refresh token"),
+        Field::CustomerId => ("--customer-id", "CUSTOMER_ID", "Aruba Central customer id"),
+        Field::Scope => ("--scope", "SCOPE", "Scope to request"),
+        Field::Audience => ("--audience", "AUDIENCE", "Audience to request"),
+        Field::Issuer => (
+            "--issuer",
+            "URL",
+            "Issuer to discover the endpoints from (oauth2)",
+        ),
+        Field::RevokeUrl => (
+            "--revoke-url",
+            "URL",
+            "RFC 7009 revocation endpoint (oauth2)",
+        ),
+        Field::ClientAuth => (
+            "--client-auth",
+            "METHOD",
+            "Client authentication: basic or post",
+        ),
+        Field::CaFile => (
+            "--ca-file",
+            "PATH",
+            "A PEM file of extra CA certificates to trust for this account (behind TLS \
+             inspection), beside the system's store",
+        ),
+        Field::AuthUrl => (
+            "--auth-url",
+            "URL",
+            "Authorization endpoint for `--grant authorization_code` (oauth2; else discovered)",
+        ),
+        Field::DeviceUrl => (
+            "--device-url",
+            "URL",
+            "Device authorization endpoint for `--grant device_code` (oauth2; else discovered)",
+        ),
+        Field::RedirectUri => (
+            "--redirect-uri",
+            "URI",
+            "An exact redirect URI `http://127.0.0.1:PORT/path`, for servers that need a \
+             registered one (default: a random port and `/callback`)",
+        ),
+        Field::CatalogUrl => (
+            "--catalog-url",
+            "URL",
+            "The API catalog's address, where it is not the provider's usual one",
+        ),
+    }
+}
+
 /// Where the command line takes a field: an option or an environment variable.
 pub fn option(field: Field) -> &'static str {
-    match field {
-        Field::Url => "--url",
-        Field::ClientId => "--client-id",
-        Field::ClientSecret => "TOKENWALLET_CLIENT_SECRET",
-        Field::Username => "--username",
-        Field::Password => "TOKENWALLET_PASSWORD",
-        Field::RefreshToken => "TOKENWALLET_REFRESH_TOKEN",
-        Field::CustomerId => "--customer-id",
-        Field::Scope => "--scope",
-        Field::Audience => "--audience",
-        Field::Issuer => "--issuer",
-        Field::RevokeUrl => "--revoke-url",
-        Field::ClientAuth => "--client-auth",
-        Field::CaFile => "--ca-file",
-        Field::AuthUrl => "--auth-url",
-        Field::DeviceUrl => "--device-url",
-        Field::RedirectUri => "--redirect-uri",
-        Field::CatalogUrl => "--catalog-url",
-    }
+    taken(field).0
 }
 
 /// The exit code: 2 bad input, 3 needs sign-in, 4 unreachable or 5xx, 1 anything else.

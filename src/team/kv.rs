@@ -37,7 +37,9 @@ pub struct Identity {
     pub renewable: bool,
 }
 
-/// A connection to the team store: the address, the mount, the wallet's folder, a token.
+/// A connection to the team store: the address, the mount, the wallet's folder, a token
+/// (a [`Secret`], so `Debug` shows it redacted).
+#[derive(Debug)]
 pub struct Kv {
     http: Http,
     base: Url,
@@ -308,5 +310,29 @@ mod tests {
         assert_eq!(versioned(&live).map(|v| v.version), Some(3));
         let deleted = json!({ "data": null, "metadata": { "version": 4, "deletion_time": "x" } });
         assert_eq!(versioned(&deleted), None);
+    }
+
+    #[test]
+    fn debug_shows_the_connection_and_never_its_token() {
+        let settings = TeamSettings {
+            address: "http://127.0.0.1:8200".into(),
+            mount: "secret".into(),
+            path: "tokenwallet".into(),
+        };
+        let credentials = Credentials {
+            token: Some(Secret::new("s.vault-token-0123")),
+            ..Credentials::default()
+        };
+        let http = Http::new(std::time::Duration::from_secs(5)).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let kv = runtime
+            .block_on(Kv::connect(&settings, &credentials, &http))
+            .unwrap();
+        let shown = format!("{kv:?} {credentials:?}");
+        assert!(shown.contains("127.0.0.1:8200"), "{shown}");
+        assert!(!shown.contains("vault-token"), "{shown}");
     }
 }

@@ -32,7 +32,9 @@ use crate::team::{Credentials, Holder, Kv, Lease, TeamError, TeamSettings, Versi
 const LEASE_POLL: Duration = Duration::from_millis(200);
 
 /// The wallet's tie to its team store: where it is, how to log in, who this process is.
-/// The connection is made at first use and kept.
+/// The connection is made at first use and kept. Its secrets (the Vault token, AppRole's
+/// ids) are [`Secret`]s, which `Debug` shows redacted.
+#[derive(Debug)]
 pub struct TeamLink {
     settings: TeamSettings,
     credentials: Credentials,
@@ -44,14 +46,6 @@ pub struct TeamLink {
     /// When it last looked, by account.
     checked: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
     kv: tokio::sync::OnceCell<Kv>,
-}
-
-impl std::fmt::Debug for TeamLink {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TeamLink")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
 }
 
 impl TeamLink {
