@@ -271,12 +271,19 @@ impl FieldOptions {
         Field::ALL.into_iter().filter(|field| !field.secret())
     }
 
+    /// The option's name without its dashes, which is also its id in clap's matches.
+    fn long(field: Field) -> &'static str {
+        option(field).trim_start_matches('-')
+    }
+
     fn arg(field: Field) -> Arg {
-        let (option, value, help) = taken(field);
-        let long = option.trim_start_matches('-');
+        let (_, value, help) = taken(field);
+        let long = Self::long(field);
         let arg = Arg::new(long).long(long).value_name(value).help(help);
+        if field == Field::ClientAuth {
+            return arg.value_parser(["basic", "post"]);
+        }
         match value {
-            _ if field == Field::ClientAuth => arg.value_parser(["basic", "post"]),
             "PATH" => arg.value_hint(ValueHint::FilePath),
             "URL" | "URI" => arg.value_hint(ValueHint::Url),
             _ => arg,
@@ -293,7 +300,7 @@ impl FromArgMatches for FieldOptions {
 
     fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
         for field in Self::fields() {
-            if let Some(value) = matches.get_one::<String>(option(field).trim_start_matches('-')) {
+            if let Some(value) = matches.get_one::<String>(Self::long(field)) {
                 self.0.retain(|(given, _)| *given != field);
                 self.0.push((field, value.clone()));
             }
