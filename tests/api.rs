@@ -225,6 +225,20 @@ fn a_spec_source_that_never_ends_is_read_up_to_the_bound() {
     assert_eq!(kept_spec(&home, "plain"), None, "nothing was kept");
 }
 
+// An API's answer is read up to 8 MiB (a token answer: 1 MiB); past that the call fails
+// with the bound it hit.
+#[test]
+fn an_answer_over_the_bound_is_refused_with_its_size() {
+    let (_server, home) = demo_with_spec();
+    let huge = Server::start(|_| Response::html(200, &"x".repeat(9 << 20))).unwrap();
+    call(
+        &home,
+        "demo",
+        &["getMe", "--server", &huge.url(), "--confirm-host"],
+    )
+    .fails_saying(1, &["account 'demo'", "larger than 8 MiB"]);
+}
+
 #[test]
 fn a_host_that_is_not_the_providers_is_refused_until_confirmed() {
     let (server, home) = demo_with_spec();

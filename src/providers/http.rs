@@ -114,10 +114,16 @@ impl Http {
     /// [`ProviderError::Unreachable`] / [`ProviderError::Timeout`]; no URL (which may carry a
     /// secret in its query) ever reaches the message.
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<Reply, ProviderError> {
-        self.send_up_to(request, MAX_BODY_BYTES).await
+        match self.send_up_to(request, MAX_BODY_BYTES).await {
+            Err(ProviderError::TooLarge(mib)) => Err(ProviderError::BadResponse(format!(
+                "the answer is larger than {mib} MiB, which no token answer is"
+            ))),
+            reply => reply,
+        }
     }
 
     /// [`Http::send`] for answers that may be larger than a token answer: an API's, a spec.
+    /// An answer over `limit` bytes is [`ProviderError::TooLarge`].
     pub async fn send_up_to(
         &self,
         request: reqwest::RequestBuilder,
@@ -137,11 +143,7 @@ impl Http {
             .map_err(|err| self.transport_error(&err))?
         {
             if bytes.len() + chunk.len() > limit {
-                return Err(ProviderError::BadResponse(if limit == MAX_BODY_BYTES {
-                    "the answer is larger than 1 MiB, which no token answer is".to_owned()
-                } else {
-                    format!("the answer is larger than {} MiB", limit >> 20)
-                }));
+                return Err(ProviderError::TooLarge(limit >> 20));
             }
             bytes.extend_from_slice(&chunk);
         }

@@ -91,6 +91,9 @@ pub enum ProviderError {
     /// A 2xx answer that is not a usable token response.
     #[error("the server's answer could not be used: {0}")]
     BadResponse(String),
+    /// An answer over the size the caller reads, in MiB.
+    #[error("the server's answer could not be used: the answer is larger than {0} MiB")]
+    TooLarge(usize),
     /// The account's CA file cannot be used.
     #[error("the CA file {0}")]
     BadCaFile(String),

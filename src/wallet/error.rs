@@ -346,7 +346,7 @@ fn advice(source: &ProviderError, provider: ProviderKind) -> String {
             "Wait {} and try again; {KEPT}.",
             retry_after_secs.map_or("a while".to_owned(), |s| format!("{s} s"))
         ),
-        ProviderError::BadResponse(_) => "The stored tokens were kept; try again later, and check that the account's URL points at the token API.".to_owned(),
+        ProviderError::BadResponse(_) | ProviderError::TooLarge(_) => "The stored tokens were kept; try again later, and check that the account's URL points at the token API.".to_owned(),
         ProviderError::Rejected { .. } => {
             format!("Check the account's settings; {KEPT}.")
         }
