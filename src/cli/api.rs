@@ -4,8 +4,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::args::ApiCommand;
+use super::output::{Shape, render};
 use super::served::answered;
-use super::{Failure, open_records, open_wallet, print_data, usage, words};
+use super::{Failure, open_records, open_wallet, print_data, usage};
 use crate::agent::{Reply, Request};
 use crate::model::Secret;
 use crate::openapi::ApiDoc;
@@ -103,14 +104,14 @@ async fn token(home: &Path, name: &str) -> Result<Secret, Failure> {
             }
             Ok(Secret::new(token.as_str()))
         }
-        Reply::Failed { kind, message } => Err(Failure {
-            code: words::code(kind),
-            message,
-        }),
-        _ => Err(Failure {
-            code: 1,
-            message: format!("no token could be had for '{name}'"),
-        }),
+        // A failure (or a locked agent) as every command says it.
+        other => {
+            render(other, Shape::default())?;
+            Err(Failure {
+                code: 1,
+                message: format!("no token could be had for '{name}'"),
+            })
+        }
     }
 }
 
